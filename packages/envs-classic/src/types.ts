@@ -1,0 +1,63 @@
+import type { Box, Space } from './spaces.js';
+
+/** A discrete action is an integer; a Box action an array or Float32Array. */
+export type Action = number | ArrayLike<number>;
+
+/** Free-form per-step information; reward terms are named here (`reward_forward`, ...). */
+export type Info = Record<string, unknown>;
+
+export interface ResetOptions {
+  /** Reseeds the env's generator (Gymnasium's `reset(seed=...)`); without it the stream continues. */
+  seed?: number;
+}
+
+export interface ResetResult {
+  observation: Float32Array;
+  info: Info;
+}
+
+export interface StepResult {
+  observation: Float32Array;
+  reward: number;
+  /** The MDP reached a terminal state (pole fell, robot unhealthy, goal reached). */
+  terminated: boolean;
+  /** The episode was cut by the time limit (Gymnasium's TimeLimit), not by the MDP. */
+  truncated: boolean;
+  info: Info;
+}
+
+/** What `make` knows about an id (Gymnasium's EnvSpec). */
+export interface EnvSpec {
+  id: string;
+  /** Time limit applied by the env itself (Gymnasium's `max_episode_steps`). */
+  maxEpisodeSteps: number;
+  /** Gymnasium's reward threshold, where it defines one. */
+  rewardThreshold?: number;
+  /** Where the env comes from: `@mgail/envs-classic`, `@mgail/envs-mujoco-wasm`, a user module. */
+  entryPoint?: string;
+  /** Options the env was made with. */
+  kwargs?: Record<string, unknown>;
+}
+
+/**
+ * The environment contract every env in the library follows (Gymnasium's `Env`, with the
+ * TimeLimit wrapper built in). Methods may return Promises only where noted by an env package
+ * (MuJoCo's `make`); `reset` and `step` are synchronous.
+ */
+export interface Env {
+  readonly spec: EnvSpec;
+  readonly observationSpace: Box;
+  readonly actionSpace: Space;
+  reset(options?: ResetOptions): ResetResult;
+  step(action: Action): StepResult;
+  /** Frees native resources (MuJoCo); a no-op for pure-JS envs. */
+  close(): void;
+}
+
+/** An env whose internal state can be set directly (Gymnasium's `env.unwrapped.state = ...`). */
+export interface StatefulEnv extends Env {
+  /** Sets the internal state and returns the observation it produces. */
+  setState(state: ArrayLike<number>): Float32Array;
+  /** The internal state (a copy). */
+  getState(): Float64Array;
+}
