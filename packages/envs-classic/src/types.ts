@@ -9,6 +9,11 @@ export type Info = Record<string, unknown>;
 export interface ResetOptions {
   /** Reseeds the env's generator (Gymnasium's `reset(seed=...)`); without it the stream continues. */
   seed?: number;
+  /**
+   * Env-specific reset options, as Gymnasium's `reset(options=...)`: the classic envs take
+   * `low`/`high` (CartPole, MountainCar, MountainCarContinuous, Acrobot) or `x_init`/`y_init` (Pendulum).
+   */
+  options?: Record<string, unknown>;
 }
 
 export interface ResetResult {

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from './cli.js';
+import { bufferIo } from './io.js';
+
+async function cli(...argv: string[]) {
+  const io = bufferIo();
+  const code = await runCli(argv, io);
+  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
+}
+
+describe('mgail CLI', () => {
+  it('lists the env ids separated by spaces', async () => {
+    const r = await cli('envs');
+    expect(r.code).toBe(0);
+    const ids = r.out.split(' ');
+    for (const id of ['CartPole-v1', 'MountainCar-v0', 'Acrobot-v1', 'MountainCarContinuous-v0', 'Pendulum-v1']) expect(ids).toContain(id);
+  });
+
+  it('rolls out a random policy reproducibly', async () => {
+    const a = await cli('rollout', '--env', 'CartPole-v1', '--episodes', '5', '--seed', '3', '--json');
+    const b = await cli('rollout', '--env', 'CartPole-v1', '--episodes', '5', '--seed', '3', '--json');
+    expect(a.code).toBe(0);
+    const ra = JSON.parse(a.out);
+    expect(ra.episodes).toBe(5);
+    expect(ra.returns).toHaveLength(5);
+    // a random CartPole policy falls within a few dozen steps
+    expect(ra.mean).toBeGreaterThan(5);
+    expect(ra.mean).toBeLessThan(100);
+    expect(b.out).toBe(a.out);
+  });
+
+  it('prints help for every verb', async () => {
+    for (const verb of ['envs', 'rollout']) {
+      const r = await cli(verb, '--help');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`Usage: mgail ${verb}`);
+    }
+  });
+
+  it('rejects an unknown env with the list of ids and no stack trace', async () => {
+    const r = await cli('rollout', '--env', 'NoSuchEnv-v0');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/unknown env "NoSuchEnv-v0".*CartPole-v1/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects an unknown verb and a bad flag value', async () => {
+    expect((await cli('frobnicate')).code).not.toBe(0);
+    const r = await cli('rollout', '--env', 'CartPole-v1', '--episodes', 'zero');
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/--episodes must be an integer/);
+  });
+});

@@ -1,0 +1,111 @@
+import { tf } from './backend.js';
+import { Rng, initializerFor, zerosInit, type InitName } from './random.js';
+import { VariableStore, getWeights, assignFromTensors, type Module, type NamedVariables, type TensorData } from './variables.js';
+
+export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'linear';
+
+export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'sigmoid', 'elu', 'linear'];
+
+export interface DenseOptions {
+  activation?: Activation;
+  rng: Rng;
+  name: string;
+  /** Kernel initializer (default 'glorot_uniform'); the bias starts at zero. */
+  init?: InitName;
+  /** Multiplies the kernel initializer's scale (e.g. sqrt(2) for orthogonal ReLU layers, 0.01 for a policy head). */
+  gain?: number;
+  useBias?: boolean;
+}
+
+export function checkActivation(a: string, where: string): Activation {
+  if (!(ACTIVATIONS as readonly string[]).includes(a)) {
+    throw new Error(`${where}: unknown activation '${a}', use one of ${ACTIVATIONS.join(', ')}`);
+  }
+  return a as Activation;
+}
+
+/** Applies an activation that was not fused into the matmul. */
+export function activate(x: tf.Tensor2D, activation: Activation): tf.Tensor2D {
+  switch (activation) {
+    case 'relu':
+      return tf.relu(x);
+    case 'tanh':
+      return tf.tanh(x);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+    case 'elu':
+      return tf.elu(x);
+    case 'linear':
+      return x;
+  }
+}
+
+/**
+ * y = act(x W + b), with W: [inDim, outDim].
+ *
+ * The matmul, bias and (for relu/linear) activation run as one fused kernel. tfjs 4.22 only
+ * has gradients for fused 'linear' and 'relu', so the others are applied after the fused op.
+ */
+export class Dense implements Module {
+  readonly name: string;
+  readonly activation: Activation;
+  readonly kernel: tf.Variable<tf.Rank.R2>;
+  readonly bias: tf.Variable<tf.Rank.R1> | null;
+  private readonly store: VariableStore;
+
+  constructor(
+    readonly inDim: number,
+    readonly outDim: number,
+    opts: DenseOptions,
+  ) {
+    if (!Number.isInteger(inDim) || inDim <= 0 || !Number.isInteger(outDim) || outDim <= 0) {
+      throw new Error(`Dense ${opts.name}: dims must be positive integers, got ${inDim} -> ${outDim}`);
+    }
+    this.name = opts.name;
+    this.activation = checkActivation(opts.activation ?? 'linear', `Dense ${opts.name}`);
+    this.store = new VariableStore(opts.name);
+    const init = initializerFor(opts.init ?? 'glorot_uniform', opts.gain ?? 1);
+    const shape = [inDim, outDim];
+    this.kernel = this.store.add('kernel', { data: init(opts.rng, shape), shape }) as tf.Variable<tf.Rank.R2>;
+    this.bias =
+      opts.useBias === false
+        ? null
+        : (this.store.add('bias', { data: zerosInit()(opts.rng, [outDim]), shape: [outDim] }) as tf.Variable<tf.Rank.R1>);
+  }
+
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    if (x.rank !== 2 || x.shape[1] !== this.inDim) {
+      throw new Error(`Dense ${this.name}: input has shape [${x.shape.join(', ')}], expected [batch, ${this.inDim}]`);
+    }
+    const fusable = this.activation === 'relu' || this.activation === 'linear';
+    return tf.tidy((): tf.Tensor2D => {
+      const y: tf.Tensor2D = tf.fused.matMul({
+        a: x,
+        b: this.kernel,
+        bias: this.bias ?? undefined,
+        activation: fusable ? this.activation : 'linear',
+      }) as tf.Tensor2D;
+      return fusable ? y : activate(y, this.activation);
+    });
+  }
+
+  get variables(): tf.Variable[] {
+    return this.store.variables;
+  }
+
+  get namedVariables(): NamedVariables {
+    return this.store.namedVariables;
+  }
+
+  getWeights(): Record<string, Float32Array> {
+    return getWeights(this);
+  }
+
+  setWeights(weights: Record<string, Float32Array | TensorData>): void {
+    assignFromTensors(this, weights, { source: `Dense ${this.name}` });
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}

@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createRunDir, formatRunTime, MetricsWriter, Progress, readMetricsJsonl, runDirPath, writeJsonAtomic } from './run.js';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-run-'));
+
+describe('run bookkeeping', () => {
+  it('names run directories {env}__{algo}__{seed}__{time}', () => {
+    const t = new Date(Date.UTC(2026, 10, 24, 16, 5, 9));
+    expect(formatRunTime(t)).toBe('20261124-160509');
+    const root = tmp();
+    const dir = createRunDir({ root, env: 'CartPole-v1', algo: 'mgail', seed: 3, time: t });
+    expect(dir).toBe(path.join(root, 'CartPole-v1__mgail__3__20261124-160509'));
+    expect(fs.statSync(dir).isDirectory()).toBe(true);
+    expect(runDirPath({ env: 'x', algo: 'y', seed: 0, dir: root })).toBe(path.resolve(root));
+  });
+
+  it('writes JSON atomically without leaving temp files', () => {
+    const dir = tmp();
+    writeJsonAtomic(path.join(dir, 'config.json'), { a: 1 });
+    writeJsonAtomic(path.join(dir, 'config.json'), { a: 2 });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'))).toEqual({ a: 2 });
+    expect(fs.readdirSync(dir)).toEqual(['config.json']);
+  });
+
+  it('logs metrics to JSONL and long-form CSV, and drops rows past a resume point', () => {
+    const dir = tmp();
+    const m = new MetricsWriter(dir);
+    m.log(10, { 'charts/episodic_return': 12.5, 'time/sps': 100 });
+    m.log(20, { 'charts/episodic_return': 30 });
+    m.log(30, { 'charts/episodic_return': 44 });
+    expect(m.read().map((r) => r.step)).toEqual([10, 20, 30]);
+    const csv = fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('step,wall_time,metric,value');
+    expect(csv).toHaveLength(5);
+    // a killed run left a torn line; resuming from step 20 drops step 30 and the torn line
+    fs.appendFileSync(path.join(dir, 'metrics.jsonl'), '{"step": 40, "wall');
+    const r = new MetricsWriter(dir, { resumeFromStep: 20 });
+    expect(r.read().map((x) => x.step)).toEqual([10, 20]);
+    expect(readMetricsJsonl(path.join(dir, 'metrics.jsonl'))).toHaveLength(2);
+    expect(fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8').trim().split('\n')).toHaveLength(4);
+  });
+
+  it('prints progress lines with steps and fields', () => {
+    const lines: string[] = [];
+    const p = new Progress('ppo', 1000, { intervalMs: 0, write: (s) => lines.push(s), tty: false });
+    p.update(500, { return: 123.456, sps: 1500 });
+    expect(lines[0]).toMatch(/^\[ppo\] 500\/1000 \(50%\) \| return 123.5 \| sps 1500 \| \d+s\n$/);
+  });
+});

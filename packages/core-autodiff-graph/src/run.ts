@@ -1,0 +1,178 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Run bookkeeping shared by every trainer: run directories named
+ * `runs/{env}__{algo}__{seed}__{time}/`, atomic file writes, namespaced metrics as JSONL and
+ * CSV, and a throttled progress line. No tensors here: it only touches the file system.
+ */
+
+let tmpCounter = 0;
+
+/** Writes `data` to `file` so readers never see a partial file: temp file in the same folder, fsync, rename. */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const dir = path.dirname(path.resolve(file));
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${tmpCounter++}.tmp`);
+  try {
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeFileSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new Error(`cannot write ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** Writes pretty JSON atomically. */
+export function writeJsonAtomic(file: string, value: unknown): void {
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** `20261124-163005` (UTC), the time part of a run directory name. */
+export function formatRunTime(d: Date = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
+}
+
+export interface RunDirOptions {
+  env: string;
+  algo: string;
+  seed: number;
+  /** Parent folder of generated run directories (default `runs`). */
+  root?: string;
+  /** Use this directory instead of a generated name. */
+  dir?: string;
+  time?: Date;
+}
+
+/** The directory a run writes to: `dir` if given, else `{root}/{env}__{algo}__{seed}__{time}`. */
+export function runDirPath(o: RunDirOptions): string {
+  if (o.dir) return path.resolve(o.dir);
+  return path.resolve(o.root ?? 'runs', `${o.env}__${o.algo}__${o.seed}__${formatRunTime(o.time)}`);
+}
+
+/** Creates the run directory (and parents) and returns its absolute path. */
+export function createRunDir(o: RunDirOptions): string {
+  const dir = runDirPath(o);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export type MetricValues = Record<string, number>;
+
+/**
+ * Appends namespaced metrics (`charts/episodic_return`, `losses/policy`, `time/sps`) to
+ * `metrics.jsonl` (one object per call: `{step, wall_time, ...metrics}`) and `metrics.csv`
+ * (long form `step,wall_time,metric,value`, which pandas pivots without knowing the names).
+ */
+export class MetricsWriter {
+  readonly jsonlPath: string;
+  readonly csvPath: string;
+
+  /** With `resumeFromStep`, rows logged after that step by a killed run are dropped first. */
+  constructor(readonly dir: string, opts: { resumeFromStep?: number } = {}) {
+    fs.mkdirSync(dir, { recursive: true });
+    this.jsonlPath = path.join(dir, 'metrics.jsonl');
+    this.csvPath = path.join(dir, 'metrics.csv');
+    if (opts.resumeFromStep !== undefined) this.truncateAfter(opts.resumeFromStep);
+    if (!fs.existsSync(this.csvPath)) fs.writeFileSync(this.csvPath, 'step,wall_time,metric,value\n');
+    if (!fs.existsSync(this.jsonlPath)) fs.writeFileSync(this.jsonlPath, '');
+  }
+
+  log(step: number, metrics: MetricValues): void {
+    const wall = Date.now() / 1000;
+    const clean: MetricValues = {};
+    for (const [k, v] of Object.entries(metrics)) if (typeof v === 'number') clean[k] = v;
+    fs.appendFileSync(this.jsonlPath, JSON.stringify({ step, wall_time: wall, ...clean }) + '\n');
+    const rows = Object.entries(clean).map(([k, v]) => `${step},${wall.toFixed(3)},${k},${Number.isFinite(v) ? v : String(v)}`);
+    if (rows.length) fs.appendFileSync(this.csvPath, rows.join('\n') + '\n');
+  }
+
+  /** All rows logged so far (for plots and summaries). */
+  read(): Array<{ step: number; wall_time: number } & MetricValues> {
+    if (!fs.existsSync(this.jsonlPath)) return [];
+    return readMetricsJsonl(this.jsonlPath);
+  }
+
+  private truncateAfter(step: number): void {
+    if (fs.existsSync(this.jsonlPath)) {
+      const keep = readMetricsJsonl(this.jsonlPath).filter((r) => r.step <= step);
+      writeFileAtomic(this.jsonlPath, keep.map((r) => JSON.stringify(r)).join('\n') + (keep.length ? '\n' : ''));
+    }
+    if (fs.existsSync(this.csvPath)) {
+      const lines = fs.readFileSync(this.csvPath, 'utf8').split('\n').filter(Boolean);
+      const keep = lines.slice(1).filter((l) => Number(l.split(',')[0]) <= step);
+      writeFileAtomic(this.csvPath, [lines[0] ?? 'step,wall_time,metric,value', ...keep].join('\n') + '\n');
+    }
+  }
+}
+
+/** Parses a metrics.jsonl file, skipping a torn last line left by a killed process. */
+export function readMetricsJsonl(file: string): Array<{ step: number; wall_time: number } & MetricValues> {
+  const out: Array<{ step: number; wall_time: number } & MetricValues> = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line));
+    } catch {
+      // a partial line at the end of a killed run
+    }
+  }
+  return out;
+}
+
+/**
+ * One progress line on stderr, redrawn in place on a TTY and printed at most every
+ * `intervalMs` otherwise, so long jobs show steps, returns and steps per second in logs too.
+ */
+export class Progress {
+  private last = 0;
+  private readonly start = Date.now();
+  private readonly write: (s: string) => void;
+  private readonly tty: boolean;
+
+  constructor(
+    readonly label: string,
+    readonly total?: number,
+    opts: { intervalMs?: number; write?: (s: string) => void; tty?: boolean } = {},
+  ) {
+    this.intervalMs = opts.intervalMs ?? (process.stderr.isTTY ? 200 : 5000);
+    this.write = opts.write ?? ((s) => process.stderr.write(s));
+    this.tty = opts.tty ?? Boolean(process.stderr.isTTY);
+  }
+  private readonly intervalMs: number;
+
+  /** Formats `step` (of `total`) and the fields; prints when the interval has passed or `force`. */
+  update(step: number, fields: Record<string, number | string | undefined> = {}, force = false): void {
+    const now = Date.now();
+    if (!force && now - this.last < this.intervalMs) return;
+    this.last = now;
+    const head = this.total ? `${step}/${this.total} (${((100 * step) / this.total).toFixed(0)}%)` : `${step}`;
+    const parts = [`[${this.label}] ${head}`];
+    for (const [k, v] of Object.entries(fields)) {
+      if (v === undefined) continue;
+      parts.push(`${k} ${typeof v === 'number' ? formatNumber(v) : v}`);
+    }
+    parts.push(`${((now - this.start) / 1000).toFixed(0)}s`);
+    const line = parts.join(' | ');
+    this.write(this.tty ? `\r\x1b[2K${line}` : `${line}\n`);
+  }
+
+  done(step: number, fields: Record<string, number | string | undefined> = {}): void {
+    this.update(step, fields, true);
+    if (this.tty) this.write('\n');
+  }
+}
+
+function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v)) return String(v);
+  const a = Math.abs(v);
+  return a >= 100 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toPrecision(3);
+}

@@ -1,0 +1,214 @@
+/**
+ * Tensor files in the safetensors layout (https://github.com/huggingface/safetensors):
+ *
+ *   bytes 0..8     N, the header length, unsigned 64-bit little-endian
+ *   bytes 8..8+N   JSON header, UTF-8, padded with spaces to a multiple of 8:
+ *                    { "__metadata__": { "format": "mgail-tensors", "format_version": "1",
+ *                                        "mgail_metadata": "<JSON of the caller's metadata>" },
+ *                      "<name>": { "dtype": "F32", "shape": [..], "data_offsets": [begin, end] }, ... }
+ *   bytes 8+N..    raw little-endian tensor data; offsets are relative to this point
+ *
+ * Python reads it with `safetensors.numpy.load_file(path)`, and the metadata with
+ * `json.loads(safe_open(path, 'np').metadata()['mgail_metadata'])`.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { TensorData, TensorRecord, WeightArray } from './variables.js';
+
+export const TENSOR_FORMAT = 'mgail-tensors';
+export const TENSOR_FORMAT_VERSION = '1';
+
+type DType = 'F32' | 'F64' | 'I32';
+
+const DTYPES: Record<DType, { bytes: number; make: (buf: ArrayBuffer) => WeightArray }> = {
+  F32: { bytes: 4, make: (b) => new Float32Array(b) },
+  F64: { bytes: 8, make: (b) => new Float64Array(b) },
+  I32: { bytes: 4, make: (b) => new Int32Array(b) },
+};
+
+function dtypeOf(a: WeightArray): DType {
+  if (a instanceof Float32Array) return 'F32';
+  if (a instanceof Float64Array) return 'F64';
+  if (a instanceof Int32Array) return 'I32';
+  throw new Error('unsupported array type');
+}
+
+function assertLittleEndian(): void {
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
+    throw new Error('tensor files: big-endian hosts are not supported');
+  }
+}
+
+export interface DecodedTensors {
+  tensors: TensorRecord;
+  metadata: Record<string, unknown>;
+}
+
+/** Encodes named tensors (a plain Float32Array is a 1-D tensor) and JSON-able metadata. */
+export function encodeTensors(
+  tensors: Record<string, TensorData | WeightArray>,
+  metadata: Record<string, unknown> = {},
+): Uint8Array {
+  assertLittleEndian();
+  const header: Record<string, unknown> = {
+    __metadata__: {
+      format: TENSOR_FORMAT,
+      format_version: TENSOR_FORMAT_VERSION,
+      mgail_metadata: JSON.stringify(metadata),
+    },
+  };
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  for (const name of Object.keys(tensors)) {
+    if (name === '__metadata__') throw new Error(`encodeTensors: '__metadata__' is reserved and cannot name a tensor`);
+    const t = tensors[name];
+    const td: TensorData = ArrayBuffer.isView(t) ? { data: t, shape: [t.length] } : t;
+    let dtype: DType;
+    try {
+      dtype = dtypeOf(td.data);
+    } catch {
+      throw new Error(`encodeTensors: ${name} is not a Float32Array, Float64Array or Int32Array`);
+    }
+    const size = td.shape.reduce((a, b) => a * b, 1);
+    if (td.shape.some((d) => !Number.isInteger(d) || d < 0) || size !== td.data.length) {
+      throw new Error(`encodeTensors: ${name} has ${td.data.length} values for shape [${td.shape.join(', ')}]`);
+    }
+    const bytes = new Uint8Array(td.data.buffer, td.data.byteOffset, td.data.byteLength);
+    header[name] = { dtype, shape: [...td.shape], data_offsets: [offset, offset + bytes.byteLength] };
+    parts.push(bytes);
+    offset += bytes.byteLength;
+  }
+  let json = JSON.stringify(header);
+  // Pad to 8 bytes so the data section stays aligned for every dtype (as the Rust writer does).
+  const jsonLen = Buffer.byteLength(json, 'utf8');
+  json += ' '.repeat((8 - (jsonLen % 8)) % 8);
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.byteLength + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.byteLength), true);
+  out.set(headerBytes, 8);
+  let at = 8 + headerBytes.byteLength;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/** Decodes a tensor file's bytes; `source` names it in errors. Any safetensors file of F32/F64/I32 is accepted. */
+export function decodeTensors(bytes: Uint8Array, source = '<memory>'): DecodedTensors {
+  assertLittleEndian();
+  const fail = (problem: string): never => {
+    throw new Error(`${source}: ${problem}`);
+  };
+  if (bytes.byteLength < 8) fail(`truncated: ${bytes.byteLength} bytes, a tensor file starts with an 8-byte header length`);
+  const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
+  if (n > BigInt(bytes.byteLength - 8)) {
+    fail(`truncated or not a tensor file: header length ${n} exceeds the ${bytes.byteLength - 8} bytes after it`);
+  }
+  const headerLen = Number(n);
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+  } catch (e) {
+    fail(`bad header: not valid UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('bad header: not a JSON object');
+  const h = header as Record<string, unknown>;
+  const dataStart = 8 + headerLen;
+  const dataLen = bytes.byteLength - dataStart;
+  const tensors: TensorRecord = {};
+  let metadata: Record<string, unknown> = {};
+  const ranges: [number, number, string][] = [];
+  for (const [name, entry] of Object.entries(h)) {
+    if (name === '__metadata__') {
+      const meta = entry as Record<string, unknown> | null;
+      if (typeof meta !== 'object' || meta === null) fail('bad header: __metadata__ is not an object');
+      const raw = meta!.mgail_metadata;
+      if (typeof raw === 'string') {
+        try {
+          metadata = JSON.parse(raw) as Record<string, unknown>;
+        } catch {
+          fail('bad header: __metadata__.mgail_metadata is not JSON');
+        }
+      } else {
+        // A safetensors file from elsewhere: its string-to-string metadata as is.
+        metadata = { ...meta };
+      }
+      continue;
+    }
+    const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
+    if (typeof e !== 'object' || e === null) fail(`bad header: entry ${name} is not an object`);
+    const dtype = e!.dtype as DType;
+    if (typeof dtype !== 'string' || !(dtype in DTYPES)) {
+      fail(`tensor ${name}: dtype ${String(e!.dtype)} is not supported (use ${Object.keys(DTYPES).join(', ')})`);
+    }
+    const shape = e!.shape;
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+      fail(`tensor ${name}: bad shape ${JSON.stringify(shape)}`);
+    }
+    const offs = e!.data_offsets;
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isInteger(o) && o >= 0) || offs[0] > offs[1]) {
+      fail(`tensor ${name}: bad data_offsets ${JSON.stringify(offs)}`);
+    }
+    const [begin, end] = offs as [number, number];
+    const { bytes: width, make } = DTYPES[dtype];
+    const size = (shape as number[]).reduce((a, b) => a * b, 1);
+    if (end - begin !== size * width) {
+      fail(`tensor ${name}: data_offsets span ${end - begin} bytes, shape [${(shape as number[]).join(', ')}] of ${dtype} needs ${size * width}`);
+    }
+    if (end > dataLen) fail(`truncated: tensor ${name} ends at data byte ${end}, but only ${dataLen} data bytes are present`);
+    // Copy into a fresh, aligned buffer (the data section need not be aligned in foreign files).
+    // Not bytes.slice(): on a Node Buffer that is a view, not a copy.
+    const copy = new Uint8Array(end - begin);
+    copy.set(bytes.subarray(dataStart + begin, dataStart + end));
+    tensors[name] = { data: make(copy.buffer), shape: [...(shape as number[])] };
+    ranges.push([begin, end, name]);
+  }
+  ranges.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < ranges.length; i++) {
+    if (ranges[i][0] < ranges[i - 1][1]) fail(`bad header: tensors ${ranges[i - 1][2]} and ${ranges[i][2]} overlap`);
+  }
+  return { tensors, metadata };
+}
+
+let tmpCounter = 0;
+
+/**
+ * Writes tensors and metadata to `file` atomically: a temporary file in the same directory is
+ * written, flushed, then renamed over the target, so readers never see a partial file.
+ * Creates the directory if needed.
+ */
+export async function saveTensors(
+  file: string,
+  tensors: Record<string, TensorData | WeightArray>,
+  metadata: Record<string, unknown> = {},
+): Promise<void> {
+  const bytes = encodeTensors(tensors, metadata);
+  const dir = path.dirname(path.resolve(file));
+  await fsp.mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${tmpCounter++}.tmp`);
+  try {
+    const fh = await fsp.open(tmp, 'w');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(tmp, file);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw new Error(`saveTensors ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** Reads a tensor file written by saveTensors (or any F32/F64/I32 safetensors file). */
+export async function loadTensors(file: string): Promise<DecodedTensors> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await fsp.readFile(file);
+  } catch (e) {
+    throw new Error(`loadTensors ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return decodeTensors(bytes, file);
+}
