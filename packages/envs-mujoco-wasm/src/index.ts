@@ -18,3 +18,9 @@ export type { HumanoidOptions } from './humanoid.js';
 export { loadMujoco, setMujocoLogger, MujocoXmlError, MJ_WARNINGS } from './binding.js';
 export type { Mujoco, MjModel, MjData, MujocoLogger, MjWarningName } from './binding.js';
 export { ASSETS_DIR, resolveXmlFile } from './assets.js';
+
+export { MujocoVectorEnv, makeVec } from './vector.js';
+export type { MujocoVectorEnvOptions } from './vector.js';
+export { ParallelVectorEnv, makeParallelVec } from './parallel.js';
+export type { ParallelVectorEnvOptions } from './parallel.js';
+export type { AutoresetMode, MujocoVectorInfos, MujocoVectorResetResult, MujocoVectorStepResult } from './vector-core.js';

@@ -108,6 +108,27 @@ export class SharedModel {
   }
 }
 
+/** Gymnasium's info dict from numbers laid out as `fields` (the first `count` of them). */
+export function buildInfo(fields: readonly InfoField[], count: number, values: Float64Array, off: number): Info {
+  const info: Info = {};
+  let k = off;
+  for (let i = 0; i < count; i++) {
+    const f = fields[i];
+    info[f.name] = f.size === 1 ? values[k] : values.slice(k, k + f.size);
+    k += f.size;
+  }
+  return info;
+}
+
+/** `info.diverged` / `info.warning` for a warning code (see `MujocoEnv.lastWarning`). */
+export function addWarningInfo(info: Info, code: number): Info {
+  if (code >= 0) {
+    if (isFatalWarning(code)) info.diverged = true;
+    info.warning = warningName(code);
+  }
+  return info;
+}
+
 /** `lastWarning` when the observation is not finite although MuJoCo raised no warning. */
 export const WARN_NONFINITE = MJ_NWARNING;
 /** MuJoCo warnings after which the state is garbage (MuJoCo reset it): the episode ends. */
@@ -189,6 +210,7 @@ export abstract class MujocoEnv {
   protected ctrl: Float64Array;
   private warnings: Int32Array | null = null;
   private warningsBefore: Int32Array | null = null;
+  private viewsFetched = false;
 
   private readonly maxEpisodeSteps: number;
   private elapsedSteps = 0;
@@ -249,7 +271,6 @@ export abstract class MujocoEnv {
     this.scratchQvel = new Float64Array(this.nv);
     this.action = new Float64Array(this.nu);
     this.rng = new Rng(0);
-    this.viewsFetched = false;
   }
 
   get id(): string {
@@ -281,11 +302,7 @@ export abstract class MujocoEnv {
   step(action: ArrayLike<number>): MujocoStepResult {
     const observation = new Float64Array(this.obsDim);
     const reward = this.stepInto(action, observation, 0);
-    const info = this.buildInfo(this.infoFields.length);
-    if (this.lastWarning >= 0) {
-      if (isFatalWarning(this.lastWarning)) info.diverged = true;
-      info.warning = warningName(this.lastWarning);
-    }
+    const info = addWarningInfo(this.buildInfo(this.infoFields.length), this.lastWarning);
     return { observation, reward, terminated: this.lastTerminated, truncated: this.lastTruncated, info };
   }
 
@@ -350,12 +367,13 @@ export abstract class MujocoEnv {
    * @internal `step` writing the observation into `obs[off..]` and the info into `infoValues`;
    * returns the reward and sets `lastTerminated`, `lastTruncated`, `lastWarning`.
    */
-  stepInto(action: ArrayLike<number>, obs: Float64Array, off: number): number {
+  stepInto(action: ArrayLike<number>, obs: Float64Array, off: number, actionOff = -1): number {
     if (this.needsReset) {
       this.assertOpen();
       throw new Error(`${this.id}: step() called before reset(); call env.reset() first`);
     }
-    this.readAction(action);
+    if (actionOff < 0) this.readAction(action);
+    else this.readActionAt(action, actionOff);
     this.ensureViews();
     const m = this.model, d = this.data, mj = this.mj;
     this.ctrl.set(this.action);
@@ -397,15 +415,7 @@ export abstract class MujocoEnv {
 
   /** @internal Builds Gymnasium's info dict from `infoValues` (first `count` fields). */
   buildInfo(count: number): Info {
-    const info: Info = {};
-    const v = this.infoValues;
-    let k = 0;
-    for (let i = 0; i < count; i++) {
-      const f = this.infoFields[i];
-      info[f.name] = f.size === 1 ? v[k] : v.slice(k, k + f.size);
-      k += f.size;
-    }
-    return info;
+    return buildInfo(this.infoFields, count, this.infoValues, 0);
   }
 
   // ------------------------------------------------------------------ subclass hooks
@@ -462,8 +472,6 @@ export abstract class MujocoEnv {
     }
   }
 
-  private viewsFetched: boolean;
-
   /** Re-fetches the heap views if the WASM heap grew (any allocation anywhere in this thread). */
   protected ensureViews(): void {
     if (this.viewsFetched && !this.mj.viewsStale(this.qpos)) return;
@@ -490,6 +498,18 @@ export abstract class MujocoEnv {
       return;
     }
     a.set(checkAction(this.id, this.actionSpace, action) as Float64Array);
+  }
+
+  /** `action[off .. off + nu)` of a flat batch of actions (vector envs). */
+  private readActionAt(flat: ArrayLike<number>, off: number): void {
+    const a = this.action;
+    for (let i = 0; i < a.length; i++) {
+      const v = flat[off + i];
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        checkAction(this.id, this.actionSpace, Array.prototype.slice.call(flat, off, off + a.length));
+      }
+      a[i] = v;
+    }
   }
 
   private warningFromView(w: Int32Array): number {
