@@ -155,7 +155,7 @@ describe.each(IDS)('%s', (id) => {
     const env = make(id);
     env.reset({ seed: 0 });
     // Actions that never finish the episode: do nothing, or balance the pole.
-    const policy = (o: Float32Array): Action =>
+    const policy = (o: ArrayLike<number>): Action =>
       id === 'CartPole-v1' ? (o[2] + 0.5 * o[3] + 0.01 * o[0] + 0.1 * o[1] > 0 ? 1 : 0) : id === 'MountainCar-v0' || id === 'Acrobot-v1' ? 1 : [0];
     let o = env.reset({ seed: 1 }).observation;
     let t = 0;

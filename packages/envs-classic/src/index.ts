@@ -1,7 +1,7 @@
 export { Rng } from './rng.js';
 export { Box, Discrete, spaceFromJSON, flatDim, spacesEqual, describeSpace, checkAction } from './spaces.js';
 export type { Space, SpaceJSON, BoxJSON, DiscreteJSON } from './spaces.js';
-export type { Action, Info, ResetOptions, ResetResult, StepResult, EnvSpec, Env, StatefulEnv } from './types.js';
+export type { Action, Observation, Info, ResetOptions, ResetResult, StepResult, EnvSpec, Env, StatefulEnv } from './types.js';
 
 export { ClassicControlEnv } from './classic-env.js';
 export type { Transition, CommonEnvOptions } from './classic-env.js';

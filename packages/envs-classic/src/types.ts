@@ -3,6 +3,12 @@ import type { Box, Space } from './spaces.js';
 /** A discrete action is an integer; a Box action an array or Float32Array. */
 export type Action = number | ArrayLike<number>;
 
+/**
+ * An observation: float32 for classic control (Gymnasium's float32 Box), float64 for MuJoCo
+ * (Gymnasium's MuJoCo envs return float64, and float32 would not keep their values).
+ */
+export type Observation = Float32Array | Float64Array;
+
 /** Free-form per-step information; reward terms are named here (`reward_forward`, ...). */
 export type Info = Record<string, unknown>;
 
@@ -17,12 +23,12 @@ export interface ResetOptions {
 }
 
 export interface ResetResult {
-  observation: Float32Array;
+  observation: Observation;
   info: Info;
 }
 
 export interface StepResult {
-  observation: Float32Array;
+  observation: Observation;
   reward: number;
   /** The MDP reached a terminal state (pole fell, robot unhealthy, goal reached). */
   terminated: boolean;

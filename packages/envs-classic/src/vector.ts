@@ -1,6 +1,6 @@
 import { make } from './registry.js';
 import { describeSpace, flatDim, spacesEqual, type Box, type Space } from './spaces.js';
-import type { Env, Info } from './types.js';
+import type { Env, Info, Observation } from './types.js';
 import { EpisodeStatistics, type EpisodeRecord } from './wrappers.js';
 
 /**
@@ -65,7 +65,7 @@ export class SyncVectorEnv {
   /** Running and recent episode returns/lengths of the sub-envs. */
   readonly episodeStatistics: EpisodeStatistics;
   private readonly autoresetEnvs: Uint8Array;
-  private readonly lastObs: Float32Array[];
+  private readonly lastObs: Observation[];
   private started = false;
   private seeded = false;
   private closed = false;
