@@ -69,6 +69,7 @@ export {
   unflattenLike,
   assignFlat,
   numParameters,
+  stopGradient,
 } from './math.js';
 
 export { checkGradients } from './gradcheck.js';

@@ -38,3 +38,14 @@ describe('flat parameters', () => {
     s.dispose();
   });
 });
+
+describe('stopGradient', () => {
+  it('passes values and blocks gradients', async () => {
+    const { tf, initBackend, stopGradient } = await import('./index.js');
+    await initBackend({ quiet: true });
+    const x = tf.tensor1d([1, 2, 3]);
+    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.add(tf.mul(v, v), stopGradient(tf.mul(v, 10)))))(x);
+    expect(Array.from(stopGradient(x).dataSync())).toEqual([1, 2, 3]);
+    expect(Array.from(g.dataSync())).toEqual([2, 4, 6]);
+  });
+});

@@ -59,3 +59,16 @@ export function assignFlat(vars: readonly tf.Variable[], flat: tf.Tensor1D | Flo
     vars.forEach((v, i) => v.assign(parts[i]));
   });
 }
+
+const stopGradientOp = tf.customGrad(((x: tf.Tensor) => ({
+  value: tf.clone(x),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as unknown as Parameters<typeof tf.customGrad>[0]);
+
+/**
+ * The identity in the forward pass with a zero gradient (tfjs has no `stopGradient`):
+ * MGAIL's `f + stopGradient(s_env − f)` and straight-through estimators use it.
+ */
+export function stopGradient<T extends tf.Tensor>(x: T): T {
+  return stopGradientOp(x) as T;
+}

@@ -83,6 +83,12 @@ export interface RunningMeanStdOptions {
  * Running mean and variance of features (float64), merged batch by batch with the parallel
  * algorithm of Chan et al. (1979) — the same update as SB3's / CleanRL's RunningMeanStd.
  */
+function checkRunningJSON(json: RunningMeanStdJSON): void {
+  if (json?.kind !== 'RunningMeanStd' || json.mean?.length !== json.var?.length || !json.mean?.length) {
+    throw new Error(`RunningMeanStd: not a RunningMeanStd state (kind=${String(json?.kind)}, ${json?.mean?.length} means, ${json?.var?.length} variances)`);
+  }
+}
+
 export class RunningMeanStd implements Normalizer {
   private meanV: Float64Array;
   private varV: Float64Array;
@@ -169,14 +175,21 @@ export class RunningMeanStd implements Normalizer {
   }
 
   static fromJSON(json: RunningMeanStdJSON, opts: Pick<RunningMeanStdOptions, 'normEpsilon'> = {}): RunningMeanStd {
-    if (json.kind !== 'RunningMeanStd' || json.mean.length !== json.var.length || json.mean.length === 0) {
-      throw new Error(`RunningMeanStd.fromJSON: not a RunningMeanStd state (kind=${String(json.kind)}, ${json.mean?.length} means, ${json.var?.length} variances)`);
-    }
+    checkRunningJSON(json);
     const r = new RunningMeanStd(json.mean.length, { epsilon: json.epsilon, ...opts });
-    r.meanV = Float64Array.from(json.mean);
-    r.varV = Float64Array.from(json.var);
-    r.count = json.count;
+    r.load(json);
     return r;
+  }
+
+  /** Replaces the statistics in place with a saved state of the same dimension (checkpoint restore). */
+  load(json: RunningMeanStdJSON): void {
+    checkRunningJSON(json);
+    if (json.mean.length !== this.dim) {
+      throw new Error(`RunningMeanStd.load: saved state has dimension ${json.mean.length}, this normalizer has ${this.dim}`);
+    }
+    this.meanV = Float64Array.from(json.mean);
+    this.varV = Float64Array.from(json.var);
+    this.count = json.count;
   }
 }
 

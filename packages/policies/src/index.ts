@@ -1,1 +1,20 @@
-export {};
+export { Policy, GaussianPolicy, CategoricalPolicy, makePolicy, gumbelNoise, DEFAULT_POLICY_CONFIG } from './policy.js';
+export type { PolicyKind, PolicyConfig, ObservationBatch } from './policy.js';
+export { savePolicy, loadPolicy, resolvePolicyPath, POLICY_CHECKPOINT_FORMAT } from './checkpoint.js';
+export type { PolicyCheckpointMeta, LoadPolicyOptions } from './checkpoint.js';
+export { evaluatePolicy, meanStd } from './evaluate.js';
+export type { EvaluationResult } from './evaluate.js';
+export {
+  writeDemos,
+  readDemos,
+  collectDemos,
+  selectEpisodes,
+  episodeSlices,
+  numEpisodes,
+  numTransitions,
+  DEMOS_FORMAT,
+} from './demos.js';
+export type { Demonstrations, DemoMetadata, ReadDemosOptions, CollectOptions } from './demos.js';
+export { encodeNpy, decodeNpy, encodeNpz, decodeNpz } from './npz.js';
+export type { NpyArray, NpyDtype } from './npz.js';
+export { LIBRARY_VERSION } from './version.js';

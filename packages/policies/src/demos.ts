@@ -1,0 +1,308 @@
+import fs from 'node:fs';
+import { Rng, writeFileAtomic } from '@mgail/core-autodiff-graph';
+import { flatDim, spaceFromJSON, type Env, type SpaceJSON } from '@mgail/envs-classic';
+import { decodeNpz, encodeNpz, type NpyArray } from './npz.js';
+import type { Policy } from './policy.js';
+import { meanStd } from './evaluate.js';
+import { LIBRARY_VERSION } from './version.js';
+
+export const DEMOS_FORMAT = 'mgail-demos';
+
+/** What a demonstration file says about itself (stored as JSON in its `metadata` array). */
+export interface DemoMetadata {
+  format: typeof DEMOS_FORMAT;
+  formatVersion: 1;
+  libraryVersion: string;
+  envId: string;
+  observationSpace: SpaceJSON;
+  actionSpace: SpaceJSON;
+  numEpisodes: number;
+  numTransitions: number;
+  /** Undiscounted return of each episode, in file order. */
+  returns: number[];
+  lengths: number[];
+  meanReturn: number;
+  stdReturn: number;
+  /** Seed of the first reset; later episodes continue the env's stream. */
+  seed?: number;
+  deterministic?: boolean;
+  /** The policy that produced the episodes (a checkpoint path or a description). */
+  source?: string;
+  command?: string;
+  created: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Expert demonstrations: N transitions of E whole episodes, row-major.
+ * On disk (`.npz`): observations f4[N,obs], actions f4[N,act] (int64[N] for Discrete),
+ * rewards f4[N], next_observations f4[N,obs], terminated b1[N], truncated b1[N],
+ * episode_starts i8[E], episode_lengths i8[E], optional qpos f8[N,nq] / qvel f8[N,nv]
+ * (MuJoCo state before each action), metadata <U (JSON).
+ */
+export interface Demonstrations {
+  obsDim: number;
+  /** Action size (Box) or 1 (Discrete: actions are integers). */
+  actDim: number;
+  discrete: boolean;
+  observations: Float32Array;
+  actions: Float32Array | Int32Array;
+  rewards: Float32Array;
+  nextObservations: Float32Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+  episodeStarts: number[];
+  episodeLengths: number[];
+  qpos?: Float64Array;
+  qvel?: Float64Array;
+  nq?: number;
+  nv?: number;
+  metadata: DemoMetadata;
+}
+
+export function numEpisodes(d: Demonstrations): number {
+  return d.episodeStarts.length;
+}
+
+export function numTransitions(d: Demonstrations): number {
+  return d.rewards.length;
+}
+
+/** [start, end) transition ranges of each episode. */
+export function episodeSlices(d: Demonstrations): Array<[number, number]> {
+  return d.episodeStarts.map((s, i) => [s, s + d.episodeLengths[i]]);
+}
+
+/** The first k episodes as a new Demonstrations (the paper's "number of trajectories"). */
+export function selectEpisodes(d: Demonstrations, k: number): Demonstrations {
+  const e = numEpisodes(d);
+  if (!Number.isInteger(k) || k < 1) throw new Error(`selectEpisodes: the number of trajectories must be a positive integer, got ${k}`);
+  if (k > e) throw new Error(`demonstrations hold ${e} trajectories, ${k} were asked for`);
+  if (k === e) return d;
+  const n = d.episodeStarts[k - 1] + d.episodeLengths[k - 1];
+  const returns = d.metadata.returns.slice(0, k);
+  const ms = meanStd(returns);
+  return {
+    ...d,
+    observations: d.observations.slice(0, n * d.obsDim),
+    actions: d.actions.slice(0, n * d.actDim),
+    rewards: d.rewards.slice(0, n),
+    nextObservations: d.nextObservations.slice(0, n * d.obsDim),
+    terminated: d.terminated.slice(0, n),
+    truncated: d.truncated.slice(0, n),
+    episodeStarts: d.episodeStarts.slice(0, k),
+    episodeLengths: d.episodeLengths.slice(0, k),
+    qpos: d.qpos && d.nq ? d.qpos.slice(0, n * d.nq) : undefined,
+    qvel: d.qvel && d.nv ? d.qvel.slice(0, n * d.nv) : undefined,
+    metadata: { ...d.metadata, numEpisodes: k, numTransitions: n, returns, lengths: d.metadata.lengths.slice(0, k), meanReturn: ms.mean, stdReturn: ms.std },
+  };
+}
+
+/** Writes a demonstrations file (atomically). */
+export function writeDemos(file: string, d: Demonstrations): void {
+  const n = numTransitions(d);
+  const e = numEpisodes(d);
+  const arrays: Record<string, NpyArray> = {
+    observations: { dtype: '<f4', shape: [n, d.obsDim], data: d.observations },
+    actions: d.discrete ? { dtype: '<i8', shape: [n], data: d.actions } : { dtype: '<f4', shape: [n, d.actDim], data: d.actions },
+    rewards: { dtype: '<f4', shape: [n], data: d.rewards },
+    next_observations: { dtype: '<f4', shape: [n, d.obsDim], data: d.nextObservations },
+    terminated: { dtype: '|b1', shape: [n], data: d.terminated },
+    truncated: { dtype: '|b1', shape: [n], data: d.truncated },
+    episode_starts: { dtype: '<i8', shape: [e], data: Float64Array.from(d.episodeStarts) },
+    episode_lengths: { dtype: '<i8', shape: [e], data: Float64Array.from(d.episodeLengths) },
+  };
+  if (d.qpos && d.nq) arrays.qpos = { dtype: '<f8', shape: [n, d.nq], data: d.qpos };
+  if (d.qvel && d.nv) arrays.qvel = { dtype: '<f8', shape: [n, d.nv], data: d.qvel };
+  const json = JSON.stringify(d.metadata);
+  arrays.metadata = { dtype: `<U${Math.max(1, Array.from(json).length)}`, shape: [], data: json };
+  writeFileAtomic(file, encodeNpz(arrays));
+}
+
+export interface ReadDemosOptions {
+  /** Refuse demonstrations of another env. */
+  envId?: string;
+  obsDim?: number;
+  actDim?: number;
+  /** Keep only the first k episodes. */
+  maxEpisodes?: number;
+}
+
+/** Reads and validates a demonstrations file written by `writeDemos` (or by Python, same layout). */
+export function readDemos(file: string, opts: ReadDemosOptions = {}): Demonstrations {
+  if (!fs.existsSync(file)) throw new Error(`demonstrations file ${file} not found`);
+  const a = decodeNpz(fs.readFileSync(file), file);
+  const need = (name: string): NpyArray => {
+    const x = a[name];
+    if (!x) throw new Error(`${file}: missing array "${name}" (has ${Object.keys(a).join(', ')})`);
+    return x;
+  };
+  let metadata: DemoMetadata;
+  try {
+    metadata = JSON.parse(need('metadata').data as string);
+  } catch {
+    throw new Error(`${file}: "metadata" is not valid JSON`);
+  }
+  const obs = need('observations');
+  if (obs.shape.length !== 2) throw new Error(`${file}: observations must be 2-D [N, obs_dim], got shape [${obs.shape}]`);
+  const [n, obsDim] = obs.shape;
+  const act = need('actions');
+  const discrete = act.shape.length === 1;
+  const actDim = discrete ? 1 : act.shape[1];
+  const check = (name: string, x: NpyArray, shape: number[]) => {
+    if (x.shape.length !== shape.length || x.shape.some((s, i) => s !== shape[i])) {
+      throw new Error(`${file}: ${name} has shape [${x.shape}], expected [${shape}]`);
+    }
+  };
+  if (act.shape[0] !== n) throw new Error(`${file}: actions have ${act.shape[0]} rows, observations ${n}`);
+  const rewards = need('rewards');
+  check('rewards', rewards, [n]);
+  const next = need('next_observations');
+  check('next_observations', next, [n, obsDim]);
+  const term = need('terminated');
+  const trunc = need('truncated');
+  check('terminated', term, [n]);
+  check('truncated', trunc, [n]);
+  const starts = Array.from(need('episode_starts').data as Float64Array);
+  const lengths = Array.from(need('episode_lengths').data as Float64Array);
+  if (starts.length !== lengths.length || !starts.length) throw new Error(`${file}: episode_starts and episode_lengths disagree or are empty`);
+  let expect = 0;
+  for (let i = 0; i < starts.length; i++) {
+    if (starts[i] !== expect || lengths[i] < 1) throw new Error(`${file}: episode ${i} starts at ${starts[i]}, expected ${expect} (episodes must be contiguous)`);
+    expect += lengths[i];
+  }
+  if (expect !== n) throw new Error(`${file}: episodes cover ${expect} transitions, the arrays hold ${n}`);
+
+  if (metadata.format !== DEMOS_FORMAT) throw new Error(`${file}: metadata format is ${String(metadata.format)}, expected ${DEMOS_FORMAT}`);
+  if (opts.envId && metadata.envId !== opts.envId) {
+    throw new Error(`${file} holds demonstrations of ${metadata.envId}, not ${opts.envId}; pass demonstrations recorded on ${opts.envId}`);
+  }
+  const spaceObsDim = flatDim(spaceFromJSON(metadata.observationSpace));
+  if (spaceObsDim !== obsDim) throw new Error(`${file}: observations have ${obsDim} columns but the metadata's observation space has ${spaceObsDim}`);
+  if (opts.obsDim !== undefined && opts.obsDim !== obsDim) throw new Error(`${file}: observations have ${obsDim} dimensions, the env has ${opts.obsDim}`);
+  if (opts.actDim !== undefined && opts.actDim !== actDim) throw new Error(`${file}: actions have ${actDim} dimensions, the env has ${opts.actDim}`);
+
+  const qposA = a.qpos;
+  const qvelA = a.qvel;
+  let d: Demonstrations = {
+    obsDim,
+    actDim,
+    discrete,
+    observations: Float32Array.from(obs.data as ArrayLike<number>),
+    actions: discrete ? Int32Array.from(act.data as ArrayLike<number>) : Float32Array.from(act.data as ArrayLike<number>),
+    rewards: Float32Array.from(rewards.data as ArrayLike<number>),
+    nextObservations: Float32Array.from(next.data as ArrayLike<number>),
+    terminated: Uint8Array.from(term.data as ArrayLike<number>),
+    truncated: Uint8Array.from(trunc.data as ArrayLike<number>),
+    episodeStarts: starts,
+    episodeLengths: lengths,
+    qpos: qposA ? Float64Array.from(qposA.data as ArrayLike<number>) : undefined,
+    qvel: qvelA ? Float64Array.from(qvelA.data as ArrayLike<number>) : undefined,
+    nq: qposA?.shape[1],
+    nv: qvelA?.shape[1],
+    metadata,
+  };
+  if (qposA && qposA.shape[0] !== n) throw new Error(`${file}: qpos has ${qposA.shape[0]} rows, expected ${n}`);
+  if (qvelA && qvelA.shape[0] !== n) throw new Error(`${file}: qvel has ${qvelA.shape[0]} rows, expected ${n}`);
+  if (opts.maxEpisodes !== undefined) d = selectEpisodes(d, Math.min(opts.maxEpisodes, numEpisodes(d)));
+  return d;
+}
+
+type MaybeMujoco = { getState?: () => unknown };
+
+function mujocoState(env: Env): { qpos: Float64Array; qvel: Float64Array } | null {
+  const g = (env as unknown as MaybeMujoco).getState;
+  if (typeof g !== 'function') return null;
+  const s = g.call(env) as { qpos?: ArrayLike<number>; qvel?: ArrayLike<number> };
+  if (s && typeof s === 'object' && 'qpos' in s && 'qvel' in s && s.qpos && s.qvel) {
+    return { qpos: Float64Array.from(s.qpos), qvel: Float64Array.from(s.qvel) };
+  }
+  return null;
+}
+
+export interface CollectOptions {
+  episodes: number;
+  seed: number;
+  /** Expert demonstrations use the deterministic action by default. */
+  deterministic?: boolean;
+  source?: string;
+  command?: string;
+}
+
+/** Rolls out `policy` for whole episodes and records them (with MuJoCo qpos/qvel when the env has them). */
+export function collectDemos(env: Env, policy: Policy, opts: CollectOptions): Demonstrations {
+  const deterministic = opts.deterministic ?? true;
+  const rng = new Rng(opts.seed);
+  const obsDim = env.observationSpace.size;
+  const discrete = env.actionSpace.kind === 'discrete';
+  const actDim = discrete ? 1 : flatDim(env.actionSpace);
+  const obs: number[] = [], acts: number[] = [], rews: number[] = [], nexts: number[] = [];
+  const term: number[] = [], trunc: number[] = [], qpos: number[] = [], qvel: number[] = [];
+  const starts: number[] = [], lengths: number[] = [], returns: number[] = [];
+  let nq: number | undefined, nv: number | undefined;
+  for (let ep = 0; ep < opts.episodes; ep++) {
+    let o = env.reset(ep === 0 ? { seed: opts.seed } : {}).observation;
+    starts.push(rews.length);
+    let ret = 0, len = 0;
+    for (;;) {
+      const st = mujocoState(env);
+      if (st) {
+        nq = st.qpos.length;
+        nv = st.qvel.length;
+        qpos.push(...st.qpos);
+        qvel.push(...st.qvel);
+      }
+      const { actions } = policy.act(o, { deterministic, rng });
+      const r = env.step(discrete ? actions[0] : actions);
+      obs.push(...o);
+      acts.push(...actions);
+      rews.push(r.reward);
+      nexts.push(...r.observation);
+      term.push(r.terminated ? 1 : 0);
+      trunc.push(r.truncated ? 1 : 0);
+      ret += r.reward;
+      len++;
+      o = r.observation;
+      if (r.terminated || r.truncated) break;
+    }
+    lengths.push(len);
+    returns.push(ret);
+  }
+  const ms = meanStd(returns);
+  return {
+    obsDim,
+    actDim,
+    discrete,
+    observations: Float32Array.from(obs),
+    actions: discrete ? Int32Array.from(acts) : Float32Array.from(acts),
+    rewards: Float32Array.from(rews),
+    nextObservations: Float32Array.from(nexts),
+    terminated: Uint8Array.from(term),
+    truncated: Uint8Array.from(trunc),
+    episodeStarts: starts,
+    episodeLengths: lengths,
+    qpos: nq ? Float64Array.from(qpos) : undefined,
+    qvel: nv ? Float64Array.from(qvel) : undefined,
+    nq,
+    nv,
+    metadata: {
+      format: DEMOS_FORMAT,
+      formatVersion: 1,
+      libraryVersion: LIBRARY_VERSION,
+      envId: env.spec.id,
+      observationSpace: env.observationSpace.toJSON(),
+      actionSpace: env.actionSpace.toJSON(),
+      numEpisodes: opts.episodes,
+      numTransitions: rews.length,
+      returns,
+      lengths,
+      meanReturn: ms.mean,
+      stdReturn: ms.std,
+      seed: opts.seed,
+      deterministic,
+      source: opts.source,
+      command: opts.command,
+      created: new Date().toISOString(),
+    },
+  };
+}
