@@ -126,3 +126,17 @@ describe('Adam', () => {
     s.dispose();
   });
 });
+
+describe('Adam lifetime', () => {
+  it('leaves no tensors behind after construction, a step and dispose', () => {
+    const w = tf.variable(tf.ones([3, 2]));
+    const before = tf.memory().numTensors;
+    const opt = new Adam([w], { lr: 1e-2 });
+    const g = tf.onesLike(w);
+    opt.applyGradients([g]);
+    g.dispose();
+    opt.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    w.dispose();
+  });
+});

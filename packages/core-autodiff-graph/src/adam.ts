@@ -102,8 +102,8 @@ export class Adam implements Optimizer {
     this.names = [...named.keys()];
     this.vars = [...named.values()];
     // Moments are non-trainable variables: assign() swaps their storage without leaking.
-    this.m = this.vars.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = this.vars.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.m = this.vars.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    this.v = this.vars.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
     this.steps = this.vars.map(() => 0);
   }
 

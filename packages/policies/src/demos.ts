@@ -229,8 +229,14 @@ export interface CollectOptions {
   command?: string;
 }
 
-/** Rolls out `policy` for whole episodes and records them (with MuJoCo qpos/qvel when the env has them). */
-export function collectDemos(env: Env, policy: Policy, opts: CollectOptions): Demonstrations {
+/** A scripted controller: observation in, action out (a hand-written expert, a baseline). */
+export type Controller = (observation: Float32Array | Float64Array) => number | ArrayLike<number>;
+
+/**
+ * Rolls out a policy (or a scripted controller) for whole episodes and records them, with
+ * MuJoCo qpos/qvel when the env has them.
+ */
+export function collectDemos(env: Env, policy: Policy | Controller, opts: CollectOptions): Demonstrations {
   const deterministic = opts.deterministic ?? true;
   const rng = new Rng(opts.seed);
   const obsDim = env.observationSpace.size;
@@ -252,10 +258,14 @@ export function collectDemos(env: Env, policy: Policy, opts: CollectOptions): De
         qpos.push(...st.qpos);
         qvel.push(...st.qvel);
       }
-      const { actions } = policy.act(o, { deterministic, rng });
+      let actions: ArrayLike<number>;
+      if (typeof policy === 'function') {
+        const a = policy(o);
+        actions = typeof a === 'number' ? [a] : a;
+      } else actions = policy.act(o, { deterministic, rng }).actions;
       const r = env.step(discrete ? actions[0] : actions);
       obs.push(...o);
-      acts.push(...actions);
+      acts.push(...Array.from(actions));
       rews.push(r.reward);
       nexts.push(...r.observation);
       term.push(r.terminated ? 1 : 0);

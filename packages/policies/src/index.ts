@@ -14,7 +14,7 @@ export {
   numTransitions,
   DEMOS_FORMAT,
 } from './demos.js';
-export type { Demonstrations, DemoMetadata, ReadDemosOptions, CollectOptions } from './demos.js';
+export type { Demonstrations, DemoMetadata, ReadDemosOptions, CollectOptions, Controller } from './demos.js';
 export { encodeNpy, decodeNpy, encodeNpz, decodeNpz } from './npz.js';
 export type { NpyArray, NpyDtype } from './npz.js';
 export { LIBRARY_VERSION } from './version.js';
