@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerEnvs } from './commands/envs.js';
 import { registerRollout } from './commands/rollout.js';
+import { registerEval } from './commands/eval.js';
+import { registerCollect } from './commands/collect.js';
+import { registerTrain } from './commands/train.js';
 import { oneLine } from './errors.js';
 import { processIo, type Io } from './io.js';
 
@@ -17,6 +20,9 @@ export function buildProgram(io: Io = processIo): Command {
     .exitOverride();
   registerEnvs(program, io);
   registerRollout(program, io);
+  registerTrain(program, io);
+  registerEval(program, io);
+  registerCollect(program, io);
   return program;
 }
 

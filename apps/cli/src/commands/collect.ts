@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { initBackend } from '@mgail/core-autodiff-graph';
+import { collectDemos, writeDemos } from '@mgail/policies';
+import { UserError } from '../errors.js';
+import type { Io } from '../io.js';
+import { parseIntFlag } from '../options.js';
+import { loadPolicyFor } from './eval.js';
+
+interface CollectOpts {
+  env: string;
+  policy: string;
+  episodes: number;
+  out: string;
+  seed: number;
+  stochastic?: boolean;
+  force?: boolean;
+}
+
+export function registerCollect(program: Command, io: Io): void {
+  program
+    .command('collect')
+    .description('record demonstrations of a policy into an .npz file numpy can read')
+    .requiredOption('--env <id>', 'environment id')
+    .requiredOption('--policy <path>', 'policy checkpoint, or a folder holding one')
+    .requiredOption('--episodes <n>', 'number of episodes (trajectories)', parseIntFlag('episodes', 1))
+    .requiredOption('--out <file>', 'output .npz file')
+    .option('--seed <s>', 'seed of the first reset', parseIntFlag('seed'), 0)
+    .option('--stochastic', 'sample actions instead of the deterministic mean/argmax')
+    .option('--force', 'overwrite --out if it exists')
+    .action(async (opts: CollectOpts) => {
+      if (fs.existsSync(opts.out) && !opts.force) throw new UserError(`${opts.out} already exists`, 'pass --force to overwrite it or choose another --out');
+      await initBackend();
+      const { env, policy } = await loadPolicyFor(opts.env, opts.policy);
+      try {
+        const command = `mgail collect --env ${opts.env} --policy ${opts.policy} --episodes ${opts.episodes} --seed ${opts.seed}${opts.stochastic ? ' --stochastic' : ''} --out ${opts.out}`;
+        const d = collectDemos(env, policy, { episodes: opts.episodes, seed: opts.seed, deterministic: !opts.stochastic, source: opts.policy, command });
+        writeDemos(opts.out, d);
+        io.out(`wrote ${opts.out}: ${d.metadata.numEpisodes} episodes, ${d.metadata.numTransitions} transitions, return ${d.metadata.meanReturn.toFixed(2)} ± ${d.metadata.stdReturn.toFixed(2)}`);
+      } finally {
+        policy.dispose();
+        env.close();
+      }
+    });
+}

@@ -1,0 +1,140 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { createRunDir, initBackend, MetricsWriter, Progress, writeJsonAtomic } from '@mgail/core-autodiff-graph';
+import type { Env } from '@mgail/envs-classic';
+import { evaluatePolicy, savePolicy, type Demonstrations, type Policy } from '@mgail/policies';
+import { bcConfig, trainBC } from '@mgail/baselines-gail-bc';
+import { loadDemosArg } from '../demos.js';
+import { makeEnv } from '../envs.js';
+import { UserError } from '../errors.js';
+import type { Io } from '../io.js';
+import { parseIntFlag } from '../options.js';
+
+export interface TrainOptions {
+  algo: string;
+  env: string;
+  demos: string;
+  trajectories?: number;
+  seed: number;
+  out?: string;
+  config?: string;
+  forwardModel?: string;
+  evalEpisodes: number;
+  resume?: boolean;
+  force?: boolean;
+}
+
+/** What every algorithm gets: the env, the demonstrations, where to write, and user overrides. */
+export interface TrainContext {
+  env: Env;
+  envId: string;
+  demos: Demonstrations;
+  demosFile: string;
+  seed: number;
+  runDir: string;
+  metrics: MetricsWriter;
+  /** Fields from `--config FILE`, merged over the algorithm's defaults and per-env file. */
+  overrides: Record<string, unknown>;
+  opts: TrainOptions;
+  io: Io;
+}
+
+export interface TrainOutcome {
+  policy: Policy;
+  /** The resolved config, saved as config.json. */
+  config: object;
+  summary: Record<string, unknown>;
+}
+
+/** One entry per algorithm: `mgail train --algo <name>`. */
+export const TRAIN_ALGOS: Record<string, { description: string; run(ctx: TrainContext): Promise<TrainOutcome> }> = {
+  bc: {
+    description: 'behavioural cloning (maximum likelihood, early stopping)',
+    async run(ctx) {
+      const config = bcConfig(ctx.envId, ctx.overrides);
+      writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: 'bc', env: ctx.envId, seed: ctx.seed, demos: ctx.demosFile, trajectories: ctx.demos.episodeStarts.length, config });
+      const progress = new Progress('bc', config.maxEpochs);
+      const res = trainBC(ctx.demos, ctx.env, config, {
+        seed: ctx.seed,
+        onEpoch: (e) => {
+          ctx.metrics.log(e.epoch, { 'losses/bc_train': e.trainLoss, 'losses/bc_validation': e.validationLoss });
+          progress.update(e.epoch + 1, { train_nll: e.trainLoss, val_nll: e.validationLoss });
+        },
+      });
+      progress.done(res.history.length, { best_epoch: res.bestEpoch, val_nll: res.bestValidationLoss });
+      return { policy: res.policy, config, summary: { epochs: res.history.length, bestEpoch: res.bestEpoch, bestValidationLoss: res.bestValidationLoss } };
+    },
+  },
+};
+
+function readConfigFile(file: string | undefined): Record<string, unknown> {
+  if (!file) return {};
+  if (!fs.existsSync(file)) throw new UserError(`config file ${file} not found`);
+  try {
+    const v = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+    return v;
+  } catch (e) {
+    throw new UserError(`config file ${file} is not a JSON object (${(e as Error).message})`);
+  }
+}
+
+export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: string; evalMean: number }> {
+  const algo = TRAIN_ALGOS[opts.algo];
+  if (!algo) throw new UserError(`unknown algorithm "${opts.algo}"`, `choose one of: ${Object.keys(TRAIN_ALGOS).join(', ')}`);
+  const overrides = readConfigFile(opts.config);
+  const env = await makeEnv(opts.env);
+  try {
+    const { demos, file } = loadDemosArg(opts.demos, opts.env, { trajectories: opts.trajectories, obsDim: env.observationSpace.size });
+    if (opts.out && fs.existsSync(path.join(opts.out, 'policy.ckpt')) && !opts.force && !opts.resume) {
+      throw new UserError(`${opts.out} already holds a trained policy`, 'pass --force to overwrite it, --resume to continue, or choose another --out');
+    }
+    await initBackend();
+    const runDir = createRunDir({ env: opts.env, algo: opts.algo, seed: opts.seed, dir: opts.out });
+    const metrics = new MetricsWriter(runDir);
+    io.err(`[mgail] ${opts.algo} on ${opts.env}: ${demos.episodeStarts.length} trajectories from ${file}, seed ${opts.seed}, run dir ${runDir}`);
+    const started = Date.now();
+    const outcome = await algo.run({ env, envId: opts.env, demos, demosFile: file, seed: opts.seed, runDir, metrics, overrides, opts, io });
+    try {
+      savePolicy(path.join(runDir, 'policy.ckpt'), outcome.policy, { envId: opts.env, algo: opts.algo, seed: opts.seed, demos: file, trajectories: demos.episodeStarts.length });
+      // A final deterministic evaluation is reported, never used for selection.
+      const evalEnv = await makeEnv(opts.env);
+      const ev = evaluatePolicy(evalEnv, outcome.policy, { episodes: opts.evalEpisodes, seed: 10_000 + opts.seed });
+      evalEnv.close();
+      const summary = {
+        algo: opts.algo, env: opts.env, seed: opts.seed, trajectories: demos.episodeStarts.length,
+        expertReturn: demos.metadata.meanReturn, eval: { episodes: ev.returns.length, mean: ev.mean, std: ev.std, returns: ev.returns },
+        wallClockSeconds: (Date.now() - started) / 1000, ...outcome.summary,
+      };
+      writeJsonAtomic(path.join(runDir, 'summary.json'), summary);
+      metrics.log(-1, { 'eval/final_return_mean': ev.mean, 'eval/final_return_std': ev.std });
+      io.out(`${opts.algo} on ${opts.env} (${demos.episodeStarts.length} trajectories, seed ${opts.seed}): final return ${ev.mean.toFixed(2)} ± ${ev.std.toFixed(2)} over ${ev.returns.length} episodes (expert ${demos.metadata.meanReturn.toFixed(2)}); policy ${path.join(runDir, 'policy.ckpt')}`);
+      return { runDir, evalMean: ev.mean };
+    } finally {
+      outcome.policy.dispose();
+    }
+  } finally {
+    env.close();
+  }
+}
+
+export function registerTrain(program: Command, io: Io): void {
+  program
+    .command('train')
+    .description(`train an imitation policy from demonstrations (algorithms: ${Object.keys(TRAIN_ALGOS).join(', ')})`)
+    .requiredOption('--algo <name>', `algorithm: ${Object.keys(TRAIN_ALGOS).join(' | ')}`)
+    .requiredOption('--env <id>', 'environment id')
+    .requiredOption('--demos <path>', 'demonstrations .npz, or an expert folder holding demos.npz')
+    .option('--trajectories <n>', 'use the first N trajectories', parseIntFlag('trajectories', 1))
+    .option('--seed <s>', 'seed', parseIntFlag('seed'), 0)
+    .option('--out <dir>', 'run directory (default runs/{env}__{algo}__{seed}__{time})')
+    .option('--config <file>', 'JSON file of config fields merged over the defaults and the per-env file')
+    .option('--forward-model <kind>', 'MGAIL forward model: basic | advanced')
+    .option('--eval-episodes <n>', 'episodes of the final deterministic evaluation', parseIntFlag('eval-episodes', 1), 10)
+    .option('--resume', 'continue the run in --out from its last checkpoint')
+    .option('--force', 'overwrite a finished run in --out')
+    .action(async (opts: TrainOptions) => {
+      await runTrain(opts, io);
+    });
+}
