@@ -4,6 +4,7 @@ import { registerRollout } from './commands/rollout.js';
 import { registerEval } from './commands/eval.js';
 import { registerCollect } from './commands/collect.js';
 import { registerTrain } from './commands/train.js';
+import { registerTrainExpert } from './commands/train-expert.js';
 import { oneLine } from './errors.js';
 import { processIo, type Io } from './io.js';
 
@@ -20,6 +21,7 @@ export function buildProgram(io: Io = processIo): Command {
     .exitOverride();
   registerEnvs(program, io);
   registerRollout(program, io);
+  registerTrainExpert(program, io);
   registerTrain(program, io);
   registerEval(program, io);
   registerCollect(program, io);

@@ -1,7 +1,13 @@
-import { listEnvs as listClassic, make as makeClassic, type Env } from '@mgail/envs-classic';
+import { listEnvs as listClassic, make as makeClassic, makeVec as makeClassicVec, type Env } from '@mgail/envs-classic';
+import type { VectorEnvLike } from '@mgail/baselines-gail-bc';
 import { UserError } from './errors.js';
 
-type MujocoModule = { make(id: string, options?: Record<string, unknown>): Promise<Env>; listEnvs(): string[] };
+type MujocoModule = {
+  make(id: string, options?: Record<string, unknown>): Promise<Env>;
+  listEnvs(): string[];
+  makeVec(id: string, n: number, options?: Record<string, unknown>): Promise<VectorEnvLike>;
+  makeParallelVec(id: string, n: number, options?: Record<string, unknown>): Promise<VectorEnvLike>;
+};
 let mujoco: MujocoModule | null | undefined;
 
 /** The MuJoCo package is loaded on first use: classic-only commands never pay for the WASM module. */
@@ -27,5 +33,19 @@ export async function makeEnv(id: string, options?: Record<string, unknown>): Pr
   const ids = await allEnvIds();
   if (ids.classic.includes(id)) return makeClassic(id, options);
   if (ids.mujoco.includes(id)) return (await loadMujoco())!.make(id, options);
+  throw new UserError(`unknown env "${id}"`, `known envs: ${[...ids.classic, ...ids.mujoco].join(', ')}`);
+}
+
+/**
+ * A vector env in same-step auto-reset mode (what the RL loops expect); MuJoCo envs step in
+ * worker threads when `parallel` so both cores run physics.
+ */
+export async function makeVecEnv(id: string, numEnvs: number, opts: { parallel?: boolean } = {}): Promise<VectorEnvLike> {
+  const ids = await allEnvIds();
+  if (ids.classic.includes(id)) return makeClassicVec(id, numEnvs, { autoresetMode: 'same-step' }) as unknown as VectorEnvLike;
+  if (ids.mujoco.includes(id)) {
+    const mj = (await loadMujoco())!;
+    return opts.parallel ? mj.makeParallelVec(id, numEnvs, { autoresetMode: 'same-step' }) : mj.makeVec(id, numEnvs, { autoresetMode: 'same-step' });
+  }
   throw new UserError(`unknown env "${id}"`, `known envs: ${[...ids.classic, ...ids.mujoco].join(', ')}`);
 }

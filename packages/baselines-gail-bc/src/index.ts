@@ -1,4 +1,10 @@
 export { trainBC, bcConfig, DEFAULT_BC_CONFIG } from './bc.js';
 export type { BCConfig, BCResult, BCHistoryEntry } from './bc.js';
+export { PPO, ppoConfig, DEFAULT_PPO_CONFIG } from './ppo.js';
+export type { PPOConfig, IterationStats } from './ppo.js';
+export { computeGAE } from './gae.js';
+export { trainExpert } from './expert.js';
+export type { TrainExpertOptions, TrainExpertResult } from './expert.js';
+export type { VectorEnvLike, VectorStepLike } from './vec.js';
 export { resolveConfig, configDir } from './config.js';
 export { cartPoleLinearExpert } from './testing.js';

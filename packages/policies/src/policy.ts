@@ -91,6 +91,11 @@ export abstract class Policy {
     return this.store.variables;
   }
 
+  /** Trainable variables by logical name (`policy/net/l1/kernel`, `policy/log_std`). */
+  get namedVariables(): ReadonlyMap<string, tf.Variable> {
+    return this.store.namedVariables;
+  }
+
   /** Normalized (and clipped) observations; differentiable with respect to `obs`. */
   normalize(obs: tf.Tensor2D): tf.Tensor2D {
     if (obs.rank !== 2 || obs.shape[1] !== this.obsDim) {
