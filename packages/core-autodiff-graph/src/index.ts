@@ -86,3 +86,6 @@ export {
   Progress,
 } from './run.js';
 export type { RunDirOptions, MetricValues } from './run.js';
+
+export { unroll } from './unroll.js';
+export type { UnrollOptions, UnrollResult } from './unroll.js';
