@@ -5,6 +5,7 @@ import { createRunDir, initBackend, MetricsWriter, Progress, writeJsonAtomic } f
 import type { Env } from '@mgail/envs-classic';
 import { evaluatePolicy, savePolicy, type Demonstrations, type Policy } from '@mgail/policies';
 import { bcConfig, trainBC } from '@mgail/baselines-gail-bc';
+import { mgailConfig, trainMGAIL } from '@mgail/mgail';
 import { loadDemosArg } from '../demos.js';
 import { makeEnv } from '../envs.js';
 import { UserError } from '../errors.js';
@@ -64,6 +65,27 @@ export const TRAIN_ALGOS: Record<string, { description: string; run(ctx: TrainCo
       });
       progress.done(res.history.length, { best_epoch: res.bestEpoch, val_nll: res.bestValidationLoss });
       return { policy: res.policy, config, summary: { epochs: res.history.length, bestEpoch: res.bestEpoch, bestValidationLoss: res.bestValidationLoss } };
+    },
+  },
+  mgail: {
+    description: 'MGAIL: the exact discriminator gradient through a learned forward model',
+    async run(ctx) {
+      const extra: Record<string, unknown> = {};
+      if (ctx.opts.forwardModel !== undefined) {
+        if (ctx.opts.forwardModel !== 'basic' && ctx.opts.forwardModel !== 'advanced') {
+          throw new UserError(`--forward-model must be basic or advanced, got "${ctx.opts.forwardModel}"`);
+        }
+        extra.forwardModel = ctx.opts.forwardModel;
+      }
+      let config;
+      try {
+        config = mgailConfig(ctx.envId, { ...ctx.overrides, ...extra }, ctx.opts.config ?? 'flags');
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: 'mgail', env: ctx.envId, seed: ctx.seed, demos: ctx.demosFile, trajectories: ctx.demos.episodeStarts.length, config });
+      const res = await trainMGAIL({ envId: ctx.envId, makeEnv: () => makeEnv(ctx.envId), demos: ctx.demos, config, seed: ctx.seed, runDir: ctx.runDir, progress: true });
+      return { policy: res.policy, config, summary: { envSteps: res.envSteps, iterations: res.iterations, trainWallClockSeconds: res.wallClockSeconds, evalHistory: res.evalHistory } };
     },
   },
 };
