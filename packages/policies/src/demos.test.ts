@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, Rng } from '@mgail/core-autodiff-graph';
 import { make } from '@mgail/envs-classic';
 import { collectDemos, readDemos, selectEpisodes, writeDemos } from './demos.js';
+import { crc32, crc32Table } from './npz.js';
 import { makePolicy } from './policy.js';
 
 beforeAll(async () => {
@@ -42,6 +43,22 @@ describe('demonstrations', () => {
         expect(sum).toBeCloseTo(r.metadata.returns[i], 3);
       });
     }
+  });
+
+  it('records MuJoCo-style qpos/qvel when the env has them, and keeps them through a round trip', () => {
+    const env = make('CartPole-v1') as ReturnType<typeof make> & { getState(): unknown };
+    // a stand-in for a MuJoCo env: getState() gives {qpos, qvel} before each action
+    env.getState = () => ({ qpos: [0, 1, 2], qvel: [3, 4] });
+    const p = makePolicy(env.observationSpace, env.actionSpace, { hidden: [8] }, new Rng(1));
+    const d = collectDemos(env, p, { episodes: 2, seed: 0 });
+    expect(d.nq).toBe(3);
+    expect(d.nv).toBe(2);
+    const file = path.join(tmp(), 'demos.npz');
+    writeDemos(file, d);
+    const r = readDemos(file);
+    expect(r.qpos!.length).toBe(3 * r.rewards.length);
+    expect(Array.from(r.qvel!.subarray(0, 2))).toEqual([3, 4]);
+    expect(selectEpisodes(r, 1).qpos!.length).toBe(3 * r.episodeLengths[0]);
   });
 
   it('selects the first k trajectories', () => {
@@ -83,5 +100,33 @@ describe('demonstrations', () => {
     expect(out.obs[1]).toBe(4);
     expect(out.act).toBe('int64');
   });
+  it.skipIf(!hasNumpy)('reads files numpy writes (np.savez and np.savez_compressed, int32 actions)', () => {
+    const dir = tmp();
+    const script = [
+      'import json, sys, numpy as np',
+      'n, meta = 5, {"format": "mgail-demos", "formatVersion": 1, "envId": "CartPole-v1", "observationSpace": {"kind": "box", "shape": [4], "low": ["-inf"] * 4, "high": ["inf"] * 4}, "actionSpace": {"kind": "discrete", "n": 2}, "returns": [2.0, 3.0]}',
+      'arrs = dict(observations=np.arange(n * 4, dtype=np.float32).reshape(n, 4), actions=np.array([0, 1, 1, 0, 1], dtype=np.int32), rewards=np.ones(n, np.float32),',
+      '  next_observations=np.zeros((n, 4), np.float32), terminated=np.array([0, 1, 0, 0, 1], bool), truncated=np.zeros(n, bool),',
+      '  episode_starts=np.array([0, 2]), episode_lengths=np.array([2, 3]), metadata=np.array(json.dumps(meta)))',
+      'np.savez(sys.argv[1] + "/plain.npz", **arrs)',
+      'np.savez_compressed(sys.argv[1] + "/compressed.npz", **arrs)',
+    ].join('\n');
+    execFileSync('python3', ['-c', script, dir]);
+    for (const f of ['plain.npz', 'compressed.npz']) {
+      const d = readDemos(path.join(dir, f), { envId: 'CartPole-v1', obsDim: 4 });
+      expect(d.discrete).toBe(true);
+      expect(Array.from(d.actions)).toEqual([0, 1, 1, 0, 1]);
+      expect(d.observations[19]).toBe(19);
+      expect(Array.from(d.terminated)).toEqual([0, 1, 0, 0, 1]);
+      expect(d.episodeLengths).toEqual([2, 3]);
+    }
+  });
+
+  it('CRC-32 fallback table agrees with zlib', () => {
+    const bytes = new Uint8Array(1000).map((_, i) => (i * 31 + 7) & 0xff);
+    expect(crc32Table(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    expect(crc32Table(bytes)).toBe(crc32(bytes));
+  });
+
   if (!hasNumpy) console.warn('python3 with numpy not found: skipping the numpy load check');
 });

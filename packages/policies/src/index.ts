@@ -1,5 +1,5 @@
 export { Policy, GaussianPolicy, CategoricalPolicy, makePolicy, gumbelNoise, DEFAULT_POLICY_CONFIG } from './policy.js';
-export type { PolicyKind, PolicyConfig, ObservationBatch } from './policy.js';
+export type { PolicyKind, PolicyConfig, ObservationBatch, PolicyDescription } from './policy.js';
 export { savePolicy, loadPolicy, resolvePolicyPath, POLICY_CHECKPOINT_FORMAT } from './checkpoint.js';
 export type { PolicyCheckpointMeta, LoadPolicyOptions } from './checkpoint.js';
 export { evaluatePolicy, meanStd } from './evaluate.js';

@@ -127,6 +127,16 @@ describe('makePolicy', () => {
     for (const k of Object.keys(wa)) expect(Array.from(wa[k])).toEqual(Array.from(wb[k]));
   });
 
+  it('describes itself as JSON (no weights)', () => {
+    const p = makePolicy(obsSpace, new Box(-1, 1, [2]), { hidden: [4] }, new Rng(1));
+    const j = JSON.parse(JSON.stringify(p));
+    expect(j).toMatchObject({ kind: 'gaussian', obsDim: 3, actDim: 2, config: { hidden: [4], activation: 'tanh' } });
+    expect(j.actionSpace).toEqual({ kind: 'box', shape: [2], low: [-1, -1], high: [1, 1] });
+    // (3*4 + 4) + (4*2 + 2) + log-std 2
+    expect(j.numParameters).toBe(28);
+    p.dispose();
+  });
+
   it('uses its observation normalizer', () => {
     const p = makePolicy(obsSpace, new Discrete(2), {}, new Rng(1));
     const before = p.act(new Float32Array([5, 5, 5]), { deterministic: true, rng: new Rng(0) });

@@ -8,10 +8,11 @@ import {
   stopGradient,
   type Rng,
   moduleToTensors,
+  numParameters,
   type TensorData,
   type TensorRecord,
 } from '@mgail/core-autodiff-graph';
-import { Box, describeSpace, type Space } from '@mgail/envs-classic';
+import { Box, describeSpace, type Space, type BoxJSON, type SpaceJSON } from '@mgail/envs-classic';
 
 export type PolicyKind = 'gaussian' | 'categorical';
 
@@ -136,9 +137,33 @@ export abstract class Policy {
     this.normalizer.load(other.normalizer.toJSON());
   }
 
+  /** A JSON description (no weights): what `JSON.stringify(policy)` prints and logs record. */
+  toJSON(): PolicyDescription {
+    return {
+      kind: this.kind,
+      obsDim: this.obsDim,
+      actDim: this.actDim,
+      observationSpace: this.observationSpace.toJSON(),
+      actionSpace: this.actionSpace.toJSON(),
+      config: { ...this.config, hidden: [...this.config.hidden] },
+      numParameters: numParameters(this.variables),
+    };
+  }
+
   dispose(): void {
     this.store.dispose();
   }
+}
+
+/** `Policy.toJSON()`: the policy's shape and config, without weights. */
+export interface PolicyDescription {
+  kind: PolicyKind;
+  obsDim: number;
+  actDim: number;
+  observationSpace: BoxJSON;
+  actionSpace: SpaceJSON;
+  config: PolicyConfig;
+  numParameters: number;
 }
 
 /**

@@ -38,7 +38,8 @@ export function registerEval(program: Command, io: Io): void {
     .option('--stochastic', 'sample actions instead of the deterministic mean/argmax')
     .option('--json', 'print one JSON object {mean, std, episodes, returns, lengths, ...}')
     .action(async (opts: EvalOpts) => {
-      await initBackend({ quiet: Boolean(opts.json) });
+      // The backend line goes to stderr, so --json output on stdout stays one object.
+      await initBackend();
       const { env, policy, meta } = await loadPolicyFor(opts.env, opts.policy);
       try {
         const r = evaluatePolicy(env, policy, { episodes: opts.episodes, seed: opts.seed, deterministic: !opts.stochastic });
