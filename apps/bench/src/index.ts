@@ -1,1 +1,12 @@
-export {};
+export { runBench, buildProgram, SUITES, VERSION } from './cli.js';
+export type { Io } from './io.js';
+export { runPerf, formatPerf, registerPerf, DEFAULT_PERF, PERF_WORKLOADS } from './suites/perf.js';
+export type { PerfOptions, PerfRecord, PerfWorkload } from './suites/perf.js';
+export { benchWorkloadA } from './perf/workload_a.js';
+export { benchWorkloadB, WORKLOAD_B } from './perf/workload_b.js';
+export type { WorkloadBShape } from './perf/workload_b.js';
+export { timeSteps, median } from './perf/timing.js';
+export type { Timing } from './perf/timing.js';
+export { benchWorkloadBUnroll } from './perf/workload_bu.js';
+export { buildWorkloadB } from './perf/workload_b.js';
+export type { WorkloadBNets } from './perf/workload_b.js';

@@ -1,5 +1,6 @@
 import { tf } from './backend.js';
 import { toNamedVariables, type NamedVariables, type TensorRecord, type VariablesLike } from './variables.js';
+import { fusedAdam, fusedAdamActive, sumSquaresHeap } from './fused.js';
 
 /**
  * Gradients for an optimizer's variables: an array aligned with its variable order, or a map /
@@ -115,6 +116,16 @@ export class Adam implements Optimizer {
   applyGradients(grads: GradientsInput): void {
     const aligned = this.align(grads);
     const present = aligned.map((g, i) => [g, i] as const).filter((e): e is readonly [tf.Tensor, number] => e[0] != null);
+    for (const [g, i] of present) {
+      const p = this.vars[i];
+      if (g.shape.length !== p.shape.length || g.shape.some((d, j) => d !== p.shape[j])) {
+        throw new Error(`Adam: gradient for ${this.names[i]} has shape [${g.shape.join(', ')}], expected [${p.shape.join(', ')}]`);
+      }
+    }
+    if (fusedAdamActive() && present.every(([g]) => g.dtype === 'float32')) {
+      this.applyFused(present);
+      return;
+    }
     let gs = present.map(([g]) => g);
     let owned: tf.Tensor[] = [];
     if (this.maxGradNorm !== undefined) {
@@ -128,9 +139,6 @@ export class Adam implements Optimizer {
     present.forEach(([, i], k) => {
       const g0 = gs[k];
       const p = this.vars[i];
-      if (g0.shape.length !== p.shape.length || g0.shape.some((d, j) => d !== p.shape[j])) {
-        throw new Error(`Adam: gradient for ${this.names[i]} has shape [${g0.shape.join(', ')}], expected [${p.shape.join(', ')}]`);
-      }
       const t = ++this.steps[i];
       const bc1 = 1 - b1 ** t;
       const bc2 = 1 - b2 ** t;
@@ -148,6 +156,34 @@ export class Adam implements Optimizer {
       });
     });
     for (const t of owned) t.dispose();
+  }
+
+  /**
+   * The same update as one kernel per variable (fused.ts): the clipping norm is summed straight
+   * from the gradients and enters as a scale, so no clipped copies are made.
+   */
+  private applyFused(present: readonly (readonly [tf.Tensor, number])[]): void {
+    let coef = 1;
+    if (this.maxGradNorm !== undefined) {
+      if (!(this.maxGradNorm > 0)) throw new Error(`clipByGlobalNorm: maxNorm must be > 0, got ${this.maxGradNorm}`);
+      const norm = Math.sqrt(sumSquaresHeap(present.map(([g]) => g)));
+      this.lastGradNorm = norm;
+      coef = Math.min(1, this.maxGradNorm / (norm + 1e-6));
+    }
+    const { beta1: b1, beta2: b2, eps, weightDecay: wd, lr } = this;
+    const l2 = this.decoupledWeightDecay ? 0 : wd;
+    const decay = this.decoupledWeightDecay ? lr * wd : 0;
+    for (const [g, i] of present) {
+      const t = ++this.steps[i];
+      const [p, m, v] = fusedAdam(this.vars[i], g, this.m[i], this.v[i], {
+        lr, b1, b2, eps, bc1: 1 - b1 ** t, bc2: 1 - b2 ** t, coef, l2, decay,
+      });
+      // assign() takes a reference (the variable keeps the data); drop ours.
+      this.vars[i].assign(p);
+      this.m[i].assign(m);
+      this.v[i].assign(v);
+      tf.dispose([p, m, v]);
+    }
   }
 
   private align(grads: GradientsInput): (tf.Tensor | null | undefined)[] {

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 // Registers the 'wasm' backend with the engine above (same tfjs-core instance).
 import '@tensorflow/tfjs-backend-wasm';
+import { installWasmKernels } from './wasm_kernels.js';
 
 export { tf };
 
@@ -85,6 +86,8 @@ async function activate(name: BackendName): Promise<string | null> {
     return firstLine(e);
   }
   if (!ok || tf.getBackend() !== TF_NAME[name]) return `tf.setBackend('${TF_NAME[name]}') failed`;
+  // Faster matmuls for the backward pass and the fused training kernels (wasm_kernels.ts, fused.ts).
+  if (name === 'wasm') installWasmKernels();
   return null;
 }
 

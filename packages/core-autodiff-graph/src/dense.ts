@@ -1,6 +1,7 @@
 import { tf } from './backend.js';
 import { Rng, initializerFor, zerosInit, type InitName } from './random.js';
 import { VariableStore, getWeights, assignFromTensors, type Module, type NamedVariables, type TensorData } from './variables.js';
+import { fusedDense, fusedLayersActive } from './fused.js';
 
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'linear';
 
@@ -45,6 +46,8 @@ export function activate(x: tf.Tensor2D, activation: Activation): tf.Tensor2D {
  *
  * The matmul, bias and (for relu/linear) activation run as one fused kernel. tfjs 4.22 only
  * has gradients for fused 'linear' and 'relu', so the others are applied after the fused op.
+ * On wasm the layer uses the `MgailDense` kernel of fused.ts (2-D, no reshapes, a one-pass
+ * ReLU mask in the backward pass).
  */
 export class Dense implements Module {
   readonly name: string;
@@ -78,6 +81,10 @@ export class Dense implements Module {
       throw new Error(`Dense ${this.name}: input has shape [${x.shape.join(', ')}], expected [batch, ${this.inDim}]`);
     }
     const fusable = this.activation === 'relu' || this.activation === 'linear';
+    if (x.dtype === 'float32' && fusedLayersActive()) {
+      if (fusable) return fusedDense(x, this.kernel, this.bias, this.activation as 'relu' | 'linear');
+      return tf.tidy(() => activate(fusedDense(x, this.kernel, this.bias, 'linear'), this.activation));
+    }
     return tf.tidy((): tf.Tensor2D => {
       const y: tf.Tensor2D = tf.fused.matMul({
         a: x,

@@ -1,6 +1,7 @@
 import { tf } from './backend.js';
 import { uniformInit, type Rng } from './random.js';
 import { VariableStore, getWeights, assignFromTensors, type Module, type NamedVariables, type TensorData } from './variables.js';
+import { fusedDense, fusedGRUGates, fusedLayersActive } from './fused.js';
 
 export interface GRUCellOptions {
   rng: Rng;
@@ -18,6 +19,8 @@ export interface GRUCellOptions {
  * The three gates of each input are one fused matmul: `kernel_ih` is [inDim, 3H] and
  * `kernel_hh` is [H, 3H], columns ordered (r, z, n) like PyTorch's weight_ih / weight_hh
  * transposed. Initialization is PyTorch's: every weight and bias ~ U(−1/√H, 1/√H).
+ * On wasm the gate arithmetic after the two matmuls is one kernel forward and one backward
+ * (`MgailGRUGates` in fused.ts) instead of about fifteen small ops.
  */
 export class GRUCell implements Module {
   readonly name: string;
@@ -54,6 +57,11 @@ export class GRUCell implements Module {
     if (h.rank !== 2 || h.shape[1] !== this.hiddenDim || h.shape[0] !== x.shape[0]) {
       throw new Error(
         `GRUCell ${this.name}: h has shape [${h.shape.join(', ')}], expected [${x.shape[0]}, ${this.hiddenDim}]`,
+      );
+    }
+    if (x.dtype === 'float32' && h.dtype === 'float32' && fusedLayersActive()) {
+      return tf.tidy(() =>
+        fusedGRUGates(fusedDense(x, this.kernelIH, this.biasIH, 'linear'), fusedDense(h, this.kernelHH, this.biasHH, 'linear'), h),
       );
     }
     return tf.tidy(() => {

@@ -1,0 +1,31 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Where the bench writes: stdout for results, stderr for progress (tests capture both). */
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export const processIo: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+export function parsePositiveInt(flag: string, allowZero = false): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) {
+      throw new InvalidArgumentError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got '${v}'`);
+    }
+    return n;
+  };
+}
+
+export function parseIntList(v: string, flag: string): number[] {
+  const parts = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const xs = parts.map(Number);
+  if (xs.length === 0 || xs.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new Error(`${flag} must be a comma list of positive integers, got '${v}'`);
+  }
+  return xs;
+}
