@@ -1,8 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '@mgail/core-autodiff-graph';
 import { make } from '@mgail/envs-classic';
 import { collectDemos, evaluatePolicy, selectEpisodes } from '@mgail/policies';
-import { bcConfig, trainBC } from './bc.js';
+import { bcConfig, DEFAULT_BC_CONFIG, trainBC } from './bc.js';
+import { configDir } from './config.js';
 import { cartPoleLinearExpert } from './testing.js';
 
 beforeAll(async () => {
@@ -32,6 +35,17 @@ describe('behavioural cloning', () => {
     const a = trainBC(demos, env, cfg, { seed: 5 });
     const b = trainBC(demos, env, cfg, { seed: 5 });
     expect(a.history).toEqual(b.history);
+  });
+
+  it('resolves every checked-in per-env config file', () => {
+    const files = fs.readdirSync(path.join(configDir(), 'bc')).filter((f) => f.endsWith('.json'));
+    expect(files).toContain('CartPole-v1.json');
+    for (const f of files) {
+      const cfg = bcConfig(f.replace(/\.json$/, ''));
+      expect(Object.keys(cfg).sort()).toEqual(Object.keys(DEFAULT_BC_CONFIG).sort());
+    }
+    expect(bcConfig('Hopper-v5').hidden).toEqual([256, 256]);
+    expect(bcConfig('NoSuchEnv-v0')).toEqual(DEFAULT_BC_CONFIG);
   });
 
   it('rejects unknown config fields by name', () => {

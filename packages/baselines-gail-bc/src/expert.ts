@@ -1,29 +1,45 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { MetricsWriter, Progress, writeJsonAtomic } from '@mgail/core-autodiff-graph';
-import { savePolicy, type Policy } from '@mgail/policies';
-import { PPO, ppoConfig, type IterationStats, type PPOConfig } from './ppo.js';
+import { MetricsWriter, Progress, readMetricsJsonl, writeJsonAtomic } from '@mgail/core-autodiff-graph';
+import type { Env } from '@mgail/envs-classic';
+import { evaluatePolicy, savePolicy, type EvaluationResult, type Policy } from '@mgail/policies';
+import { readCheckpointMeta, type IterationStats, type OnPolicyConfig, type OnPolicyLearner } from './learner.js';
+import { PPO, ppoConfig, type PPOConfig } from './ppo.js';
+import { TRPO, trpoConfig, type TRPOConfig } from './trpo.js';
 import type { VectorEnvLike } from './vec.js';
+
+export const EXPERT_ALGOS = ['ppo', 'trpo'] as const;
+export type ExpertAlgo = (typeof EXPERT_ALGOS)[number];
 
 export interface TrainExpertOptions {
   envId: string;
-  algo: 'ppo';
-  /** Total env steps. */
-  steps: number;
+  algo: ExpertAlgo;
+  /** Total env steps. On resume, defaults to (and must equal) the checkpoint's. */
+  steps?: number;
   seed: number;
-  /** Where the checkpoint, metrics and final policy go. */
+  /** Where the final `policy.ckpt` and `summary.json` go. */
   outDir: string;
-  /** Continue from `outDir/checkpoint.ckpt` if it exists. */
+  /**
+   * Where the resumable state goes: `checkpoint.ckpt`, `config.json`, `metrics.jsonl`,
+   * `metrics.csv` (default `outDir`). Shipped experts keep this under `runs/`.
+   */
+  runDir?: string;
+  /** Continue from `runDir/checkpoint.ckpt` (a fresh start when there is none yet). */
   resume?: boolean;
   /** Builds the vector env (same-step auto-reset) with n copies. */
   makeVecEnv: (numEnvs: number) => VectorEnvLike | Promise<VectorEnvLike>;
-  overrides?: Partial<PPOConfig>;
-  /** Iterations between checkpoints. */
+  /** Config fields over the defaults and `configs/<algo>/<env>.json` (ignored on resume: the checkpoint's config wins). */
+  overrides?: Partial<PPOConfig> | Partial<TRPOConfig>;
+  /** Iterations between checkpoints (default 10; one is always written at the end). */
   checkpointEvery?: number;
-  /** The command line, recorded with the run. */
+  /** The command line, recorded with the run and in the policy checkpoint. */
   command?: string;
-  /** Stop after this many iterations in this sitting (tests of resume); the run stays resumable. */
+  /** Stop after this many iterations in this sitting; the run stays resumable. */
   maxIterationsThisSitting?: number;
+  /** Polled after every iteration: true checkpoints and stops (a SIGINT handler sets it). */
+  shouldStop?: () => boolean;
+  /** Deterministic evaluation of the final policy, recorded in summary.json. */
+  evaluation?: { makeEnv: () => Env | Promise<Env>; episodes: number; seed: number };
   onIteration?: (s: IterationStats) => void;
   quiet?: boolean;
 }
@@ -32,64 +48,156 @@ export interface TrainExpertResult {
   policy: Policy;
   globalStep: number;
   iterations: number;
+  /** Whether the run reached its total steps (otherwise it stopped early and can resume). */
   finished: boolean;
   /** Mean return of the last 20 finished training episodes (stochastic actions). */
   recentReturn: number;
+  evaluation?: EvaluationResult;
+  /** Checkpoint and metrics location. */
+  runDir: string;
 }
 
+const RECENT = 20;
+
+/** The algorithm's config: defaults, then the checked-in per-env file, then overrides. */
+export function expertConfig(algo: ExpertAlgo, envId: string, overrides: Record<string, unknown> = {}): PPOConfig | TRPOConfig {
+  if (algo === 'ppo') return ppoConfig(envId, overrides as Partial<PPOConfig>);
+  if (algo === 'trpo') return trpoConfig(envId, overrides as Partial<TRPOConfig>);
+  throw new Error(`unknown expert algorithm "${algo}"; choose one of: ${EXPERT_ALGOS.join(', ')}`);
+}
+
+function makeLearner(algo: ExpertAlgo, venv: VectorEnvLike, config: OnPolicyConfig, seed: number, totalSteps: number): OnPolicyLearner<OnPolicyConfig> {
+  return algo === 'ppo' ? new PPO(venv, config as PPOConfig, { seed, totalSteps }) : new TRPO(venv, config as TRPOConfig, { seed, totalSteps });
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
 /**
- * Trains an RL expert with checkpoints every few iterations, so a run longer than a sitting
- * continues with `resume` to the same total step count. Writes `config.json`, `metrics.jsonl`,
- * `metrics.csv`, `checkpoint.ckpt` (full learner state) and, at the end, `policy.ckpt`.
+ * Trains an RL expert with a checkpoint every few iterations, so a run longer than a sitting
+ * continues with `resume` to the same total step count. Metrics go to `metrics.jsonl`/`.csv`
+ * (`charts/episodic_return`, `losses/policy`, `losses/value`, `losses/entropy`, `charts/kl`,
+ * `time/sps`, ...), progress lines to stderr.
  */
 export async function trainExpert(o: TrainExpertOptions): Promise<TrainExpertResult> {
-  const config = ppoConfig(o.envId, o.overrides ?? {});
-  fs.mkdirSync(o.outDir, { recursive: true });
-  const ckpt = path.join(o.outDir, 'checkpoint.ckpt');
-  const venv = await o.makeVecEnv(config.numEnvs);
-  const ppo = new PPO(venv, config, { seed: o.seed, totalSteps: o.steps });
-  let resumedFrom = 0;
-  if (o.resume && fs.existsSync(ckpt)) {
-    ppo.load(ckpt);
-    resumedFrom = ppo.globalStep;
-  } else if (fs.existsSync(ckpt) && !o.resume) {
-    throw new Error(`${o.outDir} already holds a training checkpoint; pass resume to continue it or choose another directory`);
+  const runDir = o.runDir ?? o.outDir;
+  const ckpt = path.join(runDir, 'checkpoint.ckpt');
+  let config: OnPolicyConfig;
+  let steps: number;
+  const resuming = Boolean(o.resume && fs.existsSync(ckpt));
+  if (resuming) {
+    const meta = readCheckpointMeta(ckpt);
+    if (meta.algo !== o.algo) throw new Error(`${ckpt} is a ${meta.algo} run; resume it with algo ${meta.algo}`);
+    if (meta.envId && meta.envId !== o.envId) throw new Error(`${ckpt} is a run on ${meta.envId}, not ${o.envId}`);
+    if (meta.seed !== o.seed) throw new Error(`${ckpt} is a run with seed ${meta.seed}, not ${o.seed}`);
+    if (o.steps !== undefined && o.steps !== meta.totalSteps) throw new Error(`${ckpt} is a run of ${meta.totalSteps} steps; resume it with the same steps (or omit them)`);
+    config = meta.config;
+    steps = meta.totalSteps;
+  } else {
+    if (fs.existsSync(ckpt)) throw new Error(`${runDir} already holds a training checkpoint; pass resume to continue it or choose another directory`);
+    config = expertConfig(o.algo, o.envId, (o.overrides ?? {}) as Record<string, unknown>);
+    steps = o.steps ?? 100_000;
   }
-  writeJsonAtomic(path.join(o.outDir, 'config.json'), { algo: o.algo, env: o.envId, seed: o.seed, steps: o.steps, command: o.command, config });
-  const metrics = new MetricsWriter(o.outDir, resumedFrom ? { resumeFromStep: resumedFrom } : {});
-  const progress = new Progress(`${o.algo} ${o.envId}`, o.steps, o.quiet ? { write: () => {} } : {});
-  const recent: number[] = [];
-  const every = o.checkpointEvery ?? 10;
-  let sitting = 0;
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive integer, got ${steps}`);
+  fs.mkdirSync(runDir, { recursive: true });
+  fs.mkdirSync(o.outDir, { recursive: true });
+
+  const venv = await o.makeVecEnv(config.numEnvs);
+  let learner: OnPolicyLearner<OnPolicyConfig> | undefined;
   try {
-    while (ppo.globalStep < o.steps) {
+    learner = makeLearner(o.algo, venv, config, o.seed, steps);
+    const L = learner;
+    let recent: number[] = [];
+    let elapsed = 0;
+    let command = o.command;
+    let sittings = 1;
+    if (resuming) {
+      const meta = L.load(ckpt);
+      recent = (meta.extra.recentReturns as number[] | undefined) ?? [];
+      elapsed = (meta.extra.elapsedSeconds as number | undefined) ?? 0;
+      // The run is described by the command that started it; resumes only continue it.
+      command = (meta.extra.command as string | undefined) ?? command;
+      sittings = ((meta.extra.sittings as number | undefined) ?? 1) + 1;
+    }
+    const runInfo = { algo: o.algo, env: o.envId, seed: o.seed, steps, command, config };
+    if (!resuming) writeJsonAtomic(path.join(runDir, 'config.json'), runInfo);
+    const metrics = new MetricsWriter(runDir, { resumeFromStep: L.globalStep });
+    const progress = new Progress(`${o.algo} ${o.envId}`, steps, o.quiet ? { write: () => {} } : {});
+    const every = o.checkpointEvery ?? 10;
+    const start = Date.now();
+    const save = () => L.save(ckpt, { recentReturns: recent, elapsedSeconds: elapsed + (Date.now() - start) / 1000, command, sittings }, o.envId);
+    let sitting = 0;
+    while (L.globalStep < steps) {
       if (o.maxIterationsThisSitting !== undefined && sitting >= o.maxIterationsThisSitting) break;
-      const s = await ppo.iterate();
+      const s = await L.iterate();
       sitting++;
       recent.push(...s.episodeReturns);
-      if (recent.length > 20) recent.splice(0, recent.length - 20);
+      if (recent.length > RECENT) recent = recent.slice(-RECENT);
       const m: Record<string, number> = {
-        'losses/policy': s.policyLoss, 'losses/value': s.valueLoss, 'losses/entropy': s.entropy,
-        'charts/approx_kl': s.approxKl, 'charts/clipfrac': s.clipFrac, 'charts/learning_rate': s.lr, 'time/sps': s.sps,
+        'losses/policy': s.policyLoss,
+        'losses/value': s.valueLoss,
+        'losses/entropy': s.entropy,
+        'charts/kl': s.kl,
+        'time/sps': s.sps,
+        ...s.extra,
       };
       if (s.episodeReturns.length) {
-        m['charts/episodic_return'] = s.episodeReturns.reduce((a, b) => a + b, 0) / s.episodeReturns.length;
-        m['charts/episodic_length'] = s.episodeLengths.reduce((a, b) => a + b, 0) / s.episodeLengths.length;
+        m['charts/episodic_return'] = mean(s.episodeReturns);
+        m['charts/episodic_length'] = mean(s.episodeLengths);
       }
       metrics.log(s.globalStep, m);
       o.onIteration?.(s);
-      progress.update(s.globalStep, { return: recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : undefined, sps: Math.round(s.sps) });
-      if (ppo.iteration % every === 0) ppo.save(ckpt);
+      progress.update(s.globalStep, { return: recent.length ? mean(recent) : undefined, sps: Math.round(s.sps) });
+      if (L.iteration % every === 0) save();
+      // Collection awaits only already-settled steps for sync envs: yield so signal handlers run.
+      await new Promise((r) => setImmediate(r));
+      if (o.shouldStop?.()) break;
     }
-    ppo.save(ckpt);
-    const finished = ppo.globalStep >= o.steps;
-    if (finished) savePolicy(path.join(o.outDir, 'policy.ckpt'), ppo.policy, { envId: o.envId, algo: o.algo, seed: o.seed, steps: ppo.globalStep, command: o.command });
-    progress.done(ppo.globalStep, { return: recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : undefined });
-    const recentReturn = recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : NaN;
-    return { policy: ppo.policy, globalStep: ppo.globalStep, iterations: ppo.iteration, finished, recentReturn };
+    save();
+    const finished = L.globalStep >= steps;
+    progress.done(L.globalStep, { return: recent.length ? mean(recent) : undefined });
+    let evaluation: EvaluationResult | undefined;
+    if (finished) {
+      savePolicy(path.join(o.outDir, 'policy.ckpt'), L.policy, { envId: o.envId, algo: o.algo, seed: o.seed, steps: L.globalStep, command });
+      if (o.evaluation) {
+        const env = await o.evaluation.makeEnv();
+        try {
+          evaluation = evaluatePolicy(env, L.policy, { episodes: o.evaluation.episodes, seed: o.evaluation.seed, deterministic: true });
+        } finally {
+          env.close();
+        }
+      }
+      writeJsonAtomic(path.join(o.outDir, 'summary.json'), {
+        ...runInfo,
+        globalStep: L.globalStep,
+        iterations: L.iteration,
+        sittings,
+        trainingSeconds: Math.round(elapsed + (Date.now() - start) / 1000),
+        recentTrainingReturn: mean(recent),
+        evaluation: evaluation && { deterministic: true, episodes: evaluation.returns.length, seed: o.evaluation!.seed, mean: evaluation.mean, std: evaluation.std },
+        learningCurve: learningCurve(path.join(runDir, 'metrics.jsonl')),
+      });
+    }
+    return { policy: L.policy, globalStep: L.globalStep, iterations: L.iteration, finished, recentReturn: mean(recent), evaluation, runDir };
+  } catch (e) {
+    learner?.policy.dispose();
+    throw e;
   } finally {
-    ppo.optimizer.dispose();
-    ppo.value.dispose();
+    // The caller owns the returned policy; everything else goes.
+    learner?.disposeExceptPolicy();
     await venv.close();
   }
+}
+
+/** About 25 points of (step, mean episodic return so far in that window) from a metrics file. */
+function learningCurve(file: string): { step: number; return: number }[] {
+  if (!fs.existsSync(file)) return [];
+  const rows = readMetricsJsonl(file).filter((r) => typeof r['charts/episodic_return'] === 'number');
+  if (!rows.length) return [];
+  const k = Math.max(1, Math.ceil(rows.length / 25));
+  const out: { step: number; return: number }[] = [];
+  for (let i = 0; i < rows.length; i += k) {
+    const w = rows.slice(i, i + k);
+    out.push({ step: w[w.length - 1].step, return: Number(mean(w.map((r) => r['charts/episodic_return'])).toFixed(2)) });
+  }
+  return out;
 }

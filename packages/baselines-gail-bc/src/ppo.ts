@@ -1,72 +1,48 @@
-import fs from 'node:fs';
-import {
-  Adam,
-  MLP,
-  Rng,
-  RunningMeanStd,
-  decodeTensors,
-  encodeTensors,
-  moduleToTensors,
-  tf,
-  writeFileAtomic,
-  type AdamState,
-  type RunningMeanStdJSON,
-  type TensorRecord,
-} from '@mgail/core-autodiff-graph';
-import { makePolicy, type Policy } from '@mgail/policies';
+import { Adam, tf, type AdamState, type Rng, type TensorRecord } from '@mgail/core-autodiff-graph';
 import { resolveConfig } from './config.js';
-import { computeGAE } from './gae.js';
+import { OnPolicyLearner, type OnPolicyConfig, type UpdateStats } from './learner.js';
+import type { Rollout } from './rollout-buffer.js';
 import type { VectorEnvLike } from './vec.js';
 
 /** Proximal policy optimization (Schulman et al. 2017), as CleanRL's ppo.py / ppo_continuous_action.py. */
-export interface PPOConfig {
-  /** Parallel envs in the vector env. */
-  numEnvs: number;
-  /** Steps per env per rollout; the batch is numEnvs × numSteps. */
-  numSteps: number;
-  /** Adam learning rate (annealed linearly to 0 when annealLr). */
+export interface PPOConfig extends OnPolicyConfig {
+  /** Adam learning rate (annealed linearly to 0 over the run when annealLr). */
   lr: number;
+  /** Anneal the learning rate linearly to 0 over the run. */
   annealLr: boolean;
-  /** Discount γ. */
-  gamma: number;
-  /** GAE λ. */
-  gaeLambda: number;
-  /** Minibatches per epoch. */
+  /** Minibatches per epoch (the minibatch is the batch divided by this). */
   numMinibatches: number;
   /** Passes over each batch. */
   updateEpochs: number;
-  /** Surrogate clipping ε. */
+  /** Surrogate clipping ε (eq. 7). */
   clipCoef: number;
-  /** Clip the value loss around the old values too. */
+  /** Clip the value loss around the old values too (CleanRL's clip_vloss). */
   clipVloss: boolean;
-  /** Entropy bonus coefficient. */
+  /** Entropy bonus coefficient c₂ (eq. 9). */
   entCoef: number;
-  /** Value loss coefficient. */
+  /** Value loss coefficient c₁ (eq. 9). */
   vfCoef: number;
-  /** Global gradient-norm clip. */
+  /** Global gradient-norm clip over policy and value parameters. */
   maxGradNorm: number;
-  /** Stop the epochs early when the approximate KL exceeds this (0 = never). */
+  /** Stop the epochs early once the approximate KL exceeds this (0 = never). */
   targetKl: number;
   /** Standardize advantages per minibatch. */
   normAdv: boolean;
-  /** Scale rewards by a running std of the discounted return (CleanRL's NormalizeReward). */
-  normalizeRewards: boolean;
-  /** Policy hidden widths. */
-  hidden: number[];
-  /** Value function hidden widths. */
-  valueHidden: number[];
-  activation: 'tanh' | 'relu';
-  /** Initial log-std of a Gaussian policy. */
-  logStdInit: number;
 }
 
 export const DEFAULT_PPO_CONFIG: PPOConfig = {
   numEnvs: 8,
   numSteps: 128,
-  lr: 3e-4,
-  annealLr: true,
   gamma: 0.99,
   gaeLambda: 0.95,
+  normalizeRewards: false,
+  normalizeObservations: true,
+  hidden: [64, 64],
+  valueHidden: [64, 64],
+  activation: 'tanh',
+  logStdInit: 0,
+  lr: 3e-4,
+  annealLr: true,
   numMinibatches: 4,
   updateEpochs: 10,
   clipCoef: 0.2,
@@ -76,246 +52,128 @@ export const DEFAULT_PPO_CONFIG: PPOConfig = {
   maxGradNorm: 0.5,
   targetKl: 0,
   normAdv: true,
-  normalizeRewards: false,
-  hidden: [64, 64],
-  valueHidden: [64, 64],
-  activation: 'tanh',
-  logStdInit: 0,
 };
 
+/** PPO's defaults, then `configs/ppo/<env-id>.json`, then `overrides`. */
 export function ppoConfig(envId?: string, overrides: Partial<PPOConfig> = {}): PPOConfig {
   return resolveConfig('ppo', DEFAULT_PPO_CONFIG, envId, overrides);
 }
 
-export interface IterationStats {
-  iteration: number;
-  globalStep: number;
-  /** Episodes that finished during this rollout. */
-  episodeReturns: number[];
-  episodeLengths: number[];
-  policyLoss: number;
-  valueLoss: number;
-  entropy: number;
-  approxKl: number;
-  clipFrac: number;
-  lr: number;
-  sps: number;
-}
-
-const CKPT_FORMAT = 'mgail-rl-checkpoint';
-
-/**
- * The PPO learner over a vector env in same-step auto-reset mode. `iterate()` collects one
- * rollout and updates; `save`/`load` checkpoint everything a resumed run needs.
- */
-export class PPO {
-  readonly policy: Policy;
-  readonly value: MLP;
+/** PPO-clip with a shared Adam over policy and critic, minibatch epochs and early stopping on KL. */
+export class PPO extends OnPolicyLearner<PPOConfig> {
+  readonly algo = 'ppo';
   readonly optimizer: Adam;
-  iteration = 0;
-  globalStep = 0;
-  private rng: Rng;
-  private obs: Float32Array;
-  private readonly returnRms = new RunningMeanStd(1);
-  private discountedReturn: Float64Array;
-  private readonly obsDim: number;
-  private readonly discrete: boolean;
-  private readonly actDim: number;
 
-  constructor(
-    readonly venv: VectorEnvLike,
-    readonly config: PPOConfig,
-    readonly opts: { seed: number; totalSteps: number },
-  ) {
-    this.rng = new Rng(opts.seed);
-    this.obsDim = venv.singleObservationSpace.size;
-    this.discrete = venv.singleActionSpace.kind === 'discrete';
-    this.policy = makePolicy(venv.singleObservationSpace, venv.singleActionSpace, { hidden: config.hidden, activation: config.activation, logStdInit: config.logStdInit }, this.rng.spawn());
-    this.actDim = this.discrete ? 1 : this.policy.actDim;
-    this.value = new MLP({ inDim: this.obsDim, hidden: config.valueHidden, outDim: 1, activation: config.activation, rng: this.rng.spawn(), name: 'value', init: 'orthogonal', hiddenGain: Math.SQRT2, outputInitScale: 1 });
-    this.optimizer = new Adam(new Map([...this.policy.namedVariables, ...this.value.namedVariables]), { lr: config.lr, eps: 1e-5, maxGradNorm: config.maxGradNorm });
-    this.obs = Float32Array.from(venv.reset({ seed: opts.seed }).observations);
-    this.discountedReturn = new Float64Array(venv.numEnvs);
-    this.policy.normalizer.update(this.obs);
+  constructor(venv: VectorEnvLike, config: PPOConfig, opts: { seed: number; totalSteps: number }) {
+    super(venv, config, opts);
+    this.optimizer = new Adam(new Map([...this.policy.namedVariables, ...this.value.net.namedVariables]), { lr: config.lr, eps: 1e-5, maxGradNorm: config.maxGradNorm });
   }
 
-  get batchSize(): number {
-    return this.config.numEnvs * this.config.numSteps;
-  }
-
-  get numIterations(): number {
-    return Math.ceil(this.opts.totalSteps / this.batchSize);
-  }
-
-  private values(obs: Float32Array): Float32Array {
-    return tf.tidy(() => {
-      const o = tf.tensor2d(obs, [obs.length / this.obsDim, this.obsDim]);
-      return this.value.apply(this.policy.normalize(o)).dataSync() as Float32Array;
-    });
-  }
-
-  /** One rollout of numSteps × numEnvs transitions, then updateEpochs of minibatch updates. */
-  async iterate(): Promise<IterationStats> {
+  protected update(ro: Rollout, rng: Rng): UpdateStats {
     const c = this.config;
-    const n = this.venv.numEnvs;
-    const T = c.numSteps;
-    const t0 = Date.now();
+    const B = ro.numSteps * ro.numEnvs;
     const frac = 1 - this.iteration / this.numIterations;
     this.optimizer.lr = c.annealLr ? Math.max(frac, 0) * c.lr : c.lr;
-
-    // ---- collect
-    const B = T * n;
-    const bObs = new Float32Array(B * this.obsDim);
-    const bAct = this.discrete ? new Int32Array(B) : new Float32Array(B * this.actDim);
-    const bLogp = new Float32Array(B);
-    const bRew = new Float32Array(B);
-    const bDone = new Uint8Array(B);
-    const bVal = new Float32Array(B);
-    const episodeReturns: number[] = [], episodeLengths: number[] = [];
-    for (let t = 0; t < T; t++) {
-      bObs.set(this.obs, t * n * this.obsDim);
-      const { actions, logProbs } = this.policy.act(this.obs, { rng: this.rng });
-      bVal.set(this.values(this.obs), t * n);
-      bAct.set(actions, t * n * this.actDim);
-      bLogp.set(logProbs, t * n);
-      const r = await this.venv.step(actions);
-      for (let e = 0; e < n; e++) {
-        let rew = r.rewards[e];
-        if (c.normalizeRewards) {
-          this.discountedReturn[e] = this.discountedReturn[e] * c.gamma + rew;
-        }
-        const done = r.terminated[e] || r.truncated[e];
-        bDone[t * n + e] = done ? 1 : 0;
-        bRew[t * n + e] = rew;
-        if (done) this.discountedReturn[e] = 0;
-      }
-      if (c.normalizeRewards) {
-        this.returnRms.update(Float32Array.from(this.discountedReturn));
-        const s = Math.sqrt(this.returnRms.variance()[0] + 1e-8);
-        for (let e = 0; e < n; e++) bRew[t * n + e] /= s;
-      }
-      // A time-limit cut is not a terminal state: bootstrap from the final observation's value.
-      const cut: number[] = [];
-      for (let e = 0; e < n; e++) if (r.truncated[e] && !r.terminated[e] && r.finalObservations[e]) cut.push(e);
-      if (cut.length) {
-        const fo = new Float32Array(cut.length * this.obsDim);
-        cut.forEach((e, k) => fo.set(r.finalObservations[e]!, k * this.obsDim));
-        const v = this.values(fo);
-        cut.forEach((e, k) => (bRew[t * n + e] += c.gamma * v[k]));
-      }
-      for (const ep of r.infos.episodes) {
-        episodeReturns.push(ep.return);
-        episodeLengths.push(ep.length);
-      }
-      this.obs = Float32Array.from(r.observations);
-      this.globalStep += n;
-    }
-    const { advantages, returns } = computeGAE(bRew, bVal, bDone, this.values(this.obs), T, n, c.gamma, c.gaeLambda);
-
-    // ---- update
     const mbSize = Math.max(1, Math.floor(B / c.numMinibatches));
-    const all = tf.tidy(() => ({
-      obs: tf.tensor2d(bObs, [B, this.obsDim]),
-      act: this.discrete ? tf.tensor1d(bAct as Int32Array, 'int32') : tf.tensor2d(bAct as Float32Array, [B, this.actDim]),
-      logp: tf.tensor1d(bLogp),
-      adv: tf.tensor1d(advantages),
-      ret: tf.tensor1d(returns),
-      val: tf.tensor1d(bVal),
-    }));
-    const stats = { pg: 0, v: 0, ent: 0, kl: 0, clip: 0, count: 0 };
-    const idx = this.rng.permutation(B);
+    const all = {
+      obs: tf.tensor2d(ro.observations, [B, ro.obsDim]),
+      act: ro.discrete ? tf.tensor1d(ro.actions as Int32Array, 'int32') : tf.tensor2d(ro.actions as Float32Array, [B, ro.actDim]),
+      logp: tf.tensor1d(ro.logProbs),
+      adv: tf.tensor1d(ro.advantages),
+      ret: tf.tensor1d(ro.returns),
+      val: tf.tensor1d(ro.values),
+    };
+    const sums = { pg: 0, v: 0, ent: 0, kl: 0, clip: 0, n: 0 };
+    const idx = rng.permutation(B);
     const vars = [...this.policy.variables, ...this.value.variables];
+    let epochs = 0;
     try {
       for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
-        this.rng.shuffle(idx);
+        rng.shuffle(idx);
         let epochKl = 0, mbs = 0;
         for (let s = 0; s + mbSize <= B; s += mbSize) {
-          const mb = tf.tensor1d(idx.subarray(s, s + mbSize), 'int32');
-          const parts: tf.Scalar[] = [];
-          const { value, grads } = tf.variableGrads(() => {
-            const o = tf.gather(all.obs, mb) as tf.Tensor2D;
-            const a = tf.gather(all.act, mb);
-            let adv = tf.gather(all.adv, mb);
-            if (c.normAdv) {
-              const m = tf.moments(adv);
-              adv = tf.div(tf.sub(adv, m.mean), tf.add(tf.sqrt(m.variance), 1e-8));
-            }
-            const logRatio = tf.sub(this.policy.logProb(o, a), tf.gather(all.logp, mb));
-            const ratio = tf.exp(logRatio);
-            const pg = tf.mean(tf.maximum(tf.mul(tf.neg(adv), ratio), tf.mul(tf.neg(adv), tf.clipByValue(ratio, 1 - c.clipCoef, 1 + c.clipCoef))));
-            const v = tf.squeeze(this.value.apply(this.policy.normalize(o)), [1]);
-            const ret = tf.gather(all.ret, mb);
-            let vLoss: tf.Tensor;
-            if (c.clipVloss) {
-              const old = tf.gather(all.val, mb);
-              const vClipped = tf.add(old, tf.clipByValue(tf.sub(v, old), -c.clipCoef, c.clipCoef));
-              vLoss = tf.mul(0.5, tf.mean(tf.maximum(tf.square(tf.sub(v, ret)), tf.square(tf.sub(vClipped, ret)))));
-            } else vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(v, ret))));
-            const ent = tf.mean(this.policy.entropy(o));
-            const kl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-            const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), c.clipCoef), 'float32'));
-            parts.push(...([pg, vLoss, ent, kl, clipFrac].map((x) => tf.keep(x)) as tf.Scalar[]));
-            return tf.add(tf.sub(pg, tf.mul(c.entCoef, ent)), tf.mul(c.vfCoef, vLoss)) as tf.Scalar;
-          }, vars);
-          this.optimizer.applyGradients(grads);
-          const [pg, vl, ent, kl, cf] = parts.map((p) => p.dataSync()[0]);
-          tf.dispose([value, mb, ...parts, ...Object.values(grads)]);
-          stats.pg += pg; stats.v += vl; stats.ent += ent; stats.kl += kl; stats.clip += cf; stats.count++;
+          const [pg, vl, ent, kl, cf] = this.minibatchStep(all, idx.subarray(s, s + mbSize), vars);
+          sums.pg += pg; sums.v += vl; sums.ent += ent; sums.kl += kl; sums.clip += cf; sums.n++;
           epochKl += kl; mbs++;
         }
+        epochs++;
         if (c.targetKl > 0 && epochKl / Math.max(1, mbs) > c.targetKl) break;
       }
     } finally {
       tf.dispose(Object.values(all));
     }
-    // Statistics change only between iterations, so collection and update saw the same normalization.
-    this.policy.normalizer.update(bObs);
-    this.iteration++;
-    const k = Math.max(1, stats.count);
+    const k = Math.max(1, sums.n);
     return {
-      iteration: this.iteration, globalStep: this.globalStep, episodeReturns, episodeLengths,
-      policyLoss: stats.pg / k, valueLoss: stats.v / k, entropy: stats.ent / k, approxKl: stats.kl / k, clipFrac: stats.clip / k,
-      lr: this.optimizer.lr, sps: (B / (Date.now() - t0)) * 1000,
+      policyLoss: sums.pg / k, valueLoss: sums.v / k, entropy: sums.ent / k, kl: sums.kl / k,
+      extra: { 'charts/clipfrac': sums.clip / k, 'charts/learning_rate': this.optimizer.lr, 'charts/update_epochs': epochs, ...explainedVariance(ro) },
     };
   }
 
-  /** Everything a resumed run needs, in one atomically written file. */
-  save(file: string): void {
-    const adam = this.optimizer.getState();
-    const tensors: TensorRecord = {};
-    for (const [k, v] of Object.entries(this.policy.weightTensors())) tensors[`policy:${k}`] = v;
-    for (const [k, v] of Object.entries(moduleToTensors(this.value))) tensors[`value:${k}`] = v;
-    for (const [k, v] of Object.entries(adam.tensors)) tensors[`adam:${k}`] = v;
-    const meta = {
-      format: CKPT_FORMAT, algo: 'ppo', config: this.config, seed: this.opts.seed, totalSteps: this.opts.totalSteps,
-      iteration: this.iteration, globalStep: this.globalStep,
-      normalizer: this.policy.normalizer.toJSON(), returnRms: this.returnRms.toJSON(), adam: adam.meta,
-    };
-    writeFileAtomic(file, encodeTensors(tensors, meta));
+  /** One Adam step on minibatch `rows`; returns [policy loss, value loss, entropy, approx KL, clip fraction]. */
+  private minibatchStep(all: Record<'obs' | 'act' | 'logp' | 'adv' | 'ret' | 'val', tf.Tensor>, rows: Int32Array, vars: tf.Variable[]): number[] {
+    const c = this.config;
+    const mb = tf.tensor1d(rows, 'int32');
+    const kept: tf.Scalar[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const o = tf.gather(all.obs, mb) as tf.Tensor2D;
+      let adv = tf.gather(all.adv, mb);
+      if (c.normAdv) {
+        const m = tf.moments(adv);
+        adv = tf.div(tf.sub(adv, m.mean), tf.add(tf.sqrt(m.variance), 1e-8));
+      }
+      const logRatio = tf.sub(this.policy.logProb(o, tf.gather(all.act, mb)), tf.gather(all.logp, mb));
+      const ratio = tf.exp(logRatio);
+      // L^CLIP (eq. 7), as a loss to minimize
+      const pg = tf.mean(tf.maximum(tf.mul(tf.neg(adv), ratio), tf.mul(tf.neg(adv), tf.clipByValue(ratio, 1 - c.clipCoef, 1 + c.clipCoef))));
+      const v = this.value.apply(o);
+      const ret = tf.gather(all.ret, mb);
+      let vLoss: tf.Tensor;
+      if (c.clipVloss) {
+        const old = tf.gather(all.val, mb);
+        const vClipped = tf.add(old, tf.clipByValue(tf.sub(v, old), -c.clipCoef, c.clipCoef));
+        vLoss = tf.mul(0.5, tf.mean(tf.maximum(tf.square(tf.sub(v, ret)), tf.square(tf.sub(vClipped, ret)))));
+      } else vLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(v, ret))));
+      const ent = tf.mean(this.policy.entropy(o));
+      // k3 estimator of KL(old ‖ new) (Schulman, "Approximating KL divergence")
+      const kl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
+      const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), c.clipCoef), 'float32'));
+      kept.push(...([pg, vLoss, ent, kl, clipFrac].map((x) => tf.keep(x)) as tf.Scalar[]));
+      // eq. 9: L^CLIP − c₂ S + c₁ L^VF
+      return tf.add(tf.sub(pg, tf.mul(c.entCoef, ent)), tf.mul(c.vfCoef, vLoss)) as tf.Scalar;
+    }, vars);
+    this.optimizer.applyGradients(grads);
+    const out = kept.map((p) => p.dataSync()[0]);
+    tf.dispose([value, mb, ...kept, ...Object.values(grads)]);
+    return out;
   }
 
-  /** Restores a checkpoint written by `save` (same config and env); the env restarts from a fresh reset. */
-  load(file: string): void {
-    const { tensors, metadata } = decodeTensors(fs.readFileSync(file), file);
-    const meta = metadata as { format: string; iteration: number; globalStep: number; normalizer: RunningMeanStdJSON; returnRms: RunningMeanStdJSON; adam: AdamState['meta'] };
-    if (meta.format !== CKPT_FORMAT) throw new Error(`${file} is not an RL checkpoint`);
-    const pick = (prefix: string) => Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-    this.policy.setWeights(pick('policy:'));
-    this.value.setWeights(pick('value:'));
-    this.optimizer.setState({ tensors: pick('adam:'), meta: meta.adam });
-    this.policy.normalizer.load(meta.normalizer);
-    this.returnRms.load(meta.returnRms);
-    this.iteration = meta.iteration;
-    this.globalStep = meta.globalStep;
-    // A resumed run continues with a generator and env stream derived from where it stopped.
-    this.rng = new Rng(this.opts.seed + 7919 * this.iteration);
-    this.obs = Float32Array.from(this.venv.reset({ seed: this.opts.seed + 7919 * this.iteration }).observations);
-    this.discountedReturn.fill(0);
+  protected saveAlgoState(): { tensors: TensorRecord; meta: Record<string, unknown> } {
+    const s = this.optimizer.getState();
+    return { tensors: s.tensors, meta: { adam: s.meta } };
   }
 
-  dispose(): void {
+  protected loadAlgoState(tensors: TensorRecord, meta: Record<string, unknown>): void {
+    this.optimizer.setState({ tensors, meta: meta.adam as AdamState['meta'] });
+  }
+
+  protected disposeAlgo(): void {
     this.optimizer.dispose();
-    this.value.dispose();
-    this.policy.dispose();
   }
+}
+
+/** 1 − Var[returns − values] / Var[returns]: how much of the return the critic explains. */
+export function explainedVariance(ro: Pick<Rollout, 'returns' | 'values'>): Record<string, number> {
+  const n = ro.returns.length;
+  let mr = 0, md = 0;
+  for (let i = 0; i < n; i++) {
+    mr += ro.returns[i];
+    md += ro.returns[i] - ro.values[i];
+  }
+  mr /= n; md /= n;
+  let vr = 0, vd = 0;
+  for (let i = 0; i < n; i++) {
+    vr += (ro.returns[i] - mr) ** 2;
+    vd += (ro.returns[i] - ro.values[i] - md) ** 2;
+  }
+  return vr > 0 ? { 'losses/explained_variance': 1 - vd / vr } : {};
 }

@@ -2,12 +2,14 @@ import type { Box, Space } from '@mgail/envs-classic';
 
 /**
  * What the RL loops need from a vector env: envs-classic's SyncVectorEnv and the MuJoCo
- * vector envs both fit (float32 or float64 batches, same-step auto-reset).
+ * vector envs both fit (float32 or float64 batches, same-step auto-reset; `step` may answer
+ * with a Promise, as the worker-parallel MuJoCo env does).
  */
 export interface VectorEnvLike {
   readonly numEnvs: number;
   readonly singleObservationSpace: Box;
   readonly singleActionSpace: Space;
+  /** Sync here; the RL collector also awaits a Promise (the worker-parallel MuJoCo env's reset is async). */
   reset(opts?: { seed?: number }): { observations: Float32Array | Float64Array };
   step(actions: ArrayLike<number>): VectorStepLike | Promise<VectorStepLike>;
   close(): void | Promise<void>;

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { initBackend, runDirPath } from '@mgail/core-autodiff-graph';
-import { trainExpert } from '@mgail/baselines-gail-bc';
-import { evaluatePolicy } from '@mgail/policies';
+import { EXPERT_ALGOS, trainExpert, type ExpertAlgo } from '@mgail/baselines-gail-bc';
 import { makeEnv, makeVecEnv } from '../envs.js';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
@@ -11,52 +10,96 @@ import { parseIntFlag } from '../options.js';
 interface TrainExpertOpts {
   env: string;
   algo: string;
-  steps: number;
+  steps?: number;
   seed: number;
   out?: string;
+  runDir?: string;
   resume?: boolean;
   numEnvs?: number;
   parallel?: boolean;
   evalEpisodes: number;
+  checkpointEvery: number;
 }
 
-const EXPERT_ALGOS = ['ppo'];
+const DEFAULT_STEPS = 100_000;
 
 export function registerTrainExpert(program: Command, io: Io): void {
   program
     .command('train-expert')
-    .description('train an RL expert (PPO) with checkpoints; --resume continues a stopped run')
+    .description('train an RL expert (PPO or TRPO) with periodic checkpoints; --resume continues a stopped run')
     .requiredOption('--env <id>', 'environment id')
     .option('--algo <name>', `RL algorithm: ${EXPERT_ALGOS.join(' | ')}`, 'ppo')
-    .option('--steps <n>', 'total env steps', parseIntFlag('steps', 1), 100_000)
+    .option('--steps <n>', `total env steps (default ${DEFAULT_STEPS}; on --resume, the run's own)`, parseIntFlag('steps', 1))
     .option('--seed <s>', 'seed', parseIntFlag('seed'), 0)
-    .option('--out <dir>', 'output directory (default runs/{env}__{algo}__{seed}__{time})')
-    .option('--resume', 'continue from --out/checkpoint.ckpt')
+    .option('--out <dir>', 'output directory: policy.ckpt, summary.json (default runs/{env}__{algo}__{seed}__{time})')
+    .option('--run-dir <dir>', 'where checkpoint.ckpt, config.json and metrics go (default: --out)')
+    .option('--resume', 'continue from the run directory\'s checkpoint.ckpt')
     .option('--num-envs <n>', 'parallel envs (overrides the per-env config)', parseIntFlag('num-envs', 1))
     .option('--parallel', 'step MuJoCo envs in worker threads')
-    .option('--eval-episodes <n>', 'deterministic evaluation episodes at the end', parseIntFlag('eval-episodes', 1), 50)
+    .option('--eval-episodes <n>', 'deterministic evaluation episodes of the final policy', parseIntFlag('eval-episodes', 1), 50)
+    .option('--checkpoint-every <k>', 'iterations between checkpoints', parseIntFlag('checkpoint-every', 1), 10)
     .action(async (opts: TrainExpertOpts) => {
-      if (!EXPERT_ALGOS.includes(opts.algo)) throw new UserError(`unknown expert algorithm "${opts.algo}"`, `choose one of: ${EXPERT_ALGOS.join(', ')}`);
-      if (opts.resume && !opts.out) throw new UserError('--resume needs --out DIR (the run to continue)');
+      if (!(EXPERT_ALGOS as readonly string[]).includes(opts.algo)) throw new UserError(`unknown expert algorithm "${opts.algo}"`, `choose one of: ${EXPERT_ALGOS.join(', ')}`);
+      if (opts.resume && !opts.out && !opts.runDir) throw new UserError('--resume needs --out DIR (or --run-dir DIR): the run to continue');
+      await makeEnv(opts.env).then((e) => e.close()); // an unknown id fails here, before any output
       await initBackend();
       const outDir = runDirPath({ env: opts.env, algo: opts.algo, seed: opts.seed, dir: opts.out });
-      const command = `mgail train-expert --env ${opts.env} --algo ${opts.algo} --steps ${opts.steps} --seed ${opts.seed}${opts.numEnvs ? ` --num-envs ${opts.numEnvs}` : ''} --out ${opts.out ?? outDir}`;
+      const runDir = opts.runDir ? path.resolve(opts.runDir) : outDir;
+      const rel = (p: string) => {
+        const r = path.relative(process.cwd(), p);
+        return r.startsWith('..') ? p : r || '.';
+      };
+      const command = [
+        `mgail train-expert --env ${opts.env} --algo ${opts.algo}`,
+        `--steps ${opts.steps ?? DEFAULT_STEPS}`,
+        `--seed ${opts.seed}`,
+        opts.numEnvs ? `--num-envs ${opts.numEnvs}` : '',
+        `--out ${rel(outDir)}`,
+        opts.runDir ? `--run-dir ${rel(runDir)}` : '',
+      ].filter(Boolean).join(' ');
+      // First Ctrl-C: finish the iteration, checkpoint and stop (resumable); a second one exits.
+      let stop = false;
+      const onSignal = () => {
+        if (stop) process.exit(130);
+        stop = true;
+        io.err('mgail: stopping after this iteration (checkpointing; resume with --resume)');
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       let res;
       try {
         res = await trainExpert({
-          envId: opts.env, algo: 'ppo', steps: opts.steps, seed: opts.seed, outDir, resume: opts.resume, command,
+          envId: opts.env,
+          algo: opts.algo as ExpertAlgo,
+          steps: opts.steps ?? (opts.resume ? undefined : DEFAULT_STEPS),
+          seed: opts.seed,
+          outDir,
+          runDir,
+          resume: opts.resume,
+          command,
+          checkpointEvery: opts.checkpointEvery,
           overrides: opts.numEnvs ? { numEnvs: opts.numEnvs } : {},
           makeVecEnv: (n) => makeVecEnv(opts.env, n, { parallel: opts.parallel }),
+          shouldStop: () => stop,
+          evaluation: { makeEnv: () => makeEnv(opts.env), episodes: opts.evalEpisodes, seed: 1000 },
         });
       } catch (e) {
         if (e instanceof UserError) throw e;
-        if ((e as Error).message.includes('already holds a training checkpoint')) throw new UserError((e as Error).message.replace('pass resume', 'pass --resume'));
+        const msg = (e as Error).message;
+        if (/already holds a training checkpoint|resume it with|is a run|unknown \w+ config field|must be a/.test(msg)) {
+          throw new UserError(msg.replace('pass resume', 'pass --resume').replace('resume it with algo', 'resume it with --algo'));
+        }
         throw e;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       }
       try {
-        const env = await makeEnv(opts.env);
-        const ev = evaluatePolicy(env, res.policy, { episodes: opts.evalEpisodes, seed: 1000 });
-        env.close();
+        if (!res.finished) {
+          io.out(`${opts.env} ${opts.algo}: stopped at ${res.globalStep} steps; continue with --resume (checkpoint ${path.join(res.runDir, 'checkpoint.ckpt')})`);
+          return;
+        }
+        const ev = res.evaluation!;
         io.out(`${opts.env} ${opts.algo}: ${res.globalStep} steps, deterministic return ${ev.mean.toFixed(2)} ± ${ev.std.toFixed(2)} over ${ev.returns.length} episodes; policy ${path.join(outDir, 'policy.ckpt')}`);
       } finally {
         res.policy.dispose();

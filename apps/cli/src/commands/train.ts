@@ -4,10 +4,10 @@ import type { Command } from 'commander';
 import { createRunDir, initBackend, MetricsWriter, Progress, writeJsonAtomic } from '@mgail/core-autodiff-graph';
 import type { Env } from '@mgail/envs-classic';
 import { evaluatePolicy, savePolicy, type Demonstrations, type Policy } from '@mgail/policies';
-import { bcConfig, trainBC } from '@mgail/baselines-gail-bc';
+import { bcConfig, gailConfig, trainBC, trainGAIL } from '@mgail/baselines-gail-bc';
 import { mgailConfig, trainMGAIL } from '@mgail/mgail';
 import { loadDemosArg } from '../demos.js';
-import { makeEnv } from '../envs.js';
+import { makeEnv, makeVecEnv } from '../envs.js';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
 import { parseIntFlag } from '../options.js';
@@ -67,6 +67,35 @@ export const TRAIN_ALGOS: Record<string, { description: string; run(ctx: TrainCo
       return { policy: res.policy, config, summary: { epochs: res.history.length, bestEpoch: res.bestEpoch, bestValidationLoss: res.bestValidationLoss } };
     },
   },
+  gail: {
+    description: 'GAIL (Ho & Ermon 2016): TRPO (or PPO) on the discriminator reward',
+    async run(ctx) {
+      let config;
+      try {
+        config = gailConfig(ctx.envId, ctx.overrides, ctx.opts.config ?? 'flags');
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: 'gail', env: ctx.envId, seed: ctx.seed, demos: ctx.demosFile, trajectories: ctx.demos.episodeStarts.length, config });
+      const progress = new Progress('gail', config.totalSteps);
+      const res = await trainGAIL({
+        envId: ctx.envId, demos: ctx.demos, config, seed: ctx.seed,
+        makeVecEnv: (n) => makeVecEnv(ctx.envId, n), makeEvalEnv: () => makeEnv(ctx.envId),
+        onRound: (h) => {
+          ctx.metrics.log(h.envSteps, {
+            'charts/surrogate_reward': h.surrogateReward, 'time/wall_clock': h.wallClockSeconds,
+            ...(h.trainEpisodeReturn !== undefined ? { 'charts/episodic_return': h.trainEpisodeReturn } : {}),
+            ...(h.disc ? { 'losses/discriminator': h.disc.loss, 'charts/d_expert': h.disc.expertD, 'charts/d_agent': h.disc.agentD } : {}),
+            ...(h.policyLoss !== undefined ? { 'losses/policy': h.policyLoss, 'charts/kl': h.kl!, 'losses/entropy': h.entropy! } : {}),
+          });
+          progress.update(h.envSteps, { return: h.trainEpisodeReturn, d_agent: h.disc?.agentD });
+        },
+        onEval: (e) => ctx.metrics.log(e.envSteps, { 'eval/return_mean': e.mean, 'eval/return_std': e.std }),
+      });
+      progress.done(res.envSteps, { eval: res.evalHistory.at(-1)?.mean });
+      return { policy: res.policy, config, summary: { envSteps: res.envSteps, rounds: res.rounds, trainWallClockSeconds: res.wallClockSeconds, evalHistory: res.evalHistory } };
+    },
+  },
   mgail: {
     description: 'MGAIL: the exact discriminator gradient through a learned forward model',
     async run(ctx) {
@@ -83,8 +112,23 @@ export const TRAIN_ALGOS: Record<string, { description: string; run(ctx: TrainCo
       } catch (e) {
         throw new UserError((e as Error).message);
       }
-      writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: 'mgail', env: ctx.envId, seed: ctx.seed, demos: ctx.demosFile, trajectories: ctx.demos.episodeStarts.length, config });
-      const res = await trainMGAIL({ envId: ctx.envId, makeEnv: () => makeEnv(ctx.envId), demos: ctx.demos, config, seed: ctx.seed, runDir: ctx.runDir, progress: true });
+      // --force starts over; without --resume an unfinished run (checkpoint.ckpt) is never overwritten
+      const ckpt = path.join(ctx.runDir, 'checkpoint.ckpt');
+      if (ctx.opts.force && !ctx.opts.resume) fs.rmSync(ckpt, { force: true });
+      if (fs.existsSync(ckpt) && !ctx.opts.resume) {
+        throw new UserError(`${ctx.runDir} holds an unfinished MGAIL run (checkpoint.ckpt)`, 'pass --resume to continue it, --force to start over, or choose another --out');
+      }
+      let res;
+      try {
+        res = await trainMGAIL({
+          envId: ctx.envId, makeEnv: () => makeEnv(ctx.envId), demos: ctx.demos, config, seed: ctx.seed, runDir: ctx.runDir, resume: ctx.opts.resume,
+          progress: true, runInfo: { demos: ctx.demosFile },
+        });
+      } catch (e) {
+        const msg = (e as Error).message;
+        if (/is a run on|is a run with seed|expert transitions|not an MGAIL training checkpoint/.test(msg)) throw new UserError(msg);
+        throw e;
+      }
       return { policy: res.policy, config, summary: { envSteps: res.envSteps, iterations: res.iterations, trainWallClockSeconds: res.wallClockSeconds, evalHistory: res.evalHistory } };
     },
   },

@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '@mgail/core-autodiff-graph';
+import { runCli } from '../cli.js';
+import { bufferIo } from '../io.js';
+
+async function cli(...argv: string[]) {
+  const io = bufferIo();
+  const code = await runCli(argv, io);
+  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
+}
+
+let dir: string;
+beforeAll(async () => {
+  await initBackend({ quiet: true });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-cli-expert-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('train-expert', () => {
+  it('trains TRPO with a separate run directory, refuses to overwrite it, and resumes a finished run', async () => {
+    const out = path.join(dir, 'expert');
+    const run = path.join(dir, 'run');
+    const args = ['train-expert', '--env', 'CartPole-v1', '--algo', 'trpo', '--seed', '2', '--num-envs', '2', '--out', out, '--run-dir', run, '--eval-episodes', '2'];
+    const t = await cli(...args, '--steps', '1024');
+    expect(t.err).toBe('');
+    expect(t.code).toBe(0);
+    expect(t.out).toMatch(/CartPole-v1 trpo: 1024 steps, deterministic return [\d.]+ ± [\d.]+ over 2 episodes/);
+    for (const f of ['policy.ckpt', 'summary.json']) expect(fs.existsSync(path.join(out, f))).toBe(true);
+    for (const f of ['checkpoint.ckpt', 'config.json', 'metrics.jsonl', 'metrics.csv']) expect(fs.existsSync(path.join(run, f))).toBe(true);
+    const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    expect(summary.command).toContain('--algo trpo --steps 1024 --seed 2 --num-envs 2');
+    expect(summary.config.numEnvs).toBe(2);
+
+    const again = await cli(...args);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/^mgail: error: .*already holds a training checkpoint; pass --resume/);
+    const resumed = await cli(...args, '--resume');
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toMatch(/1024 steps/);
+    const wrongSteps = await cli(...args, '--resume', '--steps', '2048');
+    expect(wrongSteps.code).toBe(1);
+    expect(wrongSteps.err).toMatch(/run of 1024 steps/);
+  });
+
+  it('gives one-line errors for bad input', async () => {
+    const algo = await cli('train-expert', '--env', 'CartPole-v1', '--algo', 'sac');
+    expect(algo.code).toBe(1);
+    expect(algo.err).toBe('mgail: error: unknown expert algorithm "sac" (choose one of: ppo, trpo)');
+    const env = await cli('train-expert', '--env', 'CartPole-v0');
+    expect(env.code).toBe(1);
+    expect(env.err).toMatch(/^mgail: error: unknown env "CartPole-v0" \(known envs: CartPole-v1/);
+    const resume = await cli('train-expert', '--env', 'CartPole-v1', '--resume');
+    expect(resume.err).toMatch(/--resume needs --out DIR/);
+  });
+});
