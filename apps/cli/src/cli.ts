@@ -6,6 +6,7 @@ import { registerCollect } from './commands/collect.js';
 import { registerTrain } from './commands/train.js';
 import { registerTrainExpert } from './commands/train-expert.js';
 import { oneLine } from './errors.js';
+import { loadEnvModules } from './envs.js';
 import { processIo, type Io } from './io.js';
 
 export const VERSION = '0.1.0';
@@ -16,9 +17,12 @@ export function buildProgram(io: Io = processIo): Command {
     .description('Imitation learning in TypeScript: MGAIL, GAIL, BC, TRPO/PPO experts, Gymnasium-exact environments')
     .version(VERSION)
     .option('--verbose', 'print stack traces on errors')
+    .option('--env-module <file>', 'an ES module that registers envs (default export receives { register, Box, Discrete, ... }); repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
-    .exitOverride();
+    .exitOverride()
+    // before any verb, so its ids work with every command
+    .hook('preAction', async () => loadEnvModules(program.opts<{ envModule?: string[] }>().envModule));
   registerEnvs(program, io);
   registerRollout(program, io);
   registerTrainExpert(program, io);

@@ -1,6 +1,93 @@
-import { listEnvs as listClassic, make as makeClassic, makeVec as makeClassicVec, type Env } from '@mgail/envs-classic';
+import path from 'node:path';
+import fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import * as classic from '@mgail/envs-classic';
+import { checkEnv, listEnvs as listClassic, make as makeClassic, makeVec as makeClassicVec, register, type Env } from '@mgail/envs-classic';
 import type { VectorEnvLike } from '@mgail/baselines-gail-bc';
 import { UserError } from './errors.js';
+
+/**
+ * What an env module's default export receives: `register` (the same registry `make`, the CLI and
+ * the vector envs read) and the building blocks, so a module needs no import of its own.
+ */
+export const ENV_MODULE_API = {
+  register, Box: classic.Box, Discrete: classic.Discrete, Rng: classic.Rng, TimeLimit: classic.TimeLimit,
+  checkAction: classic.checkAction, checkEnv: classic.checkEnv, make: classic.make,
+};
+export type EnvModuleApi = typeof ENV_MODULE_API;
+
+/** Env ids registered by `--env-module` files, with the file that registered each. */
+const userIds = new Map<string, string>();
+/** Modules already loaded in this process (by resolved path), with the ids each registered. */
+const loadedModules = new Map<string, string[]>();
+/** User env ids that passed `checkEnv`. */
+const checkedIds = new Set<string>();
+
+/**
+ * Loads an env module (`--env-module FILE`, resolved from the working directory). The module's
+ * default export (or a named `register` export) is called with `ENV_MODULE_API` and registers
+ * its envs with `register(id, factory, spec)`; a module that imports `@mgail/envs-classic` and
+ * calls `register` at import time works too. Loading the same file twice is a no-op.
+ */
+export async function loadEnvModule(file: string): Promise<string[]> {
+  const abs = path.resolve(process.cwd(), file);
+  const done = loadedModules.get(abs);
+  if (done) return done;
+  if (!fs.existsSync(abs)) throw new UserError(`--env-module ${file}: file not found`, `resolved to ${abs}`);
+  const before = new Set(listClassic());
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+  } catch (e) {
+    throw new UserError(`--env-module ${file}: importing it failed: ${firstLine(e)}`);
+  }
+  const fn = typeof mod.default === 'function' ? mod.default : typeof mod.register === 'function' ? mod.register : undefined;
+  if (fn) {
+    try {
+      await (fn as (api: EnvModuleApi) => unknown)(ENV_MODULE_API);
+    } catch (e) {
+      throw new UserError(`--env-module ${file}: its default export threw: ${firstLine(e)}`);
+    }
+  }
+  const ids = listClassic().filter((id) => !before.has(id));
+  if (ids.length === 0) {
+    throw new UserError(`--env-module ${file} registered no env`, 'export default function ({ register, Box, Discrete }) { register(id, factory, spec) }');
+  }
+  for (const id of ids) userIds.set(id, file);
+  loadedModules.set(abs, ids);
+  return ids;
+}
+
+/** Loads every `--env-module` given (the root program's option). */
+export async function loadEnvModules(files: readonly string[] | undefined): Promise<void> {
+  for (const f of files ?? []) await loadEnvModule(f);
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+}
+
+/** Runs `checkEnv` on a throwaway instance of a user env the first time the CLI makes it. */
+function checkUserEnv(id: string): void {
+  const file = userIds.get(id);
+  if (file === undefined || checkedIds.has(id)) return;
+  let env: Env;
+  try {
+    env = makeClassic(id);
+  } catch (e) {
+    throw new UserError(`--env-module ${file}: making ${id} failed: ${firstLine(e)}`);
+  }
+  const report = checkEnv(env, { steps: 200, seed: 0 });
+  try {
+    env.close?.();
+  } catch {
+    // a close() that throws is not worth hiding the check's result behind
+  }
+  if (!report.ok) {
+    throw new UserError(`--env-module ${file}: ${id} fails the env checks: ${report.problems.join(' ')}`, 'see checkEnv in @mgail/envs-classic');
+  }
+  checkedIds.add(id);
+}
 
 type MujocoModule = {
   make(id: string, options?: Record<string, unknown>): Promise<Env>;
@@ -22,18 +109,27 @@ async function loadMujoco(): Promise<MujocoModule | null> {
   return mujoco;
 }
 
-/** Every env id the CLI can make: classic control, then MuJoCo. */
-export async function allEnvIds(): Promise<{ classic: string[]; mujoco: string[] }> {
+/**
+ * Every env id the CLI can make: the envs-classic registry (classic control, then ids registered
+ * by `--env-module` files, which `user` repeats), then MuJoCo.
+ */
+export async function allEnvIds(): Promise<{ classic: string[]; mujoco: string[]; user: string[] }> {
   const mj = await loadMujoco();
-  return { classic: listClassic(), mujoco: mj ? mj.listEnvs() : [] };
+  const all = listClassic();
+  return { classic: all, mujoco: mj ? mj.listEnvs() : [], user: all.filter((id) => userIds.has(id)) };
+}
+
+function unknownEnv(id: string, ids: { classic: string[]; mujoco: string[]; user: string[] }): UserError {
+  return new UserError(`unknown env "${id}"`, `known envs: ${[...ids.classic, ...ids.mujoco].join(', ')}${ids.user.length ? '' : '; load your own with --env-module FILE'}`);
 }
 
 /** Makes any env by id, with an error that lists the ids when it is unknown. */
 export async function makeEnv(id: string, options?: Record<string, unknown>): Promise<Env> {
   const ids = await allEnvIds();
+  if (ids.user.includes(id)) checkUserEnv(id);
   if (ids.classic.includes(id)) return makeClassic(id, options);
   if (ids.mujoco.includes(id)) return (await loadMujoco())!.make(id, options);
-  throw new UserError(`unknown env "${id}"`, `known envs: ${[...ids.classic, ...ids.mujoco].join(', ')}`);
+  throw unknownEnv(id, ids);
 }
 
 /**
@@ -42,10 +138,11 @@ export async function makeEnv(id: string, options?: Record<string, unknown>): Pr
  */
 export async function makeVecEnv(id: string, numEnvs: number, opts: { parallel?: boolean } = {}): Promise<VectorEnvLike> {
   const ids = await allEnvIds();
+  if (ids.user.includes(id)) checkUserEnv(id);
   if (ids.classic.includes(id)) return makeClassicVec(id, numEnvs, { autoresetMode: 'same-step' }) as unknown as VectorEnvLike;
   if (ids.mujoco.includes(id)) {
     const mj = (await loadMujoco())!;
     return opts.parallel ? mj.makeParallelVec(id, numEnvs, { autoresetMode: 'same-step' }) : mj.makeVec(id, numEnvs, { autoresetMode: 'same-step' });
   }
-  throw new UserError(`unknown env "${id}"`, `known envs: ${[...ids.classic, ...ids.mujoco].join(', ')}`);
+  throw unknownEnv(id, ids);
 }

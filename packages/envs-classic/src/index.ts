@@ -17,6 +17,8 @@ export { AcrobotEnv, rk4, wrap, bound } from './acrobot.js';
 export type { AcrobotOptions } from './acrobot.js';
 
 export { make, register, registry, listEnvs } from './registry.js';
+export { checkEnv, assertEnv } from './checker.js';
+export type { CheckEnvOptions, CheckEnvReport } from './checker.js';
 export type { EnvFactory, RegistryEntry } from './registry.js';
 
 export { Wrapper, TimeLimit, RecordEpisodeStatistics, EpisodeStatistics } from './wrappers.js';

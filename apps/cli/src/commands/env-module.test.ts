@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '@mgail/core-autodiff-graph';
+import { readDemos } from '@mgail/policies';
+import { runCli } from '../cli.js';
+import { bufferIo } from '../io.js';
+
+async function cli(...argv: string[]) {
+  const io = bufferIo();
+  const code = await runCli(argv, io);
+  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
+}
+
+const example = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../examples/custom-env');
+const moduleFile = path.join(example, 'point-mass.mjs');
+const demos = path.join(example, 'demos.npz');
+
+let dir: string;
+beforeAll(async () => {
+  await initBackend({ quiet: true });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-cli-envmod-'));
+});
+
+describe('--env-module', () => {
+  it('registers the example env for envs, rollout, train (bc, mgail), eval and collect', async () => {
+    const mod = ['--env-module', moduleFile];
+    const l = await cli('envs', '--json', ...mod);
+    expect(l.code).toBe(0);
+    const ids = JSON.parse(l.out);
+    expect(ids.classic).toContain('PointMass-v0');
+    expect(ids.user).toEqual(['PointMass-v0']);
+
+    // the option works before the verb too, and loading the module again is a no-op
+    const r = await cli(...mod, 'rollout', '--env', 'PointMass-v0', '--episodes', '2', '--json');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).returns).toHaveLength(2);
+
+    const bcCfg = path.join(dir, 'bc.json');
+    fs.writeFileSync(bcCfg, JSON.stringify({ maxEpochs: 5 }));
+    const bcOut = path.join(dir, 'bc');
+    const bc = await cli('train', ...mod, '--algo', 'bc', '--env', 'PointMass-v0', '--demos', demos, '--trajectories', '10', '--config', bcCfg, '--out', bcOut, '--eval-episodes', '1');
+    expect(bc.err).not.toMatch(/error/);
+    expect(bc.code).toBe(0);
+    expect(fs.existsSync(path.join(bcOut, 'policy.ckpt'))).toBe(true);
+
+    const mgCfg = path.join(dir, 'mgail.json');
+    fs.writeFileSync(mgCfg, JSON.stringify({
+      iterations: 4, prepIterations: 2, initialRandomSteps: 60, modelPretrainSteps: 1, evalEvery: 4, evalEpisodes: 1,
+      policyHidden: [8], modelHidden: [8], discHidden: [8], modelEncoderDim: 8, unrollBatch: 2, horizon: 3,
+    }));
+    const mgOut = path.join(dir, 'mgail');
+    const mg = await cli('train', ...mod, '--algo', 'mgail', '--env', 'PointMass-v0', '--demos', demos, '--trajectories', '4', '--config', mgCfg, '--out', mgOut, '--eval-episodes', '1');
+    expect(mg.err).not.toMatch(/error/);
+    expect(mg.code).toBe(0);
+    expect(mg.out).toMatch(/mgail on PointMass-v0/);
+    expect(fs.existsSync(path.join(mgOut, 'policy.ckpt'))).toBe(true);
+
+    const e = await cli('eval', ...mod, '--env', 'PointMass-v0', '--policy', bcOut, '--episodes', '2', '--json');
+    expect(e.code).toBe(0);
+    expect(JSON.parse(e.out).episodes).toBe(2);
+    const file = path.join(dir, 'collected.npz');
+    const c = await cli('collect', ...mod, '--env', 'PointMass-v0', '--policy', bcOut, '--episodes', '2', '--out', file);
+    expect(c.code).toBe(0);
+    expect(readDemos(file).episodeStarts).toHaveLength(2);
+  });
+
+  it('gives one-line errors naming the module and the problem', async () => {
+    const broken = path.join(dir, 'broken.mjs');
+    // the observation has 3 values; the space says 4
+    fs.writeFileSync(broken, `export default function ({ register, Box, Discrete, checkAction }) {
+  class Broken {
+    spec = { id: 'Broken-v0', maxEpisodeSteps: 10 };
+    observationSpace = new Box(-1, 1, [4]);
+    actionSpace = new Discrete(2);
+    t = 0;
+    reset() { this.t = 0; return { observation: new Float32Array(3), info: {} }; }
+    step(a) { checkAction('Broken-v0', this.actionSpace, a); this.t++; return { observation: new Float32Array(3), reward: 0, terminated: false, truncated: this.t >= 10, info: {} }; }
+    close() {}
+  }
+  register('Broken-v0', () => new Broken(), { maxEpisodeSteps: 10 });
+}
+`);
+    const empty = path.join(dir, 'empty.mjs');
+    fs.writeFileSync(empty, 'export const nothing = 1;\n');
+    const throws = path.join(dir, 'throws.mjs');
+    fs.writeFileSync(throws, 'throw new Error("cannot load\\nsecond line");\n');
+    const cases: [string[], RegExp][] = [
+      [['rollout', '--env-module', broken, '--env', 'Broken-v0'], /--env-module .*broken\.mjs: Broken-v0 fails the env checks: reset\(\{ seed: 0 \}\) returned an observation of length 3; the observation space has 4 dimensions/],
+      [['train', '--env-module', broken, '--algo', 'bc', '--env', 'Broken-v0', '--demos', demos], /broken\.mjs: Broken-v0 fails the env checks/],
+      [['envs', '--env-module', empty], /--env-module .*empty\.mjs registered no env \(export default function/],
+      [['envs', '--env-module', throws], /--env-module .*throws\.mjs: importing it failed: cannot load$/m],
+      [['envs', '--env-module', path.join(dir, 'missing.mjs')], /missing\.mjs: file not found/],
+    ];
+    for (const [argv, re] of cases) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(1);
+      expect(r.err).toMatch(re);
+      expect(r.err.split('\n')).toHaveLength(1);
+    }
+  });
+});
