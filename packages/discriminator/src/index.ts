@@ -1,2 +1,2 @@
-export { Discriminator, DEFAULT_DISCRIMINATOR_CONFIG, pairs } from './discriminator.js';
-export type { DiscriminatorConfig, DiscriminatorStats, CostKind } from './discriminator.js';
+export { Discriminator, DEFAULT_DISCRIMINATOR_CONFIG, COST_KINDS, pairs } from './discriminator.js';
+export type { DiscriminatorConfig, DiscriminatorOptions, DiscriminatorStats, CostKind } from './discriminator.js';

@@ -1,2 +1,2 @@
-export { ForwardModel, DEFAULT_FORWARD_MODEL_CONFIG } from './model.js';
-export type { ForwardModelConfig, ForwardModelKind, TransitionWindows } from './model.js';
+export { ForwardModel, BasicForwardModel, AdvancedForwardModel, makeForwardModel, DEFAULT_FORWARD_MODEL_CONFIG } from './model.js';
+export type { ForwardModelConfig, ForwardModelKind, ForwardModelOptions, ForwardModelStatistics, TransitionWindows } from './model.js';

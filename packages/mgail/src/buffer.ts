@@ -1,9 +1,20 @@
-import type { Rng } from '@mgail/core-autodiff-graph';
+import type { Rng, TensorRecord } from '@mgail/core-autodiff-graph';
+
+/** The JSON part of a saved buffer (the arrays go in the tensors). */
+export interface ReplayBufferState {
+  numEnvs: number;
+  capacityPerEnv: number;
+  obsDim: number;
+  actDim: number;
+  next: number[];
+  size: number[];
+}
 
 /**
  * Agent transitions, one ring per live env so consecutive steps stay adjacent: the recurrent
- * model trains on windows of consecutive transitions, and D on single pairs.
- * Actions are stored as the model/D input (one-hot for discrete actions).
+ * model trains on windows of consecutive transitions and reads the recent history of a live
+ * env, and D samples single pairs. Actions are stored as the model and D read them (one-hot
+ * for discrete actions).
  */
 export class ReplayBuffer {
   private readonly s: Float32Array[];
@@ -34,6 +45,7 @@ export class ReplayBuffer {
     return this.size.reduce((a, b) => a + b, 0);
   }
 
+  /** Appends one transition of live env `env`; `done` marks the end of its episode. */
   add(env: number, s: ArrayLike<number>, a: ArrayLike<number>, s2: ArrayLike<number>, done: boolean): void {
     const i = this.next[env];
     this.s[env].set(s, i * this.obsDim);
@@ -57,8 +69,8 @@ export class ReplayBuffer {
   }
 
   /**
-   * n windows of `length` consecutive transitions within one episode (for the model);
-   * windows crossing an episode end or the ring's write position are redrawn.
+   * n windows of `length` consecutive transitions within one episode (for the model); a window
+   * that would cross an episode end or the ring's write position is redrawn.
    */
   sampleWindows(rng: Rng, n: number, length: number): { batch: number; length: number; states: Float32Array; actions: Float32Array; nextStates: Float32Array } {
     const states = new Float32Array(n * length * this.obsDim);
@@ -79,6 +91,63 @@ export class ReplayBuffer {
       }
     }
     return { batch: n, length, states, actions, nextStates };
+  }
+
+  /**
+   * The last (up to) n transitions of live env `env` in its current episode, oldest first: the
+   * history a recurrent model reads before a rollout from the env's current state.
+   */
+  recentHistory(env: number, n: number): { length: number; states: Float32Array; actions: Float32Array } {
+    const c = this.capacityPerEnv;
+    let k = 0;
+    while (k < n && k < this.size[env]) {
+      const i = (this.next[env] - 1 - k + c) % c;
+      if (this.done[env][i]) break;
+      k++;
+    }
+    const states = new Float32Array(k * this.obsDim), actions = new Float32Array(k * this.actDim);
+    for (let j = 0; j < k; j++) {
+      const i = (this.next[env] - k + j + c) % c;
+      states.set(this.s[env].subarray(i * this.obsDim, (i + 1) * this.obsDim), j * this.obsDim);
+      actions.set(this.a[env].subarray(i * this.actDim, (i + 1) * this.actDim), j * this.actDim);
+    }
+    return { length: k, states, actions };
+  }
+
+  /** Arrays and ring positions for a checkpoint. */
+  save(): { tensors: TensorRecord; state: ReplayBufferState } {
+    const tensors: TensorRecord = {};
+    const c = this.capacityPerEnv;
+    for (let e = 0; e < this.numEnvs; e++) {
+      tensors[`${e}/s`] = { data: this.s[e], shape: [c, this.obsDim] };
+      tensors[`${e}/a`] = { data: this.a[e], shape: [c, this.actDim] };
+      tensors[`${e}/s2`] = { data: this.s2[e], shape: [c, this.obsDim] };
+      tensors[`${e}/done`] = { data: Float32Array.from(this.done[e]), shape: [c] };
+    }
+    return {
+      tensors,
+      state: { numEnvs: this.numEnvs, capacityPerEnv: c, obsDim: this.obsDim, actDim: this.actDim, next: [...this.next], size: [...this.size] },
+    };
+  }
+
+  /** Restores what `save` wrote, into a buffer of the same shape. */
+  load(tensors: TensorRecord, state: ReplayBufferState, source = 'checkpoint'): void {
+    if (state.numEnvs !== this.numEnvs || state.capacityPerEnv !== this.capacityPerEnv || state.obsDim !== this.obsDim || state.actDim !== this.actDim) {
+      throw new Error(`${source}: the saved replay buffer is ${state.numEnvs} envs × ${state.capacityPerEnv} × (${state.obsDim}, ${state.actDim}), this one ${this.numEnvs} × ${this.capacityPerEnv} × (${this.obsDim}, ${this.actDim})`);
+    }
+    for (let e = 0; e < this.numEnvs; e++) {
+      const get = (k: string) => {
+        const t = tensors[`${e}/${k}`];
+        if (!t) throw new Error(`${source}: replay buffer array ${e}/${k} is missing`);
+        return t.data;
+      };
+      this.s[e].set(get('s'));
+      this.a[e].set(get('a'));
+      this.s2[e].set(get('s2'));
+      this.done[e].set(Array.from(get('done'), (x) => (x ? 1 : 0)));
+      this.next[e] = state.next[e];
+      this.size[e] = state.size[e];
+    }
   }
 
   private randomIndex(rng: Rng): { env: number; idx: number } {

@@ -5,103 +5,152 @@ import type { CostKind } from '@mgail/discriminator';
 import type { ForwardModelKind } from '@mgail/forward-model';
 
 /**
- * Every knob of MGAIL. Defaults follow the authors' setup (horizon 10, γ 0.99, D batch 70,
- * learning rates policy 1e-4 / model 1e-3 / discriminator 1e-4) where the paper gives them;
- * per-env overrides live in `configs/<env-id>.json`.
+ * Every knob of MGAIL. Defaults follow the authors' released setup where it gives one (horizon
+ * 10, γ 0.99, batch 70, learning rates model 1e-4 / discriminator 1e-3 / policy 1e-4, D (200,
+ * 100) with dropout 0.25 and weight decay 1e-7, expert weight 0.8, policy (100, 50), 7
+ * accumulated unrolls per policy step, prep time 1000 iterations, 50k agent transitions).
+ * Per-env overrides live in `configs/<env-id>.json`; see README for what was measured.
  */
 export interface MGAILConfig {
-  // ---- schedule
-  /** Training iterations; each has model, discriminator and (after warm-up) policy updates. */
+  // ---------------------------------------------------------------- schedule
+  /** Training iterations. Each has a model update, then a discriminator and/or a policy update. */
   iterations: number;
-  /** Iterations of model and discriminator updates before the policy starts learning. */
-  discWarmupIterations: number;
-  /** Random-action env steps that pre-fill the replay buffer. */
+  /** Prep iterations at the start with model and discriminator updates only (authors: prep_time 1000). */
+  prepIterations: number;
+  /** Env steps with uniformly random actions that pre-fill the agent buffer before anything trains. */
   initialRandomSteps: number;
-  /** Model updates on the pre-filled buffer before the loop. */
+  /** Model updates on the pre-filled buffer before the first iteration. */
   modelPretrainSteps: number;
-  /** Deterministic evaluation every N iterations (logging only: never used for selection). */
+  /**
+   * After prep: 0 updates D and the policy in every iteration; N alternates blocks of N
+   * D-only and N policy-only iterations (authors: discr_policy_itrvl 100).
+   */
+  discPolicyInterval: number;
+  /** Every N iterations, `collectSteps` extra steps of the stochastic policy on each live env (0 = off; the unrolls' real steps are always recorded). */
+  collectEvery: number;
+  /** Steps per live env of each periodic collection. */
+  collectSteps: number;
+  /** Deterministic evaluation every N iterations, for logging only: it never selects a policy (0 = off). */
   evalEvery: number;
+  /** Episodes of each logged evaluation. */
   evalEpisodes: number;
-  /** Checkpoint every N iterations (0 = only at the end). */
+  /** Resumable checkpoint every N iterations when there is a run dir (0 = only at the end). */
   checkpointEvery: number;
 
-  // ---- policy
+  // ---------------------------------------------------------------- policy
+  /** Hidden widths of π (authors: 100, 50). */
   policyHidden: number[];
+  /** Hidden activation of π. */
   policyActivation: 'relu' | 'tanh';
+  /** Adam learning rate of π (authors: 1e-4). */
   policyLr: number;
-  /** Linear decay of the policy learning rate to this fraction of policyLr at the end (1 = constant). */
+  /** The policy learning rate decays linearly from policyLr to policyLr × this over the post-prep iterations (1 = constant). */
   policyLrFinalFraction: number;
+  /** Global gradient-norm clip of the policy gradient (0 = off). */
   policyMaxGradNorm: number;
-  /** Initial log-std of a Gaussian policy. */
+  /**
+   * Gaussian policies: `learned` trains a state-independent log-std (initialized at logStdInit);
+   * `expert` fixes σ = (expert action std) / noiseIntensity in raw action units (the authors').
+   */
+  actionNoise: 'learned' | 'expert';
+  /** Initial log-std of a Gaussian policy with learned noise. */
   logStdInit: number;
-  /** Gumbel-softmax temperature (discrete actions). */
+  /** σ = expert action std / noiseIntensity with `actionNoise: expert` (authors: 6). */
+  noiseIntensity: number;
+  /** Gumbel-softmax temperature τ for discrete actions (authors: 1). */
   temperature: number;
-  /** Straight-through hard Gumbel samples (one-hot forward pass). */
+  /** Straight-through Gumbel-softmax: one-hot actions forward, the soft sample's gradient backward. */
   hardGumbel: boolean;
+  /** Weight of an entropy bonus (discrete policies): each unrolled step's cost gets −coef·H(π(·|s_t)). */
+  entropyCoef: number;
 
-  // ---- policy objective
-  /** Unroll length T. */
+  // ---------------------------------------------------------------- policy objective (the unroll)
+  /** Unroll length T (authors: n_steps_train 10). */
   horizon: number;
   /** Discount γ of the unrolled cost. */
   gamma: number;
-  /** Live envs unrolled together: each policy step averages over this many start states. */
+  /** Live envs unrolled side by side; each unroll averages over this many start states. */
   unrollBatch: number;
-  /** Unrolls whose gradients are accumulated into one policy step (each from the current real state). */
+  /** Unrolls whose gradients are averaged into one policy step, each from the live envs' current real states (authors: 7). */
   unrollsPerUpdate: number;
+  /** How the per-step cost is read from D (D = P(expert)). */
   costKind: CostKind;
-  /** Ablation: s_{t+1} = f(s_t, a_t) without the real env's correction. */
+  /** Ablation: s_{t+1} = f(s_t, a_t), no correction to the real next state. */
   imagination: boolean;
   /** Ablation: block the gradient through the forward model (only ∂D/∂a). */
   cutModelGradient: boolean;
 
-  // ---- forward model
+  // ---------------------------------------------------------------- forward model
+  /** `basic` MLP or the paper's recurrent `advanced` model. */
   forwardModel: ForwardModelKind;
+  /** Basic model hidden widths. */
   modelHidden: number[];
+  /** Advanced model: encoder, GRU and decoder width (authors: fm_size 100). */
   modelEncoderDim: number;
-  /** Advanced model: states in each training window (the GRU's history). */
+  /** Advanced model: n, the states the GRU reads (training windows; rollouts warm up on the last n − 1 real states). */
   modelHistory: number;
+  /** Adam learning rate of the model (authors: 1e-4). */
   modelLr: number;
+  /** Windows per model update. */
   modelBatchSize: number;
+  /** Model updates per iteration. */
   modelUpdatesPerIteration: number;
 
-  // ---- discriminator
+  // ---------------------------------------------------------------- discriminator
+  /** Hidden widths of D (authors: 200, 100). */
   discHidden: number[];
+  /** Adam learning rate of D (authors: 1e-3). */
   discLr: number;
-  /** Expert and agent pairs per discriminator step (each). */
+  /** Expert pairs and agent pairs per D update, each (authors: 70). */
   discBatchSize: number;
+  /** D updates per iteration in which D trains. */
   discUpdatesPerIteration: number;
+  /** L2 weight decay of D (authors: 1e-7). */
   discWeightDecay: number;
+  /** Dropout rate on D's hidden layers while it trains (authors: keep 0.75). */
+  discDropout: number;
+  /** Weight of the expert cross-entropy term; agent term 1 (authors: cost_sensitive_weight 0.8). */
+  discExpertWeight: number;
+  /** Label smoothing ε of D's targets (0 = off). */
   discLabelSmoothing: number;
+  /** Gradient-penalty coefficient on expert inputs (0 = off). */
   discGradientPenalty: number;
-  /** Floor on the expert std that standardizes D's inputs. */
+  /** Floor on the expert std that standardizes D's inputs, raw units. */
   discStdFloor: number;
 
-  // ---- data
+  // ---------------------------------------------------------------- data
+  /** Agent transitions kept (authors: 50k). */
   bufferSize: number;
-  /** Probability that a live env restarts from a random expert state (needs qpos/qvel demos). */
+  /** Probability that a live env restarts from a random expert state (MuJoCo demos with qpos/qvel). */
   expertRestartProb: number;
 }
 
 export const DEFAULT_MGAIL_CONFIG: MGAILConfig = {
-  iterations: 2000,
-  discWarmupIterations: 200,
+  iterations: 20_000,
+  prepIterations: 1000,
   initialRandomSteps: 2000,
   modelPretrainSteps: 500,
-  evalEvery: 100,
+  discPolicyInterval: 100,
+  collectEvery: 15,
+  collectSteps: 10,
+  evalEvery: 500,
   evalEpisodes: 5,
-  checkpointEvery: 500,
-  policyHidden: [100, 100],
+  checkpointEvery: 1000,
+  policyHidden: [100, 50],
   policyActivation: 'relu',
   policyLr: 1e-4,
   policyLrFinalFraction: 1,
   policyMaxGradNorm: 10,
+  actionNoise: 'learned',
   logStdInit: -0.5,
+  noiseIntensity: 6,
   temperature: 1,
   hardGumbel: true,
+  entropyCoef: 0,
   horizon: 10,
   gamma: 0.99,
-  unrollBatch: 4,
-  unrollsPerUpdate: 1,
+  unrollBatch: 1,
+  unrollsPerUpdate: 7,
   costKind: 'neg-log-d',
   imagination: false,
   cutModelGradient: false,
@@ -109,26 +158,47 @@ export const DEFAULT_MGAIL_CONFIG: MGAILConfig = {
   modelHidden: [128, 128],
   modelEncoderDim: 100,
   modelHistory: 4,
-  modelLr: 1e-3,
-  modelBatchSize: 64,
+  modelLr: 1e-4,
+  modelBatchSize: 70,
   modelUpdatesPerIteration: 1,
   discHidden: [200, 100],
-  discLr: 1e-4,
+  discLr: 1e-3,
   discBatchSize: 70,
   discUpdatesPerIteration: 1,
-  discWeightDecay: 0,
+  discWeightDecay: 1e-7,
+  discDropout: 0.25,
+  discExpertWeight: 0.8,
   discLabelSmoothing: 0,
   discGradientPenalty: 0,
   discStdFloor: 1e-3,
-  bufferSize: 10_000,
+  bufferSize: 50_000,
   expertRestartProb: 0,
 };
 
+const CHOICES: Partial<Record<keyof MGAILConfig, readonly string[]>> = {
+  policyActivation: ['relu', 'tanh'],
+  actionNoise: ['learned', 'expert'],
+  costKind: ['neg-log-d', 'log-one-minus-d', 'neg-logit'],
+  forwardModel: ['basic', 'advanced'],
+};
+
+const POSITIVE_INTEGERS: (keyof MGAILConfig)[] = [
+  'horizon', 'unrollBatch', 'unrollsPerUpdate', 'modelHistory', 'modelBatchSize', 'discBatchSize', 'bufferSize', 'evalEpisodes', 'modelEncoderDim',
+];
+const NON_NEGATIVE_INTEGERS: (keyof MGAILConfig)[] = [
+  'iterations', 'prepIterations', 'initialRandomSteps', 'modelPretrainSteps', 'discPolicyInterval', 'collectEvery', 'collectSteps', 'evalEvery',
+  'checkpointEvery', 'modelUpdatesPerIteration', 'discUpdatesPerIteration',
+];
+
+/** The directory of the checked-in per-env files (`configs/<env-id>.json`). */
 export function configDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'configs');
 }
 
-/** Defaults, then `configs/<env>.json`, then overrides; unknown or mistyped fields are errors naming the field. */
+/**
+ * Defaults, then `configs/<env>.json`, then `overrides` (fields starting with `$` are comments).
+ * Unknown, mistyped or out-of-range fields are errors that name the field and where it came from.
+ */
 export function mgailConfig(envId?: string, overrides: Record<string, unknown> = {}, source = 'overrides'): MGAILConfig {
   const out: Record<string, unknown> = { ...DEFAULT_MGAIL_CONFIG };
   const apply = (o: Record<string, unknown>, where: string) => {
@@ -136,16 +206,32 @@ export function mgailConfig(envId?: string, overrides: Record<string, unknown> =
       if (k.startsWith('$')) continue;
       if (!(k in DEFAULT_MGAIL_CONFIG)) throw new Error(`${where}: unknown mgail config field "${k}"`);
       const d = (DEFAULT_MGAIL_CONFIG as unknown as Record<string, unknown>)[k];
-      if (Array.isArray(d) ? !Array.isArray(v) : typeof v !== typeof d) {
-        throw new Error(`${where}: mgail config field "${k}" must be a ${Array.isArray(d) ? 'list' : typeof d}, got ${JSON.stringify(v)}`);
+      if (Array.isArray(d) ? !(Array.isArray(v) && v.every((x) => Number.isInteger(x) && x > 0)) : typeof v !== typeof d) {
+        throw new Error(`${where}: mgail config field "${k}" must be a ${Array.isArray(d) ? 'list of positive integers' : typeof d}, got ${JSON.stringify(v)}`);
       }
+      const choices = CHOICES[k as keyof MGAILConfig];
+      if (choices && !choices.includes(v as string)) throw new Error(`${where}: mgail config field "${k}" must be one of ${choices.join(', ')}, got ${JSON.stringify(v)}`);
+      if (POSITIVE_INTEGERS.includes(k as keyof MGAILConfig) && !(Number.isInteger(v) && (v as number) > 0)) throw new Error(`${where}: mgail config field "${k}" must be a positive integer, got ${JSON.stringify(v)}`);
+      if (NON_NEGATIVE_INTEGERS.includes(k as keyof MGAILConfig) && !(Number.isInteger(v) && (v as number) >= 0)) throw new Error(`${where}: mgail config field "${k}" must be a non-negative integer, got ${JSON.stringify(v)}`);
       out[k] = v;
     }
   };
   if (envId) {
     const file = path.join(configDir(), `${envId}.json`);
-    if (fs.existsSync(file)) apply(JSON.parse(fs.readFileSync(file, 'utf8')), file);
+    if (fs.existsSync(file)) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+      } catch (e) {
+        throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+      }
+      apply(parsed as Record<string, unknown>, file);
+    }
   }
   apply(overrides, source);
-  return out as unknown as MGAILConfig;
+  const c = out as unknown as MGAILConfig;
+  if (!(c.gamma > 0 && c.gamma <= 1)) throw new Error(`${source}: mgail config field "gamma" must be in (0, 1], got ${c.gamma}`);
+  if (!(c.discDropout >= 0 && c.discDropout < 1)) throw new Error(`${source}: mgail config field "discDropout" must be in [0, 1), got ${c.discDropout}`);
+  if (!(c.policyLrFinalFraction >= 0 && c.policyLrFinalFraction <= 1)) throw new Error(`${source}: mgail config field "policyLrFinalFraction" must be in [0, 1], got ${c.policyLrFinalFraction}`);
+  return c;
 }

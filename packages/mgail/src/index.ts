@@ -1,5 +1,6 @@
-export { trainMGAIL } from './mgail.js';
+export { trainMGAIL, readMGAILCheckpointMeta, MGAIL_CHECKPOINT_FORMAT } from './mgail.js';
 export type { MGAILOptions, MGAILResult } from './mgail.js';
 export { mgailConfig, DEFAULT_MGAIL_CONFIG, configDir } from './config.js';
 export type { MGAILConfig } from './config.js';
 export { ReplayBuffer } from './buffer.js';
+export type { ReplayBufferState } from './buffer.js';

@@ -1,57 +1,140 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, tf } from '@mgail/core-autodiff-graph';
-import { make } from '@mgail/envs-classic';
-import { evaluatePolicy, readDemos, selectEpisodes } from '@mgail/policies';
+import { initBackend, readMetricsJsonl, tf } from '@mgail/core-autodiff-graph';
+import { make, type Env } from '@mgail/envs-classic';
+import { collectDemos, evaluatePolicy, readDemos, selectEpisodes, type Demonstrations } from '@mgail/policies';
+import { ReplayBuffer } from './buffer.js';
 import { mgailConfig } from './config.js';
-import { trainMGAIL } from './mgail.js';
+import { readMGAILCheckpointMeta, trainMGAIL } from './mgail.js';
 
 // A copy of experts/CartPole-v1/demos.npz (the shipped PPO expert's 10 trajectories).
 const DEMOS = path.join(path.dirname(fileURLToPath(import.meta.url)), '__fixtures__', 'cartpole-expert-demos.npz');
 
+/** A scripted linear expert that scores 500 on every CartPole-v1 episode. */
+const linearExpert = (o: ArrayLike<number>) => (o[2] + 0.5 * o[3] + 0.01 * o[0] + 0.1 * o[1] > 0 ? 1 : 0);
+
+/** Small but real: what a CI machine runs in seconds. */
+const CI = { iterations: 300, prepIterations: 60, initialRandomSteps: 600, modelPretrainSteps: 100, evalEvery: 0 };
+
+/** A uniformly random policy scores ~22 on CartPole-v1. */
+const RANDOM_RETURN = 22;
+
+let scripted: Demonstrations;
 beforeAll(async () => {
   await initBackend({ quiet: true });
+  scripted = collectDemos(make('CartPole-v1'), linearExpert, { episodes: 4, seed: 3 });
 });
 
-describe('MGAIL', () => {
-  it('on CartPole-v1 from the shipped demonstrations clearly beats a random policy', async () => {
-    const demos = selectEpisodes(readDemos(DEMOS, { envId: 'CartPole-v1' }), 4);
-    const config = mgailConfig('CartPole-v1', { iterations: 400, discWarmupIterations: 100, initialRandomSteps: 1000, modelPretrainSteps: 200, evalEvery: 0 });
-    const res = await trainMGAIL({ envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos, config, seed: 0 });
+describe('MGAIL on CartPole-v1', () => {
+  it('learns from a scripted expert\'s demonstrations (made in the test) and clearly beats a random policy', async () => {
+    expect(scripted.metadata.meanReturn).toBe(500);
+    const res = await trainMGAIL({ envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos: scripted, config: mgailConfig('CartPole-v1', CI), seed: 0 });
     const ev = evaluatePolicy(make('CartPole-v1'), res.policy, { episodes: 5, seed: 123 });
-    // a uniformly random policy scores ~22 on CartPole-v1
-    expect(ev.mean).toBeGreaterThan(150);
+    expect(ev.mean).toBeGreaterThan(6 * RANDOM_RETURN);
     res.policy.dispose();
   });
 
-  it('keeps tf.memory().numTensors flat over 200 iterations', async () => {
-    const demos = selectEpisodes(readDemos(DEMOS), 1);
+  it('learns from the shipped expert\'s demonstrations (1 trajectory)', async () => {
+    const demos = selectEpisodes(readDemos(DEMOS, { envId: 'CartPole-v1' }), 1);
+    const res = await trainMGAIL({ envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos, config: mgailConfig('CartPole-v1', CI), seed: 1 });
+    const ev = evaluatePolicy(make('CartPole-v1'), res.policy, { episodes: 5, seed: 124 });
+    expect(ev.mean).toBeGreaterThan(6 * RANDOM_RETURN);
+    res.policy.dispose();
+  });
+
+  it('keeps tf.memory().numTensors flat over 200 iterations (every code path: recurrent model, alternating D/policy, collection, entropy, eval)', async () => {
     const config = mgailConfig('CartPole-v1', {
-      iterations: 200, discWarmupIterations: 20, initialRandomSteps: 200, modelPretrainSteps: 5, evalEvery: 50, evalEpisodes: 1,
-      policyHidden: [16], modelHidden: [16], discHidden: [16], unrollBatch: 2, horizon: 4, unrollsPerUpdate: 2,
+      iterations: 200, prepIterations: 20, initialRandomSteps: 200, modelPretrainSteps: 5, evalEvery: 50, evalEpisodes: 1,
+      policyHidden: [16], modelHidden: [16], discHidden: [16], modelEncoderDim: 8, forwardModel: 'advanced', modelHistory: 3,
+      unrollBatch: 2, horizon: 4, unrollsPerUpdate: 2, discPolicyInterval: 30, collectEvery: 7, collectSteps: 3, entropyCoef: 0.01,
+      discDropout: 0.25, discGradientPenalty: 0.1,
     });
     const counts: number[] = [];
-    const res = await trainMGAIL({ envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos, config, seed: 1, onLog: () => counts.push(tf.memory().numTensors) });
+    const res = await trainMGAIL({ envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos: selectEpisodes(scripted, 1), config, seed: 1, onLog: () => counts.push(tf.memory().numTensors) });
     expect(counts).toHaveLength(20);
-    // from the first policy update on, not one tensor more
-    expect(new Set(counts.slice(2)).size).toBe(1);
+    expect(new Set(counts).size).toBe(1);
     res.policy.dispose();
   });
 
-  it('the advanced (recurrent) forward model trains end to end', async () => {
-    const demos = selectEpisodes(readDemos(DEMOS), 1);
+  it('checkpoints and resumes: two sittings make one run', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-resume-'));
     const config = mgailConfig('CartPole-v1', {
-      iterations: 30, discWarmupIterations: 10, initialRandomSteps: 200, modelPretrainSteps: 5, evalEvery: 0,
-      forwardModel: 'advanced', modelEncoderDim: 16, modelHistory: 3, policyHidden: [16], discHidden: [16], unrollBatch: 2, horizon: 4,
+      iterations: 40, prepIterations: 10, initialRandomSteps: 100, modelPretrainSteps: 2, evalEvery: 20, evalEpisodes: 1, checkpointEvery: 0,
+      policyHidden: [8], modelHidden: [8], discHidden: [8], unrollBatch: 2, horizon: 3,
     });
-    const res = await trainMGAIL({ envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos, config, seed: 2 });
-    expect(res.envSteps).toBeGreaterThan(200);
+    const common = { envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos: selectEpisodes(scripted, 1), config, seed: 5, runDir: dir };
+    const first = await trainMGAIL({ ...common, maxIterationsThisSitting: 25 });
+    expect(first.finished).toBe(false);
+    expect(first.iterations).toBe(25);
+    first.policy.dispose();
+    expect(readMGAILCheckpointMeta(path.join(dir, 'checkpoint.ckpt')).iteration).toBe(25);
+    // a second fresh start in the same directory is refused
+    await expect(trainMGAIL(common)).rejects.toThrow(/already holds an MGAIL training checkpoint/);
+    const second = await trainMGAIL({ ...common, resume: true });
+    expect(second.finished).toBe(true);
+    expect(second.iterations).toBe(40);
+    expect(second.evalHistory.map((e) => e.iteration)).toEqual([20, 40]);
+    const steps = readMetricsJsonl(path.join(dir, 'metrics.jsonl')).map((r) => r.step);
+    expect(steps).toEqual([10, 20, 30, 40]);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).config.iterations).toBe(40);
+    second.policy.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('restarts live envs from expert states through setState(qpos, qvel) when the demonstrations carry them', async () => {
+    // CartPole dressed as a MuJoCo env: qpos = (x, θ), qvel = (ẋ, θ̇)
+    let restarts = 0;
+    const makeEnv = (): Env => {
+      const env = make('CartPole-v1') as Env & { setState(s: ArrayLike<number>): Float32Array };
+      const inner = env.setState.bind(env);
+      return Object.assign(env, {
+        setState: (qpos: ArrayLike<number>, qvel?: ArrayLike<number>) => {
+          if (!qvel) return inner(qpos);
+          restarts++;
+          return inner([qpos[0], qvel[0], qpos[1], qvel[1]]);
+        },
+      });
+    };
+    const d = selectEpisodes(scripted, 1);
+    const n = d.rewards.length;
+    const qpos = new Float64Array(2 * n), qvel = new Float64Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      qpos.set([d.observations[4 * i], d.observations[4 * i + 2]], 2 * i);
+      qvel.set([d.observations[4 * i + 1], d.observations[4 * i + 3]], 2 * i);
+    }
+    const config = mgailConfig('CartPole-v1', {
+      iterations: 20, prepIterations: 5, initialRandomSteps: 300, modelPretrainSteps: 1, evalEvery: 0, expertRestartProb: 1,
+      policyHidden: [8], modelHidden: [8], discHidden: [8], unrollBatch: 2, horizon: 3,
+    });
+    const res = await trainMGAIL({ envId: 'CartPole-v1', makeEnv, demos: { ...d, qpos, qvel, nq: 2, nv: 2 }, config, seed: 2 });
+    // random actions end CartPole episodes every ~22 steps: every reset became a restart
+    expect(restarts).toBeGreaterThan(10);
     res.policy.dispose();
   });
 
-  it('rejects unknown config fields by name', () => {
+  it('rejects unknown or mistyped config fields by name', () => {
     expect(() => mgailConfig('CartPole-v1', { horizonn: 5 })).toThrow(/unknown mgail config field "horizonn"/);
     expect(() => mgailConfig('CartPole-v1', { horizon: '5' })).toThrow(/"horizon" must be a number/);
+    expect(() => mgailConfig('CartPole-v1', { horizon: 0 })).toThrow(/"horizon" must be a positive integer/);
+    expect(() => mgailConfig('CartPole-v1', { forwardModel: 'lstm' })).toThrow(/"forwardModel" must be one of basic, advanced/);
+    expect(() => mgailConfig(undefined, { policyHidden: [0] })).toThrow(/list of positive integers/);
+  });
+});
+
+describe('ReplayBuffer', () => {
+  it('gives the recent history of a live env within its episode, and saves/loads', () => {
+    const b = new ReplayBuffer(1, 8, 1, 1);
+    for (let t = 0; t < 5; t++) b.add(0, [t], [10 + t], [t + 1], t === 1);
+    const h = b.recentHistory(0, 10);
+    expect(Array.from(h.states)).toEqual([2, 3, 4]); // the episode ended after t = 1
+    expect(Array.from(b.recentHistory(0, 2).actions)).toEqual([13, 14]);
+    const { tensors, state } = b.save();
+    const c = new ReplayBuffer(1, 8, 1, 1);
+    c.load(tensors, state);
+    expect(Array.from(c.recentHistory(0, 10).states)).toEqual([2, 3, 4]);
+    expect(c.length).toBe(5);
   });
 });

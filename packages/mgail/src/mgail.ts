@@ -1,101 +1,212 @@
+import fs from 'node:fs';
 import path from 'node:path';
-import { Adam, MetricsWriter, Progress, Rng, tf, unroll, writeJsonAtomic } from '@mgail/core-autodiff-graph';
+import {
+  Adam,
+  assignFromTensors,
+  decodeTensors,
+  encodeTensors,
+  MetricsWriter,
+  moduleToTensors,
+  Progress,
+  Rng,
+  tf,
+  unroll,
+  writeFileAtomic,
+  writeJsonAtomic,
+  type AdamState,
+  type TensorRecord,
+} from '@mgail/core-autodiff-graph';
 import type { Env } from '@mgail/envs-classic';
 import { Discriminator, pairs, type DiscriminatorStats } from '@mgail/discriminator';
-import { ForwardModel } from '@mgail/forward-model';
-import { CategoricalPolicy, GaussianPolicy, evaluatePolicy, gumbelNoise, makePolicy, savePolicy, type Demonstrations, type Policy } from '@mgail/policies';
-import { ReplayBuffer } from './buffer.js';
+import { makeForwardModel, type ForwardModelStatistics } from '@mgail/forward-model';
+import {
+  CategoricalPolicy,
+  GaussianPolicy,
+  evaluatePolicy,
+  gumbelNoise,
+  makePolicy,
+  type Demonstrations,
+  type Policy,
+} from '@mgail/policies';
+import { ReplayBuffer, type ReplayBufferState } from './buffer.js';
 import type { MGAILConfig } from './config.js';
 
 export interface MGAILOptions {
   envId: string;
-  /** Makes one env (called for each live env and the evaluation env). */
+  /** Makes one env; called for each live env and for the evaluation env. */
   makeEnv: () => Env | Promise<Env>;
   demos: Demonstrations;
   config: MGAILConfig;
   seed: number;
-  /** Where metrics, config and checkpoints go (omit to write nothing). */
+  /** Where config.json, metrics.jsonl/.csv and checkpoint.ckpt go (omit to write nothing). */
   runDir?: string;
-  /** Print a progress line. */
+  /** Continue from `runDir/checkpoint.ckpt` (its config wins); a fresh start when there is none. */
+  resume?: boolean;
+  /** More fields for the run's config.json (the demonstrations' path, the command line). */
+  runInfo?: Record<string, unknown>;
+  /** Print a progress line to stderr. */
   progress?: boolean;
-  /** Called after every logged iteration. */
+  /** Metrics are logged every N iterations (default 10). */
+  logEvery?: number;
+  /** Called with every logged row. */
   onLog?: (iteration: number, metrics: Record<string, number>) => void;
+  /** Polled after each iteration: true checkpoints and stops (the run stays resumable). */
+  shouldStop?: () => boolean;
+  /** Stop after this many iterations in this sitting (the run stays resumable). */
+  maxIterationsThisSitting?: number;
 }
 
 export interface MGAILResult {
-  /** The final policy (never selected by reward: imitation has none). */
+  /** The final policy: never selected by reward, which imitation learning does not have. */
   policy: Policy;
   envSteps: number;
+  /** Iterations done in total (including earlier sittings). */
   iterations: number;
+  /** Whether all configured iterations ran. */
+  finished: boolean;
   wallClockSeconds: number;
-  /** Deterministic evaluation returns logged during training (for plots, not selection). */
+  /** Deterministic evaluation returns logged during training (plots, never selection). */
   evalHistory: { iteration: number; envSteps: number; mean: number; std: number }[];
+}
+
+export const MGAIL_CHECKPOINT_FORMAT = 'mgail-training-checkpoint';
+
+interface CheckpointMeta {
+  format: typeof MGAIL_CHECKPOINT_FORMAT;
+  formatVersion: 1;
+  envId: string;
+  seed: number;
+  iteration: number;
+  envSteps: number;
+  elapsedSeconds: number;
+  expertTransitions: number;
+  config: MGAILConfig;
+  policyNormalizer: ReturnType<Policy['normalizer']['toJSON']>;
+  modelStatistics: ForwardModelStatistics;
+  optimizers: Record<'policy' | 'disc' | 'model', AdamState['meta']>;
+  buffer: ReplayBufferState;
+  evalHistory: MGAILResult['evalHistory'];
 }
 
 type MujocoLike = Env & { setState?: (qpos: ArrayLike<number>, qvel: ArrayLike<number>) => ArrayLike<number> };
 
+/** A seed for (run seed, iteration, stream): a resumed run draws what an uninterrupted one would. */
+function mixSeed(...xs: number[]): number {
+  let h = 0x811c9dc5;
+  for (const x of xs) h = Math.imul(h ^ (x >>> 0), 0x01000193) ^ Math.imul((x / 4294967296) | 0, 0x9e3779b1);
+  return h >>> 0;
+}
+
+/** What a training checkpoint says about its run (iteration, config, seed, env). */
+export function readMGAILCheckpointMeta(file: string): { iteration: number; config: MGAILConfig; seed: number; envId: string } {
+  const { metadata } = decodeTensors(fs.readFileSync(file), file);
+  const m = metadata as unknown as CheckpointMeta;
+  if (m?.format !== MGAIL_CHECKPOINT_FORMAT) throw new Error(`${file} is not an MGAIL training checkpoint (format ${JSON.stringify(m?.format)})`);
+  return { iteration: m.iteration, config: m.config, seed: m.seed, envId: m.envId };
+}
+
 /**
- * MGAIL, Algorithm 1 of Baram et al. (2017): alternate (1) a forward-model update on agent
- * transitions, (2) a discriminator update on expert vs agent pairs, (3) a policy update by the
- * exact gradient of the discounted discriminator cost through T-step unrolls that start from
- * the current real states; the unrolls step the real envs, which is also how data is collected.
+ * MGAIL, Algorithm 1 of Baram et al. (2017). After pre-filling an agent buffer with random
+ * actions, each iteration
+ *   1. collects: the unrolls below step the real envs (recorded), plus periodic extra steps;
+ *   2. updates the forward model f on agent transitions (MSE of the standardized change);
+ *   3. updates the discriminator D (expert vs agent pairs, BCE);
+ *   4. updates the policy by the exact gradient of J = Σ_t γ^t c(s_t, a_t), c = −log D, through
+ *      T-step unrolls from the live envs' CURRENT real states, where s_{t+1} takes the real
+ *      env's value and the gradient of f (eq. 9–11);
+ * and logs a deterministic evaluation now and then (never used to choose a policy).
  */
 export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
-  const c = o.config;
   const started = Date.now();
-  const rng = new Rng(o.seed);
+  const ckptFile = o.runDir ? path.join(o.runDir, 'checkpoint.ckpt') : null;
+  const resuming = Boolean(o.resume && ckptFile && fs.existsSync(ckptFile));
+  if (!resuming && ckptFile && fs.existsSync(ckptFile)) {
+    throw new Error(`${o.runDir} already holds an MGAIL training checkpoint; resume it or choose another directory`);
+  }
+  let saved: { tensors: TensorRecord; meta: CheckpointMeta } | null = null;
+  if (resuming) {
+    const { tensors, metadata } = decodeTensors(fs.readFileSync(ckptFile!), ckptFile!);
+    const meta = metadata as unknown as CheckpointMeta;
+    if (meta?.format !== MGAIL_CHECKPOINT_FORMAT) throw new Error(`${ckptFile} is not an MGAIL training checkpoint`);
+    if (meta.envId !== o.envId) throw new Error(`${ckptFile} is a run on ${meta.envId}, not ${o.envId}`);
+    if (meta.seed !== o.seed) throw new Error(`${ckptFile} is a run with seed ${meta.seed}, not ${o.seed}`);
+    if (meta.expertTransitions !== o.demos.rewards.length) {
+      throw new Error(`${ckptFile} was trained on ${meta.expertTransitions} expert transitions, these demonstrations have ${o.demos.rewards.length}; resume with the same demonstrations`);
+    }
+    saved = { tensors, meta };
+  }
+  const c = saved ? saved.meta.config : o.config;
   const B = c.unrollBatch;
+
+  // ================================================================ envs, spaces, demonstrations
   const envs: MujocoLike[] = [];
   for (let i = 0; i < B; i++) envs.push((await o.makeEnv()) as MujocoLike);
   const evalEnv = await o.makeEnv();
   const obsSpace = envs[0].observationSpace;
   const actSpace = envs[0].actionSpace;
+  if (obsSpace.kind !== 'box') throw new Error(`MGAIL: ${o.envId} has a non-Box observation space`);
   const obsDim = obsSpace.size;
   const discrete = actSpace.kind === 'discrete';
   const actDim = discrete ? actSpace.n : actSpace.size;
-  if (o.demos.obsDim !== obsDim) throw new Error(`MGAIL: demonstrations have ${o.demos.obsDim}-dimensional observations, ${o.envId} has ${obsDim}`);
-  actSpace.seed(rng.seed());
-
-  // ---------------------------------------------------------------- networks
-  const policy = makePolicy(obsSpace, actSpace, { hidden: c.policyHidden, activation: c.policyActivation, logStdInit: c.logStdInit }, rng.spawn());
-  const expertPairs = pairs(o.demos.observations, o.demos.actions, obsDim, actDim, discrete);
+  if (o.demos.obsDim !== obsDim) throw new Error(`MGAIL: the demonstrations have ${o.demos.obsDim}-dimensional observations, ${o.envId} has ${obsDim}`);
+  if (o.demos.discrete !== discrete) throw new Error(`MGAIL: the demonstrations have ${o.demos.discrete ? 'discrete' : 'continuous'} actions, ${o.envId} does not`);
   const nExpert = o.demos.rewards.length;
-  const disc = new Discriminator(obsDim, actDim, {
-    hidden: c.discHidden, activation: 'relu', lr: c.discLr, weightDecay: c.discWeightDecay, expertWeight: 1,
-    labelSmoothing: c.discLabelSmoothing, gradientPenalty: c.discGradientPenalty, stdFloor: c.discStdFloor, maxGradNorm: 0,
-  }, expertPairs, rng.spawn());
-  const model = new ForwardModel(obsDim, actDim, {
-    kind: c.forwardModel, hidden: c.modelHidden, encoderDim: c.modelEncoderDim, historyLength: c.modelHistory, lr: c.modelLr, maxGradNorm: 0,
-  }, rng.spawn());
-  const policyOpt = new Adam(policy.namedVariables, { lr: c.policyLr, maxGradNorm: c.policyMaxGradNorm || undefined });
-  const buffer = new ReplayBuffer(B, c.bufferSize, obsDim, actDim);
-  const windowLength = c.forwardModel === 'advanced' ? c.modelHistory : 1;
+  const expertPairs = pairs(o.demos.observations, o.demos.actions, obsDim, actDim, discrete);
 
-  // ---------------------------------------------------------------- live envs
-  const canRestartFromExpert = c.expertRestartProb > 0 && o.demos.qpos && o.demos.qvel && o.demos.nq && o.demos.nv;
+  // ================================================================ networks and optimizers
+  const initRng = new Rng(mixSeed(o.seed, 0xfeed));
+  const policy = makePolicy(obsSpace, actSpace, { hidden: c.policyHidden, activation: c.policyActivation, logStdInit: c.logStdInit }, initRng.spawn());
+  const fixedNoise = !discrete && c.actionNoise === 'expert';
+  if (fixedNoise) {
+    // σ in raw action units: a fraction of the expert's own action spread (the authors' noise)
+    const std = expertActionStd(o.demos.actions as Float32Array, actDim);
+    (policy as GaussianPolicy).logStd.assign(tf.tensor1d(std.map((s) => Math.log(Math.max(s, 1e-3) / c.noiseIntensity))));
+  }
+  const policyVars = new Map([...policy.namedVariables].filter(([, v]) => !(fixedNoise && v === (policy as GaussianPolicy).logStd)));
+  const disc = new Discriminator({
+    obsDim, actDim, expertInputs: expertPairs, rng: initRng.spawn(), hidden: c.discHidden, activation: 'relu', lr: c.discLr,
+    weightDecay: c.discWeightDecay, dropout: c.discDropout, expertWeight: c.discExpertWeight, labelSmoothing: c.discLabelSmoothing,
+    gradientPenalty: c.discGradientPenalty, stdFloor: c.discStdFloor,
+  });
+  const model = makeForwardModel({
+    kind: c.forwardModel, obsDim, actDim, rng: initRng.spawn(), hidden: c.modelHidden, encoderDim: c.modelEncoderDim, historyLength: c.modelHistory, lr: c.modelLr,
+  });
+  const policyOpt = new Adam(policyVars, { lr: c.policyLr, maxGradNorm: c.policyMaxGradNorm || undefined });
+  const buffer = new ReplayBuffer(B, c.bufferSize, obsDim, actDim);
+  const windowLength = model.recurrent ? c.modelHistory : 1;
+
+  // ================================================================ live envs
+  const canRestartFromExpert = c.expertRestartProb > 0 && Boolean(o.demos.qpos && o.demos.qvel && o.demos.nq && o.demos.nv) && typeof envs[0].setState === 'function';
   let envSteps = 0;
-  let episodeReturn = new Float64Array(B);
+  const episodeReturn = new Float64Array(B);
   const finishedReturns: number[] = [];
+  let pendingStates: number[] = [], pendingNext: number[] = [];
+  let rng = new Rng(mixSeed(o.seed, 0xc0ffee));
   const resetEnv = (i: number, seed?: number): Float32Array => {
     let ob: ArrayLike<number> = envs[i].reset(seed === undefined ? {} : { seed }).observation;
-    if (canRestartFromExpert && typeof envs[i].setState === 'function' && rng.random() < c.expertRestartProb) {
+    if (canRestartFromExpert && rng.random() < c.expertRestartProb) {
+      // restart inside the expert's state distribution (MuJoCo): set qpos/qvel of a random expert state
       const k = rng.int(nExpert);
       ob = envs[i].setState!(o.demos.qpos!.subarray(k * o.demos.nq!, (k + 1) * o.demos.nq!), o.demos.qvel!.subarray(k * o.demos.nv!, (k + 1) * o.demos.nv!));
     }
     return Float32Array.from(ob);
   };
-  const obs = envs.map((_, i) => resetEnv(i, o.seed * 1000 + i));
   const oneHot = (a: number) => {
     const v = new Float32Array(actDim);
     v[a] = 1;
     return v;
   };
-  /** Steps live env i, records the transition, resets on episode end; returns the real next state. */
+  const obs: Float32Array[] = [];
+  /** Steps live env i, records the transition, resets at the episode's end; returns the real next state. */
   const stepLive = (i: number, action: number | Float32Array): { next: Float32Array; done: boolean } => {
     const r = envs[i].step(action);
     const next = Float32Array.from(r.observation);
     const done = r.terminated || r.truncated;
     buffer.add(i, obs[i], typeof action === 'number' ? oneHot(action) : action, next, done);
+    for (let j = 0; j < obsDim; j++) {
+      pendingStates.push(obs[i][j]);
+      pendingNext.push(next[j]);
+    }
     envSteps++;
     episodeReturn[i] += r.reward; // the env's reward is only logged, never learned from
     if (done) {
@@ -105,23 +216,71 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     } else obs[i] = next;
     return { next, done };
   };
+  /** Steps every live env `steps` times with the current stochastic policy (no gradients). */
+  const rollLive = (steps: number) => {
+    for (let t = 0; t < steps; t++) {
+      const { actions } = policy.act(concatRows(obs), { rng });
+      for (let i = 0; i < B; i++) stepLive(i, discrete ? actions[i] : (actions as Float32Array).slice(i * actDim, (i + 1) * actDim));
+    }
+  };
+  const randomAction = (): number | Float32Array => {
+    if (actSpace.kind === 'discrete') return rng.int(actSpace.n);
+    const a = new Float32Array(actDim);
+    for (let j = 0; j < actDim; j++) {
+      const lo = actSpace.low[j], hi = actSpace.high[j];
+      a[j] = Number.isFinite(lo) && Number.isFinite(hi) ? rng.uniform(lo, hi) : rng.normal();
+    }
+    return a;
+  };
+  const updateModelStatistics = () => {
+    if (!pendingStates.length) return;
+    model.updateStatistics(Float32Array.from(pendingStates), Float32Array.from(pendingNext));
+    pendingStates = [];
+    pendingNext = [];
+  };
 
-  // ---------------------------------------------------------------- pre-fill and pre-train the model
-  for (let k = 0; k < c.initialRandomSteps; k++) {
-    const i = k % B;
-    const a = actSpace.sample();
-    stepLive(i, typeof a === 'number' ? a : Float32Array.from(a));
-  }
-  // Policy inputs: standardized with statistics of expert and early agent states, fixed afterwards.
-  policy.normalizer.update(o.demos.observations);
-  const pre = buffer.sampleWindows(rng, Math.min(4096, buffer.length), 1);
-  policy.normalizer.update(pre.states);
-  model.updateStatistics(pre.states, pre.nextStates);
-  for (let k = 0; k < c.modelPretrainSteps; k++) model.train(buffer.sampleWindows(rng, c.modelBatchSize, windowLength));
-
-  const metrics = o.runDir ? new MetricsWriter(o.runDir) : null;
-  const progress = o.progress ? new Progress(`mgail ${o.envId}`, c.iterations) : null;
+  let startIteration = 0;
+  let elapsedBefore = 0;
   const evalHistory: MGAILResult['evalHistory'] = [];
+  if (saved) {
+    // ============================================================ resume: restore everything but the envs' physical state
+    const { tensors, meta } = saved;
+    const pick = (prefix: string): TensorRecord =>
+      Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+    policy.setWeights(pick('policy:'));
+    policy.normalizer.load(meta.policyNormalizer);
+    assignFromTensors(disc.net, pick('disc:'), { source: ckptFile! });
+    assignFromTensors(model.store, pick('model:'), { source: ckptFile! });
+    model.loadStatistics(meta.modelStatistics);
+    policyOpt.setState({ tensors: pick('opt/policy:'), meta: meta.optimizers.policy });
+    disc.optimizer.setState({ tensors: pick('opt/disc:'), meta: meta.optimizers.disc });
+    model.optimizer.setState({ tensors: pick('opt/model:'), meta: meta.optimizers.model });
+    buffer.load(pick('buffer:'), meta.buffer, ckptFile!);
+    startIteration = meta.iteration;
+    envSteps = meta.envSteps;
+    elapsedBefore = meta.elapsedSeconds;
+    evalHistory.push(...meta.evalHistory);
+    rng = new Rng(mixSeed(o.seed, startIteration, 0xbeef));
+    // episodes in progress at the checkpoint are dropped: the live envs restart, seeded by (seed, iteration)
+    for (let i = 0; i < B; i++) obs.push(resetEnv(i, mixSeed(o.seed, startIteration, i)));
+  } else {
+    // ============================================================ pre-fill the buffer, fix the policy's input statistics, pre-train f
+    for (let i = 0; i < B; i++) obs.push(resetEnv(i, o.seed * 1000 + i));
+    for (let k = 0; k < c.initialRandomSteps; k++) stepLive(k % B, randomAction());
+    // π's inputs are standardized with expert and early agent states, then kept fixed
+    policy.normalizer.update(o.demos.observations);
+    if (pendingStates.length) policy.normalizer.update(Float32Array.from(pendingStates));
+    updateModelStatistics();
+    if (buffer.length > 0) for (let k = 0; k < c.modelPretrainSteps; k++) model.train(buffer.sampleWindows(rng, c.modelBatchSize, windowLength));
+  }
+
+  const metrics = o.runDir ? new MetricsWriter(o.runDir, { resumeFromStep: startIteration }) : null;
+  if (o.runDir && !resuming) {
+    writeJsonAtomic(path.join(o.runDir, 'config.json'), {
+      algo: 'mgail', env: o.envId, seed: o.seed, ...o.runInfo, trajectories: o.demos.episodeStarts.length, expertTransitions: nExpert, config: c,
+    });
+  }
+  const progress = o.progress ? new Progress(`mgail ${o.envId}`, c.iterations) : null;
   const sampleExpert = (n: number) => {
     const d = obsDim + actDim;
     const out = new Float32Array(n * d);
@@ -131,73 +290,123 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     }
     return out;
   };
-  /** Steps every live env T times with the current stochastic policy (collection without gradients). */
-  const rollLive = (steps: number) => {
-    for (let t = 0; t < steps; t++) {
-      const { actions } = policy.act(concat(obs), { rng });
-      for (let i = 0; i < B; i++) stepLive(i, discrete ? actions[i] : (actions as Float32Array).slice(i * actDim, (i + 1) * actDim));
-    }
+  /** The recurrent model's state after the last n − 1 real transitions of each live env (null for the basic model). */
+  const warmModelState = (): tf.Tensor2D | null => {
+    if (!model.recurrent) return null;
+    return tf.tidy(() => {
+      const hist = envs.map((_, i) => buffer.recentHistory(i, c.modelHistory - 1));
+      const L = Math.max(0, ...hist.map((h) => h.length));
+      let h = model.initialState(B)!;
+      for (let j = 0; j < L; j++) {
+        // rows with shorter histories join later (right-aligned), so every row ends at its current state
+        const s = new Float32Array(B * obsDim), a = new Float32Array(B * actDim), m = new Float32Array(B);
+        hist.forEach((hi, i) => {
+          const k = hi.length - (L - j);
+          if (k < 0) return;
+          s.set(hi.states.subarray(k * obsDim, (k + 1) * obsDim), i * obsDim);
+          a.set(hi.actions.subarray(k * actDim, (k + 1) * actDim), i * actDim);
+          m[i] = 1;
+        });
+        const p = model.predict(tf.tensor2d(s, [B, obsDim]), tf.tensor2d(a, [B, actDim]), h);
+        h = tf.where(tf.cast(tf.reshape(tf.tensor1d(m), [B, 1]), 'bool'), p.h!, h) as tf.Tensor2D;
+      }
+      return h;
+    });
   };
 
-  let lastModelLoss = NaN, lastJ = NaN, lastD: DiscriminatorStats | null = null;
+  const save = (iteration: number) => {
+    if (!ckptFile) return;
+    const tensors: TensorRecord = {};
+    const put = (prefix: string, rec: TensorRecord) => {
+      for (const [k, v] of Object.entries(rec)) tensors[`${prefix}${k}`] = v;
+    };
+    put('policy:', policy.weightTensors());
+    put('disc:', moduleToTensors(disc.net));
+    put('model:', moduleToTensors(model.store));
+    const po = policyOpt.getState(), dopt = disc.optimizer.getState(), mo = model.optimizer.getState();
+    put('opt/policy:', po.tensors);
+    put('opt/disc:', dopt.tensors);
+    put('opt/model:', mo.tensors);
+    const b = buffer.save();
+    put('buffer:', b.tensors);
+    const meta: CheckpointMeta = {
+      format: MGAIL_CHECKPOINT_FORMAT, formatVersion: 1, envId: o.envId, seed: o.seed, iteration, envSteps,
+      elapsedSeconds: elapsedBefore + (Date.now() - started) / 1000, expertTransitions: nExpert, config: c,
+      policyNormalizer: policy.normalizer.toJSON(), modelStatistics: model.statistics(),
+      optimizers: { policy: po.meta, disc: dopt.meta, model: mo.meta }, buffer: b.state, evalHistory,
+    };
+    writeFileAtomic(ckptFile, encodeTensors(tensors, meta as unknown as Record<string, unknown>));
+  };
+
+  let lastModelLoss = NaN, lastJ = NaN, lastGradNorm = NaN, lastD: DiscriminatorStats | null = null;
   let lastLog = Date.now(), lastLogSteps = envSteps;
+  const logEvery = o.logEvery ?? 10;
+  let it = startIteration;
+  let sitting = 0;
   try {
-    for (let it = 0; it < c.iterations; it++) {
-      // ---------------------------------------------------------- forward model update
-      for (let k = 0; k < c.modelUpdatesPerIteration; k++) {
-        const w = buffer.sampleWindows(rng, c.modelBatchSize, windowLength);
-        model.updateStatistics(w.states, w.nextStates);
-        lastModelLoss = model.train(w);
-      }
+    for (; it < c.iterations; it++) {
+      if (o.maxIterationsThisSitting !== undefined && sitting >= o.maxIterationsThisSitting) break;
+      sitting++;
+      rng = new Rng(mixSeed(o.seed, it, 1));
+      const inPrep = it < c.prepIterations;
+      const phase = c.discPolicyInterval > 0 ? Math.floor((it - c.prepIterations) / c.discPolicyInterval) % 2 : -1;
+      const trainD = inPrep || phase !== 0;
+      const trainPolicy = !inPrep && phase !== 1;
 
-      // ---------------------------------------------------------- discriminator update
-      for (let k = 0; k < c.discUpdatesPerIteration; k++) {
-        lastD = disc.train(sampleExpert(c.discBatchSize), buffer.samplePairs(rng, c.discBatchSize));
-      }
+      // ---------------------------------------------------------- 1. collect
+      if (!trainPolicy || c.imagination) rollLive(c.horizon); // keeps fresh agent data flowing while the policy does not step the envs
+      if (c.collectEvery > 0 && c.collectSteps > 0 && it % c.collectEvery === 0) rollLive(c.collectSteps);
 
-      // ---------------------------------------------------------- policy update (or warm-up collection)
-      if (it < c.discWarmupIterations) {
-        rollLive(c.horizon);
-      } else {
-        const progressFrac = (it - c.discWarmupIterations) / Math.max(1, c.iterations - c.discWarmupIterations);
-        policyOpt.lr = c.policyLr * (1 - (1 - c.policyLrFinalFraction) * progressFrac);
+      // ---------------------------------------------------------- 2. forward model update
+      updateModelStatistics();
+      for (let k = 0; k < c.modelUpdatesPerIteration; k++) lastModelLoss = model.train(buffer.sampleWindows(rng, c.modelBatchSize, windowLength));
+
+      // ---------------------------------------------------------- 3. discriminator update
+      if (trainD) for (let k = 0; k < c.discUpdatesPerIteration; k++) lastD = disc.train(sampleExpert(c.discBatchSize), buffer.samplePairs(rng, c.discBatchSize));
+
+      // ---------------------------------------------------------- 4. policy update
+      if (trainPolicy) {
+        const frac = (it - c.prepIterations) / Math.max(1, c.iterations - c.prepIterations);
+        policyOpt.lr = c.policyLr * (1 - (1 - c.policyLrFinalFraction) * frac);
+        const vars = [...policyVars.values()];
         let sum: tf.Tensor[] | null = null;
         let jSum = 0;
-        const vars = policy.variables;
         for (let u = 0; u < c.unrollsPerUpdate; u++) {
-          // Each unroll starts from the live envs' CURRENT real states (not stale ones).
-          const start = tf.tensor2d(concat(obs), [B, obsDim]);
+          // every unroll starts from the live envs' CURRENT real states (the previous unroll moved them)
+          const start = tf.tensor2d(concatRows(obs), [B, obsDim]);
+          const h0 = warmModelState();
           const finished = new Uint8Array(B);
-          const terminal: Float32Array[] = obs.map((x) => x);
+          const last: Float32Array[] = obs.map((x) => x);
           const { value, grads } = tf.variableGrads(() => unroll({
             horizon: c.horizon,
             gamma: c.gamma,
             startStates: start,
-            initialModelState: model.initialState(B),
-            policyAction: (s) => {
-              if (discrete) {
-                const g = tf.tensor2d(gumbelNoise(rng, B * actDim), [B, actDim]);
-                const a = (policy as CategoricalPolicy).gumbelSoftmax(s, g, { temperature: c.temperature, hard: c.hardGumbel });
-                return { action: a, envAction: tf.argMax(a, 1).toInt() };
-              }
-              const eps = tf.tensor2d(rng.fillNormal(new Float32Array(B * actDim)) as Float32Array, [B, actDim]);
-              const a = (policy as GaussianPolicy).rsample(s, eps);
-              return { action: a, envAction: a };
+            initialModelState: h0,
+            noise: () => discrete
+              ? tf.tensor2d(gumbelNoise(rng, B * actDim), [B, actDim])
+              : tf.tensor2d(rng.fillNormal(new Float32Array(B * actDim)) as Float32Array, [B, actDim]),
+            sampleAction: (s, xi) => discrete
+              ? (policy as CategoricalPolicy).gumbelSoftmax(s, xi, { temperature: c.temperature, hard: c.hardGumbel })
+              : (policy as GaussianPolicy).rsample(s, xi),
+            envAction: (a) => (discrete ? Int32Array.from(tf.tidy(() => tf.argMax(a, 1)).dataSync()) : Float32Array.from(a.dataSync())),
+            cost: (s, a) => {
+              const d = disc.cost(s, a, c.costKind);
+              if (c.entropyCoef > 0 && discrete) return tf.sub(d, tf.mul(c.entropyCoef, policy.entropy(s))) as tf.Tensor1D;
+              return d;
             },
-            cost: (s, a) => disc.cost(s, a, c.costKind),
             model: (s, a, h) => model.predict(s, a, h),
             cutModelGradient: c.cutModelGradient,
             envStep: c.imagination ? undefined : (ea) => {
               const next = new Float32Array(B * obsDim);
               const dones = new Uint8Array(B);
               for (let i = 0; i < B; i++) {
-                // a row whose episode ended inside this unroll stays at its terminal state
+                // a row whose episode ended in this unroll is masked; it stays at its last state
                 if (!finished[i]) {
                   const r = stepLive(i, discrete ? ea[i] : Float32Array.from(ea.subarray(i * actDim, (i + 1) * actDim)));
-                  terminal[i] = r.next;
+                  last[i] = r.next;
                   if (r.done) finished[i] = 1;
                 }
-                next.set(terminal[i], i * obsDim);
+                next.set(last[i], i * obsDim);
                 dones[i] = finished[i];
               }
               return { nextStates: next, dones };
@@ -207,26 +416,29 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
           const g = vars.map((v) => grads[v.name]);
           if (!sum) sum = g.map((x) => x.clone());
           else sum = sum.map((x, k) => { const y = tf.add(x, g[k]); x.dispose(); return y; });
-          tf.dispose([value, start, ...Object.values(grads)]);
+          tf.dispose([value, start, ...(h0 ? [h0] : []), ...Object.values(grads)]);
         }
         const avg = sum!.map((x) => { const y = tf.div(x, c.unrollsPerUpdate); x.dispose(); return y; });
         policyOpt.applyGradients(avg);
+        lastGradNorm = policyOpt.lastGradNorm ?? NaN;
         tf.dispose(avg);
         lastJ = jSum / c.unrollsPerUpdate;
-        if (c.imagination) rollLive(c.horizon);
       }
 
-      // ---------------------------------------------------------- logging and evaluation
-      const evalNow = c.evalEvery > 0 && ((it + 1) % c.evalEvery === 0 || it === c.iterations - 1);
-      if (evalNow || (it + 1) % 10 === 0) {
+      // ---------------------------------------------------------- logging, evaluation (never selection), checkpoints
+      const done = it + 1;
+      const evalNow = c.evalEvery > 0 && (done % c.evalEvery === 0 || done === c.iterations);
+      if (evalNow || done % logEvery === 0 || done === c.iterations) {
         const now = Date.now();
         const m: Record<string, number> = {
           'losses/forward_model': lastModelLoss,
           'losses/discriminator': lastD?.loss ?? NaN,
           'disc/expert_accuracy': lastD?.expertAccuracy ?? NaN,
           'disc/agent_accuracy': lastD?.agentAccuracy ?? NaN,
+          'disc/expert_d': lastD?.expertD ?? NaN,
           'disc/agent_d': lastD?.agentD ?? NaN,
           'losses/policy': lastJ,
+          'losses/policy_grad_norm': lastGradNorm,
           'charts/policy_lr': policyOpt.lr,
           'charts/env_steps': envSteps,
           'time/sps': ((envSteps - lastLogSteps) / Math.max(1, now - lastLog)) * 1000,
@@ -238,36 +450,46 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
           finishedReturns.length = 0;
         }
         if (evalNow) {
-          const ev = evaluatePolicy(evalEnv, policy, { episodes: c.evalEpisodes, seed: 100_000 + it });
+          const ev = evaluatePolicy(evalEnv, policy, { episodes: c.evalEpisodes, seed: mixSeed(o.seed, done, 2), deterministic: true });
           m['charts/eval_return'] = ev.mean;
           m['charts/eval_return_std'] = ev.std;
-          evalHistory.push({ iteration: it + 1, envSteps, mean: ev.mean, std: ev.std });
+          evalHistory.push({ iteration: done, envSteps, mean: ev.mean, std: ev.std });
+          const w = buffer.sampleWindows(rng, 32, 1);
+          m['model/one_step_error'] = model.multiStepError(w, 1)[0];
         }
-        metrics?.log(it + 1, m);
-        o.onLog?.(it + 1, m);
-        progress?.update(it + 1, {
-          eval: evalHistory.at(-1)?.mean, 'D acc': lastD ? `${lastD.expertAccuracy.toFixed(2)}/${lastD.agentAccuracy.toFixed(2)}` : undefined,
-          model: lastModelLoss, steps: envSteps, sps: Math.round(m['time/sps']),
+        metrics?.log(done, m);
+        o.onLog?.(done, m);
+        progress?.update(done, {
+          eval: evalHistory.at(-1)?.mean,
+          'D acc': lastD ? `${lastD.expertAccuracy.toFixed(2)}/${lastD.agentAccuracy.toFixed(2)}` : undefined,
+          model: lastModelLoss,
+          J: Number.isNaN(lastJ) ? undefined : lastJ,
+          steps: envSteps,
+          sps: Math.round(m['time/sps']),
         });
       }
-      if (o.runDir && c.checkpointEvery > 0 && (it + 1) % c.checkpointEvery === 0) {
-        savePolicy(path.join(o.runDir, 'policy.ckpt'), policy, { envId: o.envId, algo: 'mgail', seed: o.seed, iteration: it + 1, envSteps });
+      if (c.checkpointEvery > 0 && done % c.checkpointEvery === 0) save(done);
+      if (o.shouldStop?.()) {
+        it++;
+        break;
       }
     }
-    progress?.done(c.iterations, { eval: evalHistory.at(-1)?.mean, steps: envSteps });
-    if (o.runDir) writeJsonAtomic(path.join(o.runDir, 'eval_history.json'), evalHistory);
-    return { policy, envSteps, iterations: c.iterations, wallClockSeconds: (Date.now() - started) / 1000, evalHistory };
+    save(it);
+    progress?.done(it, { eval: evalHistory.at(-1)?.mean, steps: envSteps });
+    return { policy, envSteps, iterations: it, finished: it >= c.iterations, wallClockSeconds: elapsedBefore + (Date.now() - started) / 1000, evalHistory };
+  } catch (e) {
+    policy.dispose();
+    throw e;
   } finally {
     disc.dispose();
     model.dispose();
     policyOpt.dispose();
     for (const e of envs) e.close();
     evalEnv.close();
-    episodeReturn = new Float64Array(0);
   }
 }
 
-function concat(rows: Float32Array[]): Float32Array {
+function concatRows(rows: Float32Array[]): Float32Array {
   const out = new Float32Array(rows.reduce((a, r) => a + r.length, 0));
   let k = 0;
   for (const r of rows) {
@@ -275,4 +497,15 @@ function concat(rows: Float32Array[]): Float32Array {
     k += r.length;
   }
   return out;
+}
+
+function expertActionStd(actions: Float32Array, dim: number): number[] {
+  const n = actions.length / dim;
+  return Array.from({ length: dim }, (_, j) => {
+    let m = 0, v = 0;
+    for (let i = 0; i < n; i++) m += actions[i * dim + j];
+    m /= n;
+    for (let i = 0; i < n; i++) v += (actions[i * dim + j] - m) ** 2;
+    return Math.sqrt(v / n);
+  });
 }

@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '@mgail/core-autodiff-graph';
+import { make } from '@mgail/envs-classic';
+import { collectDemos, writeDemos } from '@mgail/policies';
+import { runCli } from '../cli.js';
+import { bufferIo } from '../io.js';
+
+async function cli(...argv: string[]) {
+  const io = bufferIo();
+  const code = await runCli(argv, io);
+  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
+}
+
+/** The scripted linear CartPole expert (500 every episode). */
+const linearExpert = (o: ArrayLike<number>) => (o[2] + 0.5 * o[3] + 0.01 * o[0] + 0.1 * o[1] > 0 ? 1 : 0);
+
+let dir: string, demos: string, cfg: string;
+beforeAll(async () => {
+  await initBackend({ quiet: true });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-cli-mgail-'));
+  demos = path.join(dir, 'demos.npz');
+  writeDemos(demos, collectDemos(make('CartPole-v1'), linearExpert, { episodes: 2, seed: 0 }));
+  cfg = path.join(dir, 'tiny.json');
+  fs.writeFileSync(cfg, JSON.stringify({
+    iterations: 30, prepIterations: 10, initialRandomSteps: 100, modelPretrainSteps: 2, evalEvery: 15, evalEpisodes: 1,
+    policyHidden: [8], modelHidden: [8], discHidden: [8], modelEncoderDim: 8, unrollBatch: 2, horizon: 3,
+  }));
+});
+
+describe('mgail train --algo mgail', () => {
+  it('trains into a run directory, refuses to overwrite it, and resumes it', async () => {
+    const out = path.join(dir, 'run');
+    const argv = ['train', '--algo', 'mgail', '--env', 'CartPole-v1', '--demos', demos, '--trajectories', '1', '--seed', '3', '--config', cfg, '--forward-model', 'advanced', '--out', out, '--eval-episodes', '1'];
+    const t = await cli(...argv);
+    expect(t.err).not.toMatch(/error/);
+    expect(t.code).toBe(0);
+    expect(t.out).toMatch(/mgail on CartPole-v1 \(1 trajectories, seed 3\): final return/);
+    for (const f of ['policy.ckpt', 'checkpoint.ckpt', 'config.json', 'metrics.jsonl', 'metrics.csv', 'summary.json']) expect(fs.existsSync(path.join(out, f)), f).toBe(true);
+    const info = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+    expect(info).toMatchObject({ algo: 'mgail', env: 'CartPole-v1', seed: 3, trajectories: 1, demos });
+    expect(info.config).toMatchObject({ forwardModel: 'advanced', iterations: 30 });
+    const rows = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    for (const k of ['charts/eval_return', 'losses/discriminator', 'disc/expert_accuracy', 'disc/agent_accuracy', 'losses/forward_model', 'losses/policy', 'time/sps']) {
+      expect(rows.some((r) => typeof r[k] === 'number'), k).toBe(true);
+    }
+    const again = await cli(...argv);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/already holds a trained policy/);
+    const resumed = await cli(...argv, '--resume');
+    expect(resumed.code).toBe(0);
+  });
+
+  it('names a bad --forward-model', async () => {
+    const r = await cli('train', '--algo', 'mgail', '--env', 'CartPole-v1', '--demos', demos, '--config', cfg, '--forward-model', 'lstm', '--out', path.join(dir, 'bad'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/--forward-model must be basic or advanced, got "lstm"/);
+  });
+});
