@@ -2,7 +2,7 @@
  * A small, fast, seedable pseudo-random generator (sfc32 seeded through splitmix32).
  *
  * Everything random in the library draws from an `Rng` that was seeded explicitly, so the
- * same seed on the same backend reproduces a run. `Math.random` is never used.
+ * same seed on the same backend reproduces a run; the global unseeded generator is never used.
  * This package has no dependencies, so the generator lives here and the learners re-export it.
  */
 export class Rng {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { makeEnv } from '../envs.js';
 import type { Io } from '../io.js';
 import { parseIntFlag } from '../options.js';
-import { meanStd } from '../stats.js';
+import { meanStd } from '@mgail/policies';
 
 interface RolloutOpts {
   env: string;
