@@ -17,7 +17,7 @@ const DEMOS = path.join(path.dirname(fileURLToPath(import.meta.url)), '__fixture
 const linearExpert = (o: ArrayLike<number>) => (o[2] + 0.5 * o[3] + 0.01 * o[0] + 0.1 * o[1] > 0 ? 1 : 0);
 
 /** Small but real: what a CI machine runs in seconds. */
-const CI = { iterations: 300, prepIterations: 60, initialRandomSteps: 600, modelPretrainSteps: 100, evalEvery: 0 };
+const CI = { iterations: 300, prepIterations: 60, initialRandomSteps: 600, modelPretrainSteps: 100, evalEvery: 0, horizon: 10 };
 
 /** A uniformly random policy scores ~22 on CartPole-v1. */
 const RANDOM_RETURN = 22;
