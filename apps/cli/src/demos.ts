@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readDemos, type Demonstrations } from '@mgail/policies';
+import { readDemos, selectEpisodes, type Demonstrations } from '@mgail/policies';
 import { UserError } from './errors.js';
 
 /** `--demos` accepts an .npz file or an expert folder holding `demos.npz`. */
@@ -16,7 +16,7 @@ export function loadDemosArg(demosPath: string, envId: string, opts: { trajector
     if (opts.trajectories !== undefined && opts.trajectories > demos.episodeStarts.length) {
       throw new Error(`${file} holds ${demos.episodeStarts.length} trajectories, --trajectories asked for ${opts.trajectories}`);
     }
-    return { demos: opts.trajectories !== undefined ? readDemos(file, { envId, maxEpisodes: opts.trajectories }) : demos, file };
+    return { demos: opts.trajectories !== undefined ? selectEpisodes(demos, opts.trajectories) : demos, file };
   } catch (e) {
     throw new UserError((e as Error).message);
   }
