@@ -24,3 +24,6 @@ export type { MujocoVectorEnvOptions } from './vector.js';
 export { ParallelVectorEnv, makeParallelVec } from './parallel.js';
 export type { ParallelVectorEnvOptions } from './parallel.js';
 export type { AutoresetMode, MujocoVectorInfos, MujocoVectorResetResult, MujocoVectorStepResult } from './vector-core.js';
+
+export { benchEnvSteps } from './bench-steps.js';
+export type { MujocoBenchOptions, MujocoBenchResult } from './bench-steps.js';

@@ -175,7 +175,12 @@ export async function runPerf(opts: PerfOptions, emit: (r: PerfRecord) => void, 
       const ids = opts.envIds?.filter((id) => /-v5$/.test(id)) ?? mj.ids;
       for (const id of ids) {
         log(`perf: MuJoCo env steps ${id} ...`);
-        const res = (await mj.fn({ ids: [id], steps: opts.envSteps })) as { singleStepsPerSec?: number; vectorStepsPerSec?: number; numEnvs?: number }[];
+        const res = (await mj.fn({ ids: [id], steps: opts.envSteps })) as {
+          singleStepsPerSec?: number;
+          vectorStepsPerSec?: number;
+          parallelStepsPerSec?: number;
+          numEnvs?: number;
+        }[];
         const r = res[0];
         if (typeof r?.singleStepsPerSec !== 'number') {
           out({ kind: 'skip', workload: 'envs-mujoco', reason: `${id}: its bench function returned no singleStepsPerSec` });
@@ -184,6 +189,9 @@ export async function runPerf(opts: PerfOptions, emit: (r: PerfRecord) => void, 
         out(envRecord(id, 'single', 1, r.singleStepsPerSec, r.singleStepsPerSec, 1, l));
         if (typeof r.vectorStepsPerSec === 'number') {
           out(envRecord(id, 'vector', r.numEnvs ?? 0, r.vectorStepsPerSec, r.vectorStepsPerSec, 1, l));
+        }
+        if (typeof r.parallelStepsPerSec === 'number') {
+          out(envRecord(id, 'parallel', r.numEnvs ?? 0, r.parallelStepsPerSec, r.parallelStepsPerSec, 1, l));
         }
       }
     }
