@@ -1,8 +1,10 @@
 // Measures MGAIL's FINAL policy (no selection) over seeds and trajectory counts.
-//   node scripts/sweep.mjs --trajectories 1,10 --seeds 0,1,2 [--set key=value ...] [--demos FILE] [--episodes 20]
+//   node scripts/sweep.mjs [--env CartPole-v1] --trajectories 1,10 --seeds 0,1,2 [--set key=value ...] [--demos FILE] [--episodes 20]
+//   --env takes classic ids and MuJoCo ids (Hopper-v5: @mgail/envs-mujoco-wasm, built, is loaded from the workspace)
 //   --demos scripted: 10 episodes of the scripted linear CartPole expert (push right iff θ + 0.5θ̇ + 0.01x + 0.1ẋ > 0)
 //   --defaults-only ignores configs/<env>.json (the authors' defaults plus --set)
 // One JSON line per run on stdout; progress on stderr. Build first (pnpm --filter @mgail/mgail... build).
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '@mgail/core-autodiff-graph';
@@ -28,6 +30,11 @@ const trajs = opt('trajectories', '1,10').split(',').map(Number);
 const seeds = opt('seeds', '0,1,2').split(',').map(Number);
 const episodes = Number(opt('episodes', '20'));
 const tag = opt('tag', '');
+const configFile = opt('config', null);
+
+// MuJoCo envs come from the workspace package (not a dependency of @mgail/mgail itself)
+const mujoco = /-v5$/.test(envId) ? await import(path.resolve(here, '../../envs-mujoco-wasm/dist/index.js')) : null;
+const makeEnv = (id) => (mujoco ? mujoco.make(id) : make(id));
 
 await initBackend({ quiet: true });
 const linearExpert = (o) => (o[2] + 0.5 * o[3] + 0.01 * o[0] + 0.1 * o[1] > 0 ? 1 : 0);
@@ -36,12 +43,23 @@ const all = demosFile === 'scripted'
   : readDemos(demosFile, { envId });
 for (const k of trajs) {
   for (const seed of seeds) {
-    const config = mgailConfig(args.includes('--defaults-only') ? undefined : envId, sets);
+    const fileSets = configFile ? JSON.parse(fs.readFileSync(configFile, 'utf8')) : {};
+    const config = mgailConfig(args.includes('--defaults-only') ? undefined : envId, { ...fileSets, ...sets });
     const t0 = Date.now();
-    const res = await trainMGAIL({ envId, makeEnv: () => make(envId), demos: selectEpisodes(all, k), config, seed });
-    const ev = evaluatePolicy(make(envId), res.policy, { episodes, seed: 10_000 + seed, deterministic: true });
+    const runDir = opt('run-dir', null);
+    const res = await trainMGAIL({
+      envId, makeEnv: () => makeEnv(envId), demos: selectEpisodes(all, k), config, seed, progress: args.includes('--progress'),
+      runDir: runDir ? path.join(runDir, `${envId}-n${k}-s${seed}${tag ? `-${tag}` : ''}`) : undefined,
+    });
+    const evalEnv = await makeEnv(envId);
+    const ev = evaluatePolicy(evalEnv, res.policy, { episodes, seed: 10_000 + seed, deterministic: true });
+    evalEnv.close();
     const hist = res.evalHistory.map((h) => Math.round(h.mean));
-    console.log(JSON.stringify({ tag, trajectories: k, seed, final: ev.mean, finalMin: Math.min(...ev.returns), envSteps: res.envSteps, seconds: (Date.now() - t0) / 1000, hist, sets }));
+    const per = Object.fromEntries(Object.entries(res.timing.perIteration).map(([k2, v]) => [k2, Math.round(v * 100) / 100]));
+    console.log(JSON.stringify({
+      tag, env: envId, trajectories: k, seed, final: Math.round(ev.mean * 100) / 100, finalStd: Math.round(ev.std * 100) / 100, finalMin: Math.min(...ev.returns),
+      envSteps: res.envSteps, seconds: (Date.now() - t0) / 1000, hist, msPerIteration: per, sets,
+    }));
     res.policy.dispose();
   }
 }

@@ -1,5 +1,5 @@
 export { trainMGAIL, readMGAILCheckpointMeta, MGAIL_CHECKPOINT_FORMAT } from './mgail.js';
-export type { MGAILOptions, MGAILResult } from './mgail.js';
+export type { MGAILOptions, MGAILResult, MGAILTiming } from './mgail.js';
 export { mgailConfig, DEFAULT_MGAIL_CONFIG, configDir } from './config.js';
 export type { MGAILConfig } from './config.js';
 export { ReplayBuffer } from './buffer.js';

@@ -34,6 +34,13 @@ describe('MGAIL on CartPole-v1', () => {
     const res = await trainMGAIL({ envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos: scripted, config: mgailConfig('CartPole-v1', CI), seed: 0 });
     const ev = evaluatePolicy(make('CartPole-v1'), res.policy, { episodes: 5, seed: 123 });
     expect(ev.mean).toBeGreaterThan(6 * RANDOM_RETURN);
+    // the phase breakdown covers the iterations: every phase took time, and the phases fit in the total
+    const t = res.timing;
+    expect(t.iterations).toBe(CI.iterations);
+    for (const k of ['modelMs', 'discMs', 'policyMs', 'policyEnvStepMs', 'envStepMs'] as const) expect(t[k]).toBeGreaterThan(0);
+    expect(t.policyEnvStepMs).toBeLessThan(t.policyMs);
+    expect(t.collectMs + t.modelMs + t.discMs + t.policyMs).toBeLessThanOrEqual(t.totalMs);
+    expect(t.perIteration.policyMs).toBeCloseTo(t.policyMs / CI.iterations, 6);
     res.policy.dispose();
   });
 

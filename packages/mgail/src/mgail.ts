@@ -67,6 +67,33 @@ export interface MGAILResult {
   wallClockSeconds: number;
   /** Deterministic evaluation returns logged during training (plots, never selection). */
   evalHistory: { iteration: number; envSteps: number; mean: number; std: number }[];
+  /** Where this sitting's wall time went (prep before the first iteration excluded). */
+  timing: MGAILTiming;
+}
+
+/**
+ * Wall time of this sitting's iterations by phase, in ms (totals and per-iteration means).
+ * `policy` is the whole policy update including the env steps its unrolls take; `envStep` counts
+ * every env step wherever it happens (collection, unrolls), so `policy − policyEnvStep` is the
+ * policy's own compute (unroll graph, backward pass, Adam).
+ */
+export interface MGAILTiming {
+  iterations: number;
+  /** Setup before the first iteration: buffer pre-fill, statistics, model pre-training. */
+  prepMs: number;
+  totalMs: number;
+  collectMs: number;
+  modelMs: number;
+  discMs: number;
+  policyMs: number;
+  /** Env steps inside the policy's unrolls (part of policyMs). */
+  policyEnvStepMs: number;
+  /** Every env step of the iterations (collection and unrolls). */
+  envStepMs: number;
+  evalMs: number;
+  checkpointMs: number;
+  /** Means per iteration of the fields above. */
+  perIteration: { totalMs: number; collectMs: number; modelMs: number; discMs: number; policyMs: number; policyEnvStepMs: number; envStepMs: number; evalMs: number; checkpointMs: number };
 }
 
 export const MGAIL_CHECKPOINT_FORMAT = 'mgail-training-checkpoint';
@@ -178,6 +205,9 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
   // ================================================================ live envs
   const canRestartFromExpert = c.expertRestartProb > 0 && Boolean(o.demos.qpos && o.demos.qvel && o.demos.nq && o.demos.nv) && typeof envs[0].setState === 'function';
   let envSteps = 0;
+  // phase timers (ms); `envStepMs` accumulates inside stepLive wherever it is called from
+  const T = { total: 0, collect: 0, model: 0, disc: 0, policy: 0, policyEnvStep: 0, envStep: 0, eval: 0, checkpoint: 0 };
+  let inUnroll = false;
   const episodeReturn = new Float64Array(B);
   const finishedReturns: number[] = [];
   let pendingStates: number[] = [], pendingNext: number[] = [];
@@ -199,7 +229,11 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
   const obs: Float32Array[] = [];
   /** Steps live env i, records the transition, resets at the episode's end; returns the real next state. */
   const stepLive = (i: number, action: number | Float32Array): { next: Float32Array; done: boolean } => {
+    const t0 = performance.now();
     const r = envs[i].step(action);
+    const dt = performance.now() - t0;
+    T.envStep += dt;
+    if (inUnroll) T.policyEnvStep += dt;
     const next = Float32Array.from(r.observation);
     const done = r.terminated || r.truncated;
     buffer.add(i, obs[i], typeof action === 'number' ? oneHot(action) : action, next, done);
@@ -241,6 +275,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
 
   let startIteration = 0;
   let elapsedBefore = 0;
+  const prepStarted = performance.now();
   const evalHistory: MGAILResult['evalHistory'] = [];
   if (saved) {
     // ============================================================ resume: restore everything but the envs' physical state
@@ -274,6 +309,8 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     if (buffer.length > 0) for (let k = 0; k < c.modelPretrainSteps; k++) model.train(buffer.sampleWindows(rng, c.modelBatchSize, windowLength));
   }
 
+  const prepMs = performance.now() - prepStarted;
+  T.envStep = 0;
   const metrics = o.runDir ? new MetricsWriter(o.runDir, { resumeFromStep: startIteration }) : null;
   if (o.runDir && !resuming) {
     writeJsonAtomic(path.join(o.runDir, 'config.json'), {
@@ -340,6 +377,18 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
 
   let lastModelLoss = NaN, lastJ = NaN, lastGradNorm = NaN, lastD: DiscriminatorStats | null = null;
   let lastLog = Date.now(), lastLogSteps = envSteps;
+  let lastT = { ...T }, lastTIt = startIteration, lastRowPerf = performance.now();
+  const timing = (): MGAILTiming => {
+    const n = Math.max(1, sitting);
+    return {
+      iterations: sitting, prepMs, totalMs: T.total, collectMs: T.collect, modelMs: T.model, discMs: T.disc, policyMs: T.policy,
+      policyEnvStepMs: T.policyEnvStep, envStepMs: T.envStep, evalMs: T.eval, checkpointMs: T.checkpoint,
+      perIteration: {
+        totalMs: T.total / n, collectMs: T.collect / n, modelMs: T.model / n, discMs: T.disc / n, policyMs: T.policy / n,
+        policyEnvStepMs: T.policyEnvStep / n, envStepMs: T.envStep / n, evalMs: T.eval / n, checkpointMs: T.checkpoint / n,
+      },
+    };
+  };
   const logEvery = o.logEvery ?? 10;
   let it = startIteration;
   let sitting = 0;
@@ -347,6 +396,14 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     for (; it < c.iterations; it++) {
       if (o.maxIterationsThisSitting !== undefined && sitting >= o.maxIterationsThisSitting) break;
       sitting++;
+      const itStarted = performance.now();
+      let tp = itStarted;
+      /** Adds the time since the last mark to phase k. */
+      const mark = (k: keyof typeof T) => {
+        const now = performance.now();
+        T[k] += now - tp;
+        tp = now;
+      };
       rng = new Rng(mixSeed(o.seed, it, 1));
       const inPrep = it < c.prepIterations;
       const phase = c.discPolicyInterval > 0 ? Math.floor((it - c.prepIterations) / c.discPolicyInterval) % 2 : -1;
@@ -356,16 +413,20 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
       // ---------------------------------------------------------- 1. collect
       if (!trainPolicy || c.imagination) rollLive(c.horizon); // keeps fresh agent data flowing while the policy does not step the envs
       if (c.collectEvery > 0 && c.collectSteps > 0 && it % c.collectEvery === 0) rollLive(c.collectSteps);
+      mark('collect');
 
       // ---------------------------------------------------------- 2. forward model update
       updateModelStatistics();
       for (let k = 0; k < c.modelUpdatesPerIteration; k++) lastModelLoss = model.train(buffer.sampleWindows(rng, c.modelBatchSize, windowLength));
+      mark('model');
 
       // ---------------------------------------------------------- 3. discriminator update
       if (trainD) for (let k = 0; k < c.discUpdatesPerIteration; k++) lastD = disc.train(sampleExpert(c.discBatchSize), buffer.samplePairs(rng, c.discBatchSize));
+      mark('disc');
 
       // ---------------------------------------------------------- 4. policy update
       if (trainPolicy) {
+        inUnroll = true;
         const frac = (it - c.prepIterations) / Math.max(1, c.iterations - c.prepIterations);
         policyOpt.lr = c.policyLr * (1 - (1 - c.policyLrFinalFraction) * frac);
         const vars = [...policyVars.values()];
@@ -423,13 +484,17 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
         lastGradNorm = policyOpt.lastGradNorm ?? NaN;
         tf.dispose(avg);
         lastJ = jSum / c.unrollsPerUpdate;
+        inUnroll = false;
       }
+      mark('policy');
 
       // ---------------------------------------------------------- logging, evaluation (never selection), checkpoints
       const done = it + 1;
       const evalNow = c.evalEvery > 0 && (done % c.evalEvery === 0 || done === c.iterations);
       if (evalNow || done % logEvery === 0 || done === c.iterations) {
         const now = Date.now();
+        const nIt = Math.max(1, it + 1 - lastTIt);
+        const per = (k: keyof typeof T) => (T[k] - lastT[k]) / nIt;
         const m: Record<string, number> = {
           'losses/forward_model': lastModelLoss,
           'losses/discriminator': lastD?.loss ?? NaN,
@@ -442,7 +507,20 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
           'charts/policy_lr': policyOpt.lr,
           'charts/env_steps': envSteps,
           'time/sps': ((envSteps - lastLogSteps) / Math.max(1, now - lastLog)) * 1000,
+          // mean ms per iteration since the last row: where an iteration's time goes
+          'time/iteration_ms': (performance.now() - lastRowPerf) / nIt,
+          'time/collect_ms': per('collect'),
+          'time/model_ms': per('model'),
+          'time/disc_ms': per('disc'),
+          'time/policy_ms': per('policy'),
+          'time/policy_env_step_ms': per('policyEnvStep'),
+          'time/env_step_ms': per('envStep'),
+          'time/eval_ms': per('eval'),
+          'time/checkpoint_ms': per('checkpoint'),
         };
+        lastT = { ...T };
+        lastTIt = it + 1;
+        lastRowPerf = performance.now();
         lastLog = now;
         lastLogSteps = envSteps;
         if (finishedReturns.length) {
@@ -450,12 +528,14 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
           finishedReturns.length = 0;
         }
         if (evalNow) {
+          const te = performance.now();
           const ev = evaluatePolicy(evalEnv, policy, { episodes: c.evalEpisodes, seed: mixSeed(o.seed, done, 2), deterministic: true });
           m['charts/eval_return'] = ev.mean;
           m['charts/eval_return_std'] = ev.std;
           evalHistory.push({ iteration: done, envSteps, mean: ev.mean, std: ev.std });
           const w = buffer.sampleWindows(rng, 32, 1);
           m['model/one_step_error'] = model.multiStepError(w, 1)[0];
+          T.eval += performance.now() - te;
         }
         metrics?.log(done, m);
         o.onLog?.(done, m);
@@ -468,7 +548,12 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
           sps: Math.round(m['time/sps']),
         });
       }
-      if (c.checkpointEvery > 0 && done % c.checkpointEvery === 0) save(done);
+      if (c.checkpointEvery > 0 && done % c.checkpointEvery === 0) {
+        const tc = performance.now();
+        save(done);
+        T.checkpoint += performance.now() - tc;
+      }
+      T.total += performance.now() - itStarted;
       if (o.shouldStop?.()) {
         it++;
         break;
@@ -476,7 +561,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     }
     save(it);
     progress?.done(it, { eval: evalHistory.at(-1)?.mean, steps: envSteps });
-    return { policy, envSteps, iterations: it, finished: it >= c.iterations, wallClockSeconds: elapsedBefore + (Date.now() - started) / 1000, evalHistory };
+    return { policy, envSteps, iterations: it, finished: it >= c.iterations, wallClockSeconds: elapsedBefore + (Date.now() - started) / 1000, evalHistory, timing: timing() };
   } catch (e) {
     policy.dispose();
     throw e;
