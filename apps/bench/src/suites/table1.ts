@@ -1,0 +1,520 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { initBackend, writeFileAtomic, writeJsonAtomic } from '@mgail/core-autodiff-graph';
+import { listEnvs as listClassic, make as makeClassic, makeVec as makeClassicVec, type Env } from '@mgail/envs-classic';
+import { evaluatePolicy, readDemos, selectEpisodes, type Demonstrations, type Policy } from '@mgail/policies';
+import { bcConfig, gailConfig, trainBC, trainGAIL, type VectorEnvLike } from '@mgail/baselines-gail-bc';
+import { mgailConfig, readMGAILCheckpointMeta, trainMGAIL } from '@mgail/mgail';
+import { parseIntList, parsePositiveInt, type Io } from '../io.js';
+import { machineInfo, type MachineInfo } from '../perf/machine.js';
+import { PUBLISHED } from '../table1/published.js';
+import { DEFAULT_ENV_STEPS, TABLE1_BUDGETS, describeBudget } from '../table1/budgets.js';
+import {
+  TABLE1_ALGOS, cellKey, fmt, pooled, rowCharts, table1Markdown,
+  type CellResult, type EnvRefs, type EvalPoint, type Stat, type Table1Data,
+} from '../table1/report.js';
+
+/** Table 1's tasks in the paper's order, with their default trajectory counts. */
+export const TABLE1_ENVS: readonly { env: string; trajectories: number[] }[] = PUBLISHED.map((p) => ({ env: p.envId, trajectories: [...p.trajectories] }));
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+export interface Table1Options {
+  envs: string[];
+  algos: string[];
+  /** Trajectory counts for every env; each env's Table 1 counts when absent. */
+  trajectories?: number[];
+  /** Seeds 0 .. seeds − 1. */
+  seeds: number;
+  /** Replaces the GAIL and MGAIL env-step budgets. */
+  budgetSteps?: number;
+  out: string;
+  /** Folder holding `<env-id>/demos.npz`. */
+  experts: string;
+  /** Episodes of each cell's final deterministic evaluation. */
+  evalEpisodes: number;
+  /** Per-algorithm config fields over the budgets: `{ "bc": {...}, "gail": {...}, "mgail": {...} }`. */
+  overrides?: Partial<Record<string, Record<string, unknown>>>;
+  /** Only rewrite results.json, table1.md and the SVGs from the cells already there. */
+  reportOnly?: boolean;
+  /** The command line, recorded in results.json. */
+  command?: string;
+}
+
+export interface Table1Summary {
+  ran: string[];
+  skipped: string[];
+  notRun: { key: string; why: string }[];
+  out: string;
+}
+
+const MUJOCO_IDS = new Set(['Hopper-v5', 'Walker2d-v5', 'HalfCheetah-v5', 'Ant-v5', 'Humanoid-v5']);
+
+type MujocoModule = {
+  make(id: string): Promise<Env>;
+  makeVec(id: string, n: number, o: Record<string, unknown>): Promise<VectorEnvLike>;
+};
+let mujoco: MujocoModule | undefined;
+/** Loaded on first use: the classic rows never pay for the WASM module. */
+async function mujocoModule(): Promise<MujocoModule> {
+  mujoco ??= (await import('@mgail/envs-mujoco-wasm')) as unknown as MujocoModule;
+  return mujoco;
+}
+
+async function makeEnv(id: string): Promise<Env> {
+  if (listClassic().includes(id)) return makeClassic(id);
+  if (MUJOCO_IDS.has(id)) return (await mujocoModule()).make(id);
+  throw new Error(`table1: unknown env "${id}" (known: ${[...listClassic(), ...MUJOCO_IDS].join(', ')})`);
+}
+
+async function makeVecEnv(id: string, n: number): Promise<VectorEnvLike> {
+  if (listClassic().includes(id)) return makeClassicVec(id, n, { autoresetMode: 'same-step' }) as unknown as VectorEnvLike;
+  return (await mujocoModule()).makeVec(id, n, { autoresetMode: 'same-step' });
+}
+
+/** Returns of a uniformly random policy: the table's "Random" column. */
+export async function randomReturns(envId: string, episodes: number, seed: number): Promise<number[]> {
+  const env = await makeEnv(envId);
+  try {
+    env.actionSpace.seed(seed);
+    const out: number[] = [];
+    for (let ep = 0; ep < episodes; ep++) {
+      env.reset(ep === 0 ? { seed } : {});
+      let ret = 0;
+      for (;;) {
+        const r = env.step(env.actionSpace.sample());
+        ret += r.reward;
+        if (r.terminated || r.truncated) break;
+      }
+      out.push(ret);
+    }
+    return out;
+  } finally {
+    env.close();
+  }
+}
+
+const meanStd = (xs: number[]): Stat => {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { mean: m, std: Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length) };
+};
+
+function readJson<T>(file: string): T | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** Paths under packages/ and apps/ that differ from HEAD: the build the numbers came from is not exactly the commit. */
+function dirtyPaths(): string[] {
+  try {
+    const s = execFileSync('git', ['status', '--porcelain', '--', 'packages', 'apps/bench/src'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return s.split('\n').filter(Boolean).map((l) => l.slice(3));
+  } catch {
+    return [];
+  }
+}
+
+interface RunRecord {
+  command: string;
+  commit: string | null;
+  dirty: string[];
+  machine: Omit<MachineInfo, 'commit'>;
+  started: string;
+  finished?: string;
+  cellsRun: string[];
+}
+
+interface CellJob {
+  env: string;
+  algo: string;
+  trajectories: number;
+  seed: number;
+}
+
+/** The (env, algo, trajectories, seed) cells of a run, env-major in the order asked. */
+export function planCells(o: Pick<Table1Options, 'envs' | 'algos' | 'trajectories' | 'seeds'>): CellJob[] {
+  const jobs: CellJob[] = [];
+  for (const env of o.envs) {
+    const counts = o.trajectories ?? TABLE1_ENVS.find((r) => r.env === env)?.trajectories ?? [4];
+    for (const algo of o.algos) for (const n of counts) for (let seed = 0; seed < o.seeds; seed++) jobs.push({ env, algo, trajectories: n, seed });
+  }
+  return jobs;
+}
+
+/** The config of one cell: the algorithm's defaults and per-env file, the bench budget, then overrides and --budget-steps. */
+function cellConfig(job: CellJob, o: Table1Options) {
+  const budget = TABLE1_BUDGETS[job.env] ?? {};
+  const over = o.overrides?.[job.algo] ?? {};
+  if (job.algo === 'bc') return { config: bcConfig(job.env, { ...budget.bc, ...over }, 'table1 budget') as unknown as Record<string, unknown> };
+  if (job.algo === 'gail') {
+    const steps = o.budgetSteps ?? (over.totalSteps as number | undefined) ?? (budget.gail?.totalSteps as number | undefined);
+    return { config: gailConfig(job.env, { ...budget.gail, ...over, ...(steps !== undefined ? { totalSteps: steps } : {}) }, 'table1 budget') as unknown as Record<string, unknown> };
+  }
+  if (job.algo === 'mgail') {
+    const config = mgailConfig(job.env, { ...budget.mgail, ...over }, 'table1 budget') as unknown as Record<string, unknown>;
+    const capSteps = o.budgetSteps ?? budget.mgailEnvSteps ?? (TABLE1_BUDGETS[job.env] ? undefined : DEFAULT_ENV_STEPS);
+    return { config, capSteps };
+  }
+  throw new Error(`table1: unknown algorithm "${job.algo}" (choose from ${TABLE1_ALGOS.join(', ')})`);
+}
+
+interface Trained {
+  policy: Policy;
+  envSteps: number;
+  wallClockSeconds: number;
+  history: EvalPoint[];
+  extra: Record<string, unknown>;
+}
+
+async function trainCell(job: CellJob, demos: Demonstrations, o: Table1Options, io: Io, runDir: string): Promise<Trained & { config: unknown }> {
+  const { config, capSteps } = cellConfig(job, o);
+  const tag = `${job.env} ${job.algo} ${job.trajectories}traj seed ${job.seed}`;
+  const started = Date.now();
+  const since = () => (Date.now() - started) / 1000;
+  if (job.algo === 'bc') {
+    const env = await makeEnv(job.env);
+    try {
+      const res = trainBC(demos, env, config as never, { seed: job.seed });
+      return { policy: res.policy, envSteps: 0, wallClockSeconds: since(), history: [], config, extra: { epochs: res.history.length, bestEpoch: res.bestEpoch } };
+    } finally {
+      env.close();
+    }
+  }
+  if (job.algo === 'gail') {
+    const history: EvalPoint[] = [];
+    const res = await trainGAIL({
+      envId: job.env, demos, config: config as never, seed: job.seed,
+      makeVecEnv: (n) => makeVecEnv(job.env, n), makeEvalEnv: () => makeEnv(job.env),
+      onEval: (e) => {
+        history.push({ envSteps: e.envSteps, wallClockSeconds: e.wallClockSeconds, mean: e.mean });
+        io.err(`[table1]   ${tag}: ${e.envSteps} env steps, ${e.wallClockSeconds.toFixed(0)} s, eval ${fmt(e.mean)}`);
+      },
+    });
+    return { policy: res.policy, envSteps: res.envSteps, wallClockSeconds: res.wallClockSeconds, history, config, extra: { rounds: res.rounds } };
+  }
+  // MGAIL keeps a checkpoint in the cell's run dir, so a killed cell continues where it stopped.
+  fs.mkdirSync(runDir, { recursive: true });
+  const ckpt = path.join(runDir, 'checkpoint.ckpt');
+  const histFile = path.join(runDir, 'bench-history.json');
+  type Point = EvalPoint & { iteration: number };
+  let earlier: Point[] = [];
+  if (fs.existsSync(ckpt)) {
+    const at = readMGAILCheckpointMeta(ckpt).iteration;
+    earlier = (readJson<Point[]>(histFile) ?? []).filter((p) => p.iteration <= at);
+    io.err(`[table1]   ${tag}: resuming MGAIL at iteration ${at}`);
+  }
+  const fresh: Point[] = [];
+  let steps = 0;
+  const res = await trainMGAIL({
+    envId: job.env, makeEnv: () => makeEnv(job.env), demos, config: config as never, seed: job.seed, runDir, resume: true,
+    runInfo: { bench: 'table1', trajectories: job.trajectories },
+    onLog: (it, m) => {
+      steps = m['charts/env_steps'] ?? steps;
+      if (m['charts/eval_return'] === undefined) return;
+      fresh.push({ iteration: it, envSteps: steps, wallClockSeconds: since(), mean: m['charts/eval_return'] });
+      // relative times of this sitting; shifted by the earlier sittings' time once training returns
+      writeJsonAtomic(histFile, [...earlier, ...fresh.map((p) => ({ ...p, wallClockSeconds: (earlier.at(-1)?.wallClockSeconds ?? 0) + p.wallClockSeconds }))]);
+      io.err(`[table1]   ${tag}: iteration ${it}, ${steps} env steps, ${since().toFixed(0)} s, eval ${fmt(m['charts/eval_return'])}`);
+    },
+    shouldStop: () => capSteps !== undefined && steps >= capSteps,
+  });
+  const before = res.wallClockSeconds - since();
+  const history = [...earlier, ...fresh.map((p) => ({ ...p, wallClockSeconds: before + p.wallClockSeconds }))].map(({ envSteps, wallClockSeconds, mean }) => ({ envSteps, wallClockSeconds, mean }));
+  fs.rmSync(ckpt, { force: true }); // tens of MB; the cell JSON is the result
+  return {
+    policy: res.policy, envSteps: res.envSteps, wallClockSeconds: res.wallClockSeconds, history, config,
+    extra: { iterations: res.iterations, stoppedAtEnvStepBudget: !res.finished, envStepBudget: capSteps ?? null },
+  };
+}
+
+/** Expert (the demonstrations' returns) and random-policy references, cached in refs.json. */
+async function envRefs(env: string, o: Table1Options, demos: Demonstrations | null, withRandom: boolean): Promise<EnvRefs> {
+  const file = path.join(o.out, 'refs.json');
+  const all = readJson<Record<string, EnvRefs & { randomEpisodes?: number }>>(file) ?? {};
+  const r = all[env] ?? {};
+  let changed = false;
+  if (!r.expert && demos) {
+    r.expert = { mean: demos.metadata.meanReturn, std: demos.metadata.stdReturn };
+    changed = true;
+  }
+  if (!r.random && withRandom) {
+    try {
+      r.random = meanStd(await randomReturns(env, o.evalEpisodes, 10_000));
+      r.randomEpisodes = o.evalEpisodes;
+      changed = true;
+    } catch {
+      // an env this build cannot make keeps no random reference
+    }
+  }
+  if (changed) {
+    all[env] = r;
+    writeJsonAtomic(file, all);
+  }
+  return r;
+}
+
+function loadCells(out: string): CellResult[] {
+  const dir = path.join(out, 'cells');
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => readJson<CellResult>(path.join(dir, f))).filter((c): c is CellResult => c !== null);
+}
+
+/** Steps and seconds to the first logged evaluation at or above the threshold (null when never). */
+export function firstReach(c: CellResult, threshold: number): { envSteps: number; wallClockSeconds: number } | null {
+  const p = c.history.find((h) => h.mean >= threshold);
+  return p ? { envSteps: p.envSteps, wallClockSeconds: p.wallClockSeconds } : null;
+}
+
+export interface EfficiencyRow {
+  env: string;
+  trajectories: number;
+  threshold: number;
+  algos: Record<string, { seeds: number; reached: number; medianEnvSteps: number | null; medianWallClockSeconds: number | null }>;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null;
+};
+
+/**
+ * Sample efficiency: 90% of the way from the random policy's return to the expert's (for
+ * CartPole 22 → 500 that is 452; the plain "90% of the expert's return" has no meaning for
+ * Acrobot's and MountainCar's negative returns).
+ */
+export function sampleEfficiency(cells: CellResult[], refs: Record<string, EnvRefs>, fraction = 0.9): EfficiencyRow[] {
+  const rows: EfficiencyRow[] = [];
+  const keys = [...new Set(cells.filter((c) => c.algo !== 'bc').map((c) => `${c.env}|${c.trajectories}`))];
+  for (const k of keys) {
+    const [env, n] = [k.split('|')[0], Number(k.split('|')[1])];
+    const r = refs[env];
+    if (!r?.expert) continue;
+    const lo = r.random?.mean ?? 0;
+    const threshold = lo + fraction * (r.expert.mean - lo);
+    const algos: EfficiencyRow['algos'] = {};
+    for (const algo of ['gail', 'mgail']) {
+      const cs = cells.filter((c) => c.env === env && c.trajectories === n && c.algo === algo);
+      if (!cs.length) continue;
+      const hits = cs.map((c) => firstReach(c, threshold)).filter((h): h is NonNullable<typeof h> => h !== null);
+      algos[algo] = { seeds: cs.length, reached: hits.length, medianEnvSteps: median(hits.map((h) => h.envSteps)), medianWallClockSeconds: median(hits.map((h) => h.wallClockSeconds)) };
+    }
+    rows.push({ env, trajectories: n, threshold, algos });
+  }
+  const order = (e: string) => { const i = TABLE1_ENVS.findIndex((t) => t.env === e); return i < 0 ? 99 : i; };
+  return rows.sort((a, b) => order(a.env) - order(b.env) || a.trajectories - b.trajectories);
+}
+
+function efficiencyMarkdown(rows: EfficiencyRow[]): string[] {
+  if (!rows.length) return [];
+  const cell = (a?: EfficiencyRow['algos'][string]) =>
+    !a ? 'not run | not run' : a.reached === 0 ? `not reached (0/${a.seeds}) | –` : `${Math.round(a.medianEnvSteps!).toLocaleString('en-US')} (${a.reached}/${a.seeds}) | ${a.medianWallClockSeconds!.toFixed(0)}`;
+  return [
+    '', '## Sample efficiency: first logged evaluation at 90% of the expert', '',
+    'Threshold: random + 0.9 × (expert − random) in return. Median over the seeds that reached it (reached / seeds) of the env steps and wall-clock seconds at the first logged deterministic evaluation at or above it (evaluations are sparse, so this is an upper bound at the logging interval). Env steps count every env step the method took, MGAIL\'s initial random steps and policy unrolls included.', '',
+    '| Task | Trajectories | Threshold | GAIL env steps | GAIL s | MGAIL env steps | MGAIL s |', '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.env} | ${r.trajectories} | ${fmt(r.threshold)} | ${cell(r.algos.gail)} | ${cell(r.algos.mgail)} |`),
+  ];
+}
+
+/** Rows where MGAIL's pooled mean is below GAIL's. */
+export function mgailBelowGail(cells: CellResult[]): { env: string; trajectories: number; gail: number; mgail: number }[] {
+  const out: { env: string; trajectories: number; gail: number; mgail: number }[] = [];
+  const keys = [...new Set(cells.map((c) => `${c.env}|${c.trajectories}`))];
+  for (const k of keys) {
+    const [env, n] = [k.split('|')[0], Number(k.split('|')[1])];
+    const g = pooled(cells.filter((c) => c.env === env && c.trajectories === n && c.algo === 'gail'));
+    const m = pooled(cells.filter((c) => c.env === env && c.trajectories === n && c.algo === 'mgail'));
+    if (g && m && m.mean < g.mean) out.push({ env, trajectories: n, gail: g.mean, mgail: m.mean });
+  }
+  return out;
+}
+
+/** Rewrites results.json, table1.md and the SVGs from every cell in `out`. */
+export async function writeTable1Report(o: Table1Options, runs: RunRecord[]): Promise<void> {
+  const cells = loadCells(o.out);
+  const envsSeen = new Set(cells.map((c) => c.env));
+  const rows = TABLE1_ENVS.map((r) => ({ env: r.env, trajectories: [...new Set([...r.trajectories, ...cells.filter((c) => c.env === r.env).map((c) => c.trajectories)])].sort((a, b) => a - b) }));
+  for (const env of envsSeen) if (!rows.some((r) => r.env === env)) rows.push({ env, trajectories: [...new Set(cells.filter((c) => c.env === env).map((c) => c.trajectories))].sort((a, b) => a - b) });
+  const refs: Record<string, EnvRefs> = {};
+  for (const r of rows) {
+    const demosFile = path.join(o.experts, r.env, 'demos.npz');
+    const demos = fs.existsSync(demosFile) ? readDemos(demosFile, { envId: r.env }) : null;
+    refs[r.env] = await envRefs(r.env, o, demos, envsSeen.has(r.env));
+  }
+  const eff = sampleEfficiency(cells, refs);
+  const below = mgailBelowGail(cells);
+  const notes: string[] = [
+    `Cells: ${cells.length} finished (cells/*.json). Each cell trains from the first N episodes of experts/<env>/demos.npz with seed S and is evaluated deterministically over ${[...new Set(cells.map((c) => c.eval.episodes))].join('/') || o.evalEpisodes} episodes (env seed 10000 + S). Expert: the mean ± std of all the demonstrations in the file; Random: uniform random actions, ${o.evalEpisodes} episodes.`,
+    'Env steps are the mean over seeds; wall-clock is the training time of one cell (final evaluation excluded) on a shared 2-core machine, so it is noisy.',
+    'Budgets (packages\' per-env configs, capped by apps/bench/src/table1/budgets.ts):',
+    ...rows.filter((r) => cells.some((c) => c.env === r.env)).map((r) => `- ${describeBudget(r.env)}`),
+  ];
+  if (below.length) {
+    notes.push(`MGAIL is below GAIL on ${below.length} row(s): ${below.map((b) => `${b.env} ${b.trajectories} traj (${fmt(b.mgail)} vs ${fmt(b.gail)})`).join('; ')}. See the run notes for why.`);
+  }
+  const data: Table1Data = { rows, algos: o.algos, cells, refs, notes };
+  let md = table1Markdown(data);
+  md += efficiencyMarkdown(eff).join('\n') + (eff.length ? '\n' : '');
+  // SVGs: one pair per (env, trajectories) row with any cell
+  const svgDir = path.join(o.out, 'svg');
+  const plots: string[] = [];
+  for (const r of rows) {
+    for (const n of r.trajectories) {
+      if (!cells.some((c) => c.env === r.env && c.trajectories === n)) continue;
+      const ch = rowCharts(data, r.env, n);
+      const base = `${r.env}__${n}traj`;
+      fs.mkdirSync(svgDir, { recursive: true });
+      writeFileAtomic(path.join(svgDir, `${base}__steps.svg`), ch.steps);
+      writeFileAtomic(path.join(svgDir, `${base}__wallclock.svg`), ch.wallClock);
+      plots.push(`- ${r.env}, ${n} trajectories: [return vs env steps](svg/${base}__steps.svg), [return vs wall-clock](svg/${base}__wallclock.svg)`);
+    }
+  }
+  if (plots.length) md += ['', '## Learning curves', '', 'Logged deterministic evaluations during training (never used to pick a policy); one line per seed; BC is a marker at 0 env steps.', '', ...plots].join('\n') + '\n';
+  if (runs.length) {
+    md += ['', '## Runs', '', 'Each invocation that trained cells (results.json has the full record):', '',
+      ...runs.filter((r) => r.cellsRun.length).map((r) => `- \`${r.command}\` at commit ${r.commit ?? 'unknown'}${r.dirty.length ? ` plus ${r.dirty.length} uncommitted paths under packages/ and apps/bench/src (other work in the shared tree; listed in results.json)` : ''}, ${r.machine.nproc} cores (${r.machine.cpu}), node ${r.machine.node}, ${r.started} → ${r.finished ?? 'killed'}: ${r.cellsRun.length} cells`),
+    ].join('\n') + '\n';
+  }
+  const notesFile = path.join(o.out, 'NOTES.md');
+  if (fs.existsSync(notesFile)) md += '\n' + fs.readFileSync(notesFile, 'utf8');
+  writeFileAtomic(path.join(o.out, 'table1.md'), md);
+  writeJsonAtomic(path.join(o.out, 'results.json'), {
+    generated: new Date().toISOString(), runs, refs, budgets: TABLE1_BUDGETS, sampleEfficiency: eff, mgailBelowGail: below,
+    table: rows.flatMap((r) => r.trajectories.map((n) => ({
+      env: r.env, trajectories: n,
+      ...Object.fromEntries(TABLE1_ALGOS.map((a) => {
+        const cs = cells.filter((c) => c.env === r.env && c.trajectories === n && c.algo === a);
+        const p = pooled(cs);
+        return [a, p ? { ...p, envSteps: cs.reduce((s, c) => s + c.envSteps, 0) / cs.length, wallClockSeconds: cs.reduce((s, c) => s + c.wallClockSeconds, 0) / cs.length } : 'not run'];
+      })),
+    }))),
+    cells: cells.map((c) => cellKey(c)),
+  });
+}
+
+/** Trains every missing cell of the plan (one at a time), then rewrites the report. */
+export async function runTable1(o: Table1Options, io: Io): Promise<Table1Summary> {
+  for (const a of o.algos) if (!(TABLE1_ALGOS as readonly string[]).includes(a)) throw new Error(`table1: unknown algorithm "${a}" (choose from ${TABLE1_ALGOS.join(', ')})`);
+  fs.mkdirSync(path.join(o.out, 'cells'), { recursive: true });
+  const runsFile = path.join(o.out, 'runs.json');
+  const runs = readJson<RunRecord[]>(runsFile) ?? [];
+  const summary: Table1Summary = { ran: [], skipped: [], notRun: [], out: o.out };
+  if (!o.reportOnly) {
+    const { commit, ...machine } = machineInfo();
+    const run: RunRecord = { command: o.command ?? 'bench table1', commit, dirty: dirtyPaths(), machine, started: new Date().toISOString(), cellsRun: [] };
+    runs.push(run);
+    const jobs = planCells(o);
+    await initBackend({ quiet: true });
+    const demoCache = new Map<string, Demonstrations | string>();
+    const demosFor = (env: string): Demonstrations | string => {
+      if (!demoCache.has(env)) {
+        const f = path.join(o.experts, env, 'demos.npz');
+        demoCache.set(env, fs.existsSync(f) ? readDemos(f, { envId: env }) : `no demonstrations (${path.relative(process.cwd(), f)} missing)`);
+      }
+      return demoCache.get(env)!;
+    };
+    let i = 0;
+    for (const job of jobs) {
+      i++;
+      const key = cellKey(job);
+      const file = path.join(o.out, 'cells', `${key}.json`);
+      const head = `[table1] ${i}/${jobs.length} ${key}`;
+      if (fs.existsSync(file)) {
+        summary.skipped.push(key);
+        io.err(`${head}: done earlier, skipped`);
+        continue;
+      }
+      const all = demosFor(job.env);
+      if (typeof all === 'string' || all.episodeStarts.length < job.trajectories) {
+        const why = typeof all === 'string' ? all : `the demonstrations hold ${all.episodeStarts.length} trajectories`;
+        summary.notRun.push({ key, why });
+        io.err(`${head}: not run: ${why}`);
+        continue;
+      }
+      io.err(`${head}: training`);
+      const demos = selectEpisodes(all, job.trajectories);
+      const t = await trainCell(job, demos, o, io, path.join(o.out, 'runs', key));
+      try {
+        // The final deterministic evaluation is reported, never used to select anything.
+        const te = Date.now();
+        const env = await makeEnv(job.env);
+        let ev;
+        try {
+          ev = evaluatePolicy(env, t.policy, { episodes: o.evalEpisodes, seed: 10_000 + job.seed, deterministic: true });
+        } finally {
+          env.close();
+        }
+        const cell: CellResult & Record<string, unknown> = {
+          ...job, eval: { episodes: ev.returns.length, mean: ev.mean, std: ev.std, returns: ev.returns },
+          envSteps: t.envSteps, wallClockSeconds: t.wallClockSeconds, history: t.history, config: t.config,
+          finishedAt: new Date().toISOString(), evalSeconds: (Date.now() - te) / 1000, commit: run.commit, ...t.extra,
+        };
+        writeJsonAtomic(file, cell);
+      } finally {
+        t.policy.dispose();
+      }
+      const c = readJson<CellResult>(file)!;
+      summary.ran.push(key);
+      run.cellsRun.push(key);
+      writeJsonAtomic(runsFile, runs);
+      io.err(`${head}: ${fmt(c.eval.mean)} ± ${fmt(c.eval.std)} over ${c.eval.episodes} episodes, ${c.envSteps} env steps, ${c.wallClockSeconds.toFixed(0)} s`);
+    }
+    run.finished = new Date().toISOString();
+    if (run.cellsRun.length) writeJsonAtomic(runsFile, runs);
+    else runs.pop();
+  }
+  await writeTable1Report(o, runs);
+  io.err(`[table1] report: ${path.join(o.out, 'table1.md')} (${summary.ran.length} trained, ${summary.skipped.length} done earlier, ${summary.notRun.length} not run)`);
+  return summary;
+}
+
+function readOverrides(file: string | undefined): Table1Options['overrides'] {
+  if (!file) return undefined;
+  if (!fs.existsSync(file)) throw new Error(`--config ${file}: file not found`);
+  const v = JSON.parse(fs.readFileSync(file, 'utf8'));
+  if (!v || typeof v !== 'object' || Array.isArray(v) || Object.keys(v).some((k) => !(TABLE1_ALGOS as readonly string[]).includes(k))) {
+    throw new Error(`--config ${file} must be a JSON object keyed by algorithm (${TABLE1_ALGOS.join(', ')})`);
+  }
+  return v;
+}
+
+export function registerTable1(program: Command, io: Io): void {
+  program
+    .command('table1')
+    .description("the paper's Table 1: BC, GAIL and MGAIL from the shipped demonstrations, per env × trajectories × seed; resumable")
+    .option('--envs <ids>', 'comma list of env ids (default: the Table 1 envs with shipped demonstrations)')
+    .option('--algos <list>', `comma list of ${TABLE1_ALGOS.join(', ')}`, TABLE1_ALGOS.join(','))
+    .option('--trajectories <list>', 'trajectory counts for every env (default: classic 1,4,7,10; MuJoCo 4,11,18,25; Humanoid 80,160,240)')
+    .option('--seeds <n>', 'seeds 0 .. N-1', parsePositiveInt('--seeds'), 3)
+    .option('--budget-steps <n>', 'env-step budget of GAIL and MGAIL (replaces the per-env budgets)', parsePositiveInt('--budget-steps'))
+    .option('--eval-episodes <n>', 'episodes of the final deterministic evaluation', parsePositiveInt('--eval-episodes'), 50)
+    .option('--config <file>', 'JSON object of config fields per algorithm, over the budgets: {"gail": {...}, "mgail": {...}}')
+    .option('--experts <dir>', 'folder of <env-id>/demos.npz', path.join(REPO_ROOT, 'experts'))
+    .option('--out <dir>', 'report folder; cells already there are not trained again', path.join(REPO_ROOT, 'apps/bench/results/table1'))
+    .option('--report-only', 'only rewrite the report from the cells already in --out')
+    .action(async (x: Record<string, unknown>, cmd: Command) => {
+      const experts = path.resolve(String(x.experts));
+      const envs = typeof x.envs === 'string'
+        ? x.envs.split(',').map((s) => s.trim()).filter(Boolean)
+        : TABLE1_ENVS.map((r) => r.env).filter((e) => fs.existsSync(path.join(experts, e, 'demos.npz')));
+      await runTable1({
+        envs,
+        algos: String(x.algos).split(',').map((s) => s.trim()).filter(Boolean),
+        trajectories: typeof x.trajectories === 'string' ? parseIntList(x.trajectories, '--trajectories') : undefined,
+        seeds: x.seeds as number,
+        budgetSteps: x.budgetSteps as number | undefined,
+        evalEpisodes: x.evalEpisodes as number,
+        overrides: readOverrides(x.config as string | undefined),
+        experts,
+        out: path.resolve(String(x.out)),
+        reportOnly: Boolean(x.reportOnly),
+        command: `pnpm bench ${((cmd.parent as unknown as { rawArgs?: string[] })?.rawArgs ?? []).join(' ')}`.trim(),
+      }, io);
+    });
+}
