@@ -1,7 +1,7 @@
-import { Adam, Rng, tf, type TensorData } from '@mgail/core-autodiff-graph';
+import { Adam, Rng, assertFiniteLosses, tf, type TensorData } from '@mgail/core-autodiff-graph';
 import type { Box, Space } from '@mgail/envs-classic';
 import { makePolicy, type Demonstrations, type Policy, type PolicyConfig } from '@mgail/policies';
-import { resolveConfig } from './config.js';
+import { resolveConfig, type ConfigOverrides } from './config.js';
 
 /** Behavioural cloning: maximum likelihood of the expert's actions. */
 export interface BCConfig {
@@ -37,9 +37,19 @@ export const DEFAULT_BC_CONFIG: BCConfig = {
   logStdInit: -1,
 };
 
-/** BC's defaults, the checked-in `configs/bc/<env>.json`, then `overrides`. */
-export function bcConfig(envId?: string, overrides: Partial<BCConfig> = {}): BCConfig {
-  return resolveConfig('bc', DEFAULT_BC_CONFIG, envId, overrides);
+const BC_RULES = {
+  activation: { kind: 'choice', choices: ['tanh', 'relu'] },
+  lr: { kind: 'number', min: 0, minExclusive: true },
+  batchSize: { kind: 'int', min: 1 },
+  maxEpochs: { kind: 'int', min: 1 },
+  validationFraction: { kind: 'number', min: 0, max: 1, maxExclusive: true },
+  patience: { kind: 'int', min: 1 },
+  weightDecay: { kind: 'number', min: 0 },
+} as const;
+
+/** BC's defaults, the checked-in `configs/bc/<env>.json`, then `overrides` (an object, or layers such as a config file then flags). */
+export function bcConfig(envId?: string, overrides: ConfigOverrides<BCConfig> = {}, source = 'overrides'): BCConfig {
+  return resolveConfig('bc', DEFAULT_BC_CONFIG, envId, overrides, source, BC_RULES);
 }
 
 export interface BCHistoryEntry {
@@ -115,6 +125,8 @@ export function trainBC(
       const entry = { epoch, trainLoss, validationLoss };
       history.push(entry);
       opts.onEpoch?.(entry);
+      // the divergence guard: NaN weights would otherwise end as "no better epoch" and pass for a result
+      assertFiniteLosses(epoch, { 'losses/bc_train': trainLoss, 'losses/bc_validation': validationLoss }, 'bc', 'epoch');
       if (validationLoss < best - 1e-6) {
         best = validationLoss;
         bestEpoch = epoch;
@@ -123,6 +135,9 @@ export function trainBC(
       } else if (++since >= config.patience) break;
     }
     if (bestWeights) policy.setWeights(bestWeights);
+  } catch (e) {
+    policy.dispose();
+    throw e;
   } finally {
     opt.dispose();
     if (val) tf.dispose([val.o, val.a]);

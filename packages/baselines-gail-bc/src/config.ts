@@ -1,33 +1,40 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readJsonConfig, resolveConfigLayers, type ConfigLayer, type ConfigRules } from '@mgail/core-autodiff-graph';
 
 /** The package's checked-in per-env config overrides: `configs/<algo>/<env-id>.json`. */
 export function configDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'configs');
 }
 
+/** What a caller layers over the per-env file: one object (named `source` in errors) or named layers in order. */
+export type ConfigOverrides<T> = Partial<T> | readonly ConfigLayer[];
+
+/** The layers as a list: an object becomes one layer named `source`. */
+export function toLayers<T>(overrides: ConfigOverrides<T> | undefined, source: string): ConfigLayer[] {
+  if (overrides === undefined) return [];
+  return Array.isArray(overrides) ? [...overrides] : [{ source, values: overrides as Record<string, unknown> }];
+}
+
 /**
- * Defaults in code, then the checked-in per-env file, then the caller's overrides. Unknown
- * keys are errors that name the field and the file, so a typo never silently does nothing.
+ * Defaults in code, then the checked-in per-env file, then the caller's layers (a config file,
+ * then flags). Unknown fields, wrong types and values outside `rules` are errors that name the
+ * field and the file or flag, so a typo never silently does nothing.
  */
-export function resolveConfig<T extends object>(algo: string, defaults: T, envId: string | undefined, overrides: Partial<T> = {}, source = 'config'): T {
-  const out: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
-  const apply = (o: Record<string, unknown>, where: string) => {
-    for (const [k, v] of Object.entries(o)) {
-      if (k.startsWith('$') || k === 'comment') continue;
-      if (!(k in defaults)) throw new Error(`${where}: unknown ${algo} config field "${k}" (known: ${Object.keys(defaults).join(', ')})`);
-      const d = (defaults as Record<string, unknown>)[k];
-      if (v !== undefined && d !== undefined && typeof v !== typeof d && !(Array.isArray(d) && Array.isArray(v))) {
-        throw new Error(`${where}: ${algo} config field "${k}" must be a ${Array.isArray(d) ? 'list' : typeof d}, got ${JSON.stringify(v)}`);
-      }
-      if (v !== undefined) out[k] = v;
-    }
-  };
+export function resolveConfig<T extends object>(
+  algo: string,
+  defaults: T,
+  envId: string | undefined,
+  overrides: ConfigOverrides<T> = {},
+  source = 'config',
+  rules: ConfigRules<T> = {},
+): T {
+  const layers: ConfigLayer[] = [];
   if (envId) {
     const file = path.join(configDir(), algo, `${envId}.json`);
-    if (fs.existsSync(file)) apply(JSON.parse(fs.readFileSync(file, 'utf8')), file);
+    if (fs.existsSync(file)) layers.push({ source: file, values: readJsonConfig(file) });
   }
-  apply(overrides as Record<string, unknown>, source);
-  return out as T;
+  layers.push(...toLayers(overrides, source));
+  return resolveConfigLayers(algo, defaults, layers, rules);
 }

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { MetricsWriter, Progress, readMetricsJsonl, writeJsonAtomic } from '@mgail/core-autodiff-graph';
+import { DivergenceError, MetricsWriter, Progress, readMetricsJsonl, removeStaleTempFiles, writeJsonAtomic } from '@mgail/core-autodiff-graph';
 import type { Env } from '@mgail/envs-classic';
 import { evaluatePolicy, savePolicy, type EvaluationResult, type Policy } from '@mgail/policies';
 import { readCheckpointMeta, type IterationStats, type OnPolicyConfig, type OnPolicyLearner } from './learner.js';
 import { PPO, ppoConfig, type PPOConfig } from './ppo.js';
 import { TRPO, trpoConfig, type TRPOConfig } from './trpo.js';
 import type { VectorEnvLike } from './vec.js';
+import type { ConfigOverrides } from './config.js';
 
 export const EXPERT_ALGOS = ['ppo', 'trpo'] as const;
 export type ExpertAlgo = (typeof EXPERT_ALGOS)[number];
@@ -28,8 +29,11 @@ export interface TrainExpertOptions {
   resume?: boolean;
   /** Builds the vector env (same-step auto-reset) with n copies. */
   makeVecEnv: (numEnvs: number) => VectorEnvLike | Promise<VectorEnvLike>;
-  /** Config fields over the defaults and `configs/<algo>/<env>.json` (ignored on resume: the checkpoint's config wins). */
-  overrides?: Partial<PPOConfig> | Partial<TRPOConfig>;
+  /**
+   * Config fields over the defaults and `configs/<algo>/<env>.json`: an object, or named layers
+   * in order (a config file, then flags). Ignored on resume: the checkpoint's config wins.
+   */
+  overrides?: Partial<PPOConfig> | Partial<TRPOConfig> | ConfigOverrides<PPOConfig & TRPOConfig>;
   /** Iterations between checkpoints (default 10; one is always written at the end). */
   checkpointEvery?: number;
   /** The command line, recorded with the run and in the policy checkpoint. */
@@ -60,9 +64,9 @@ export interface TrainExpertResult {
 const RECENT = 20;
 
 /** The algorithm's config: defaults, then the checked-in per-env file, then overrides. */
-export function expertConfig(algo: ExpertAlgo, envId: string, overrides: Record<string, unknown> = {}): PPOConfig | TRPOConfig {
-  if (algo === 'ppo') return ppoConfig(envId, overrides as Partial<PPOConfig>);
-  if (algo === 'trpo') return trpoConfig(envId, overrides as Partial<TRPOConfig>);
+export function expertConfig(algo: ExpertAlgo, envId: string, overrides: ConfigOverrides<PPOConfig & TRPOConfig> = {}, source = 'overrides'): PPOConfig | TRPOConfig {
+  if (algo === 'ppo') return ppoConfig(envId, overrides as ConfigOverrides<PPOConfig>, source);
+  if (algo === 'trpo') return trpoConfig(envId, overrides as ConfigOverrides<TRPOConfig>, source);
   throw new Error(`unknown expert algorithm "${algo}"; choose one of: ${EXPERT_ALGOS.join(', ')}`);
 }
 
@@ -94,12 +98,14 @@ export async function trainExpert(o: TrainExpertOptions): Promise<TrainExpertRes
     steps = meta.totalSteps;
   } else {
     if (fs.existsSync(ckpt)) throw new Error(`${runDir} already holds a training checkpoint; pass resume to continue it or choose another directory`);
-    config = expertConfig(o.algo, o.envId, (o.overrides ?? {}) as Record<string, unknown>);
+    config = expertConfig(o.algo, o.envId, (o.overrides ?? {}) as ConfigOverrides<PPOConfig & TRPOConfig>);
     steps = o.steps ?? 100_000;
   }
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive integer, got ${steps}`);
   fs.mkdirSync(runDir, { recursive: true });
   fs.mkdirSync(o.outDir, { recursive: true });
+  // a killed run may have left a half-written temp file beside its last complete checkpoint
+  if (resuming) removeStaleTempFiles(runDir);
 
   const venv = await o.makeVecEnv(config.numEnvs);
   let learner: OnPolicyLearner<OnPolicyConfig> | undefined;
@@ -124,11 +130,23 @@ export async function trainExpert(o: TrainExpertOptions): Promise<TrainExpertRes
     const progress = new Progress(`${o.algo} ${o.envId}`, steps, o.quiet ? { write: () => {} } : {});
     const every = o.checkpointEvery ?? 10;
     const start = Date.now();
-    const save = () => L.save(ckpt, { recentReturns: recent, elapsedSeconds: elapsed + (Date.now() - start) / 1000, command, sittings }, o.envId);
+    let savedStep = resuming ? L.globalStep : -1;
+    const save = () => {
+      L.save(ckpt, { recentReturns: recent, elapsedSeconds: elapsed + (Date.now() - start) / 1000, command, sittings }, o.envId);
+      savedStep = L.globalStep;
+    };
     let sitting = 0;
     while (L.globalStep < steps) {
       if (o.maxIterationsThisSitting !== undefined && sitting >= o.maxIterationsThisSitting) break;
-      const s = await L.iterate();
+      let s;
+      try {
+        s = await L.iterate();
+      } catch (e) {
+        if (!(e instanceof DivergenceError)) throw e;
+        progress.done(L.globalStep, {});
+        const kept = savedStep >= 0 ? `the last good checkpoint (step ${savedStep}) is kept in ${ckpt}` : 'no checkpoint was written';
+        throw new DivergenceError(`${e.message}; ${kept}`, e.field, e.step);
+      }
       sitting++;
       recent.push(...s.episodeReturns);
       if (recent.length > RECENT) recent = recent.slice(-RECENT);

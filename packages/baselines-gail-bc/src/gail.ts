@@ -1,9 +1,9 @@
-import { Rng } from '@mgail/core-autodiff-graph';
+import { DivergenceError, Rng, assertFiniteLosses } from '@mgail/core-autodiff-graph';
 import { make, makeVec, type Env, type Space } from '@mgail/envs-classic';
 import { Discriminator, pairs, type CostKind, type DiscriminatorStats } from '@mgail/discriminator';
 import { evaluatePolicy, type Demonstrations, type Policy } from '@mgail/policies';
 import { bcConfig, trainBC } from './bc.js';
-import { resolveConfig } from './config.js';
+import { resolveConfig, type ConfigOverrides } from './config.js';
 import type { IterationStats, OnPolicyConfig, OnPolicyLearner } from './learner.js';
 import { PPO, ppoConfig, type PPOConfig } from './ppo.js';
 import { TRPO, trpoConfig, type TRPOConfig } from './trpo.js';
@@ -111,25 +111,34 @@ export const DEFAULT_GAIL_CONFIG: GAILConfig = {
   evalEpisodes: 5,
 };
 
-const CHOICES: Partial<Record<keyof GAILConfig, readonly string[]>> = {
-  generator: ['trpo', 'ppo'],
-  rewardKind: ['log-one-minus-d', 'neg-log-d', 'neg-logit'],
-  activation: ['tanh', 'relu'],
-  discActivation: ['tanh', 'relu'],
-};
+const GAIL_RULES = {
+  generator: { kind: 'choice', choices: ['trpo', 'ppo'] },
+  rewardKind: { kind: 'choice', choices: ['log-one-minus-d', 'neg-log-d', 'neg-logit'] },
+  activation: { kind: 'choice', choices: ['tanh', 'relu'] },
+  discActivation: { kind: 'choice', choices: ['tanh', 'relu'] },
+  totalSteps: { kind: 'int', min: 1 },
+  numEnvs: { kind: 'int', min: 1 },
+  numSteps: { kind: 'int', min: 1 },
+  discBatchSize: { kind: 'int', min: 1 },
+  evalEpisodes: { kind: 'int', min: 1 },
+  discUpdatesPerRound: { kind: 'int', min: 0 },
+  discWarmupRounds: { kind: 'int', min: 0 },
+  bcEpochs: { kind: 'int', min: 0 },
+  evalEvery: { kind: 'int', min: 0 },
+  gamma: { kind: 'number', min: 0, max: 1, minExclusive: true },
+  gaeLambda: { kind: 'number', min: 0, max: 1 },
+  entCoef: { kind: 'number', min: 0 },
+  discLr: { kind: 'number', min: 0, minExclusive: true },
+  discWeightDecay: { kind: 'number', min: 0 },
+  discDropout: { kind: 'number', min: 0, max: 1, maxExclusive: true },
+  discExpertWeight: { kind: 'number', min: 0, minExclusive: true },
+  discLabelSmoothing: { kind: 'number', min: 0, max: 0.5, maxExclusive: true },
+  discGradientPenalty: { kind: 'number', min: 0 },
+} as const;
 
-/** GAIL's defaults, then `configs/gail/<env-id>.json`, then `overrides`; choices and the generator fields are checked. */
-export function gailConfig(envId?: string, overrides: Partial<GAILConfig> = {}, source = 'overrides'): GAILConfig {
-  const c = resolveConfig('gail', DEFAULT_GAIL_CONFIG, envId, overrides, source);
-  for (const [k, allowed] of Object.entries(CHOICES) as [keyof GAILConfig, readonly string[]][]) {
-    if (!allowed.includes(c[k] as string)) throw new Error(`${source}: gail config field "${k}" must be one of ${allowed.join(', ')}, got ${JSON.stringify(c[k])}`);
-  }
-  for (const k of ['totalSteps', 'numEnvs', 'numSteps', 'discBatchSize', 'evalEpisodes'] as const) {
-    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`${source}: gail config field "${k}" must be a positive integer, got ${c[k]}`);
-  }
-  for (const k of ['discUpdatesPerRound', 'discWarmupRounds', 'bcEpochs', 'evalEvery'] as const) {
-    if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`${source}: gail config field "${k}" must be a non-negative integer, got ${c[k]}`);
-  }
+/** GAIL's defaults, then `configs/gail/<env-id>.json`, then `overrides` (an object, or layers); the generator fields are checked too. */
+export function gailConfig(envId?: string, overrides: ConfigOverrides<GAILConfig> = {}, source = 'overrides'): GAILConfig {
+  const c = resolveConfig('gail', DEFAULT_GAIL_CONFIG, envId, overrides, source, GAIL_RULES);
   generatorConfig(c); // unknown generatorOverrides fail here, before any training
   return c;
 }
@@ -142,7 +151,8 @@ export function generatorConfig(c: GAILConfig): TRPOConfig | PPOConfig {
   };
   const o = { ...shared, ...c.generatorOverrides };
   // Not the RL experts' per-env files: those tune for env rewards; GAIL's own per-env file tunes its generator.
-  return c.generator === 'trpo' ? trpoConfig(undefined, o as Partial<TRPOConfig>) : ppoConfig(undefined, o as Partial<PPOConfig>);
+  const source = 'gail generatorOverrides';
+  return c.generator === 'trpo' ? trpoConfig(undefined, o as Partial<TRPOConfig>, source) : ppoConfig(undefined, o as Partial<PPOConfig>, source);
 }
 
 export interface GAILHistoryEntry {
@@ -379,6 +389,7 @@ export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
         agent = venv.takeRound();
       }
       const dstats = discStep(agent);
+      assertFiniteLosses(L.globalStep, { 'losses/discriminator': dstats?.loss }, 'gail');
       round++;
       const h: GAILHistoryEntry = {
         round, envSteps: L.globalStep, wallClockSeconds: (Date.now() - started) / 1000, surrogateReward: surrogate, disc: dstats,
@@ -398,6 +409,8 @@ export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
     };
   } catch (e) {
     learner?.policy.dispose();
+    // the generator's own guard speaks of trpo/ppo; say whose generator it was
+    if (e instanceof DivergenceError && !e.message.startsWith('gail')) throw new DivergenceError(`gail ${e.message}`, e.field, e.step);
     throw e;
   } finally {
     learner?.disposeExceptPolicy();

@@ -4,7 +4,7 @@ export { PPO, ppoConfig, DEFAULT_PPO_CONFIG, explainedVariance } from './ppo.js'
 export type { PPOConfig } from './ppo.js';
 export { TRPO, trpoConfig, DEFAULT_TRPO_CONFIG } from './trpo.js';
 export type { TRPOConfig } from './trpo.js';
-export { OnPolicyLearner, readCheckpointMeta, iterationSeed, RL_CHECKPOINT_FORMAT } from './learner.js';
+export { OnPolicyLearner, readCheckpointMeta, iterationSeed, RL_CHECKPOINT_FORMAT, ON_POLICY_RULES } from './learner.js';
 export type { OnPolicyConfig, IterationStats, UpdateStats, RLCheckpointMeta } from './learner.js';
 export { computeGAE } from './gae.js';
 export type { GAEInput } from './gae.js';
@@ -17,7 +17,8 @@ export { ValueFunction } from './value.js';
 export { trainExpert, expertConfig, EXPERT_ALGOS } from './expert.js';
 export type { TrainExpertOptions, TrainExpertResult, ExpertAlgo } from './expert.js';
 export type { VectorEnvLike, VectorStepLike } from './vec.js';
-export { resolveConfig, configDir } from './config.js';
+export { resolveConfig, configDir, toLayers } from './config.js';
+export type { ConfigOverrides } from './config.js';
 export { cartPoleLinearExpert } from './testing.js';
 export { trainGAIL, gailConfig, generatorConfig, DEFAULT_GAIL_CONFIG } from './gail.js';
 export type { GAILConfig, GAILOptions, GAILResult, GAILHistoryEntry, GAILEvalEntry } from './gail.js';

@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import {
   Rng,
+  assertFiniteLosses,
+  assertFiniteTensors,
   decodeTensors,
   encodeTensors,
   moduleToTensors,
   writeFileAtomic,
+  type ConfigRules,
   type RunningMeanStdJSON,
   type TensorRecord,
 } from '@mgail/core-autodiff-graph';
@@ -36,6 +39,15 @@ export interface OnPolicyConfig {
   /** Initial log-std of a Gaussian policy (ignored for discrete actions). */
   logStdInit: number;
 }
+
+/** What every on-policy config field accepts (out-of-range values are errors naming the field). */
+export const ON_POLICY_RULES: ConfigRules<OnPolicyConfig> = {
+  numEnvs: { kind: 'int', min: 1 },
+  numSteps: { kind: 'int', min: 1 },
+  gamma: { kind: 'number', min: 0, max: 1, minExclusive: true },
+  gaeLambda: { kind: 'number', min: 0, max: 1 },
+  activation: { kind: 'choice', choices: ['tanh', 'relu'] },
+};
 
 export interface IterationStats {
   iteration: number;
@@ -146,6 +158,9 @@ export abstract class OnPolicyLearner<C extends OnPolicyConfig> {
     const rng = new Rng(iterationSeed(this.opts.seed, this.iteration));
     const ro = await this.collector.collect(rng);
     const u = this.update(ro, rng);
+    // The divergence guard: a NaN/Inf loss stops the run before the weights it produced can be
+    // checkpointed (the counters stay put, so the last checkpoint remains the last good state).
+    assertFiniteLosses(this.globalStep + this.batchSize, { 'losses/policy': u.policyLoss, 'losses/value': u.valueLoss, 'losses/entropy': u.entropy, 'charts/kl': u.kl }, this.algo);
     // Statistics move only between iterations, so collection and update saw one normalization.
     if (this.config.normalizeObservations) this.policy.normalizer.update(ro.observations);
     this.iteration++;
@@ -172,6 +187,8 @@ export abstract class OnPolicyLearner<C extends OnPolicyConfig> {
     for (const [k, v] of Object.entries(this.policy.weightTensors())) tensors[`policy:${k}`] = v;
     for (const [k, v] of Object.entries(moduleToTensors(this.value.net))) tensors[`value:${k}`] = v;
     for (const [k, v] of Object.entries(algo.tensors)) tensors[`algo:${k}`] = v;
+    // never replace a good checkpoint with diverged weights
+    assertFiniteTensors(this.globalStep, tensors, this.algo);
     const meta: RLCheckpointMeta = {
       format: RL_CHECKPOINT_FORMAT,
       algo: this.algo,

@@ -1,6 +1,6 @@
 import { Adam, tf, type AdamState, type Rng, type TensorRecord } from '@mgail/core-autodiff-graph';
-import { resolveConfig } from './config.js';
-import { OnPolicyLearner, type OnPolicyConfig, type UpdateStats } from './learner.js';
+import { resolveConfig, type ConfigOverrides } from './config.js';
+import { OnPolicyLearner, ON_POLICY_RULES, type OnPolicyConfig, type UpdateStats } from './learner.js';
 import type { Rollout } from './rollout-buffer.js';
 import type { VectorEnvLike } from './vec.js';
 
@@ -54,9 +54,21 @@ export const DEFAULT_PPO_CONFIG: PPOConfig = {
   normAdv: true,
 };
 
-/** PPO's defaults, then `configs/ppo/<env-id>.json`, then `overrides`. */
-export function ppoConfig(envId?: string, overrides: Partial<PPOConfig> = {}): PPOConfig {
-  return resolveConfig('ppo', DEFAULT_PPO_CONFIG, envId, overrides);
+const PPO_RULES = {
+  ...ON_POLICY_RULES,
+  lr: { kind: 'number', min: 0, minExclusive: true },
+  numMinibatches: { kind: 'int', min: 1 },
+  updateEpochs: { kind: 'int', min: 1 },
+  clipCoef: { kind: 'number', min: 0, minExclusive: true },
+  entCoef: { kind: 'number', min: 0 },
+  vfCoef: { kind: 'number', min: 0 },
+  maxGradNorm: { kind: 'number', min: 0 },
+  targetKl: { kind: 'number', min: 0 },
+} as const;
+
+/** PPO's defaults, then `configs/ppo/<env-id>.json`, then `overrides` (an object, or layers such as a config file then flags). */
+export function ppoConfig(envId?: string, overrides: ConfigOverrides<PPOConfig> = {}, source = 'overrides'): PPOConfig {
+  return resolveConfig('ppo', DEFAULT_PPO_CONFIG, envId, overrides, source, PPO_RULES);
 }
 
 /** PPO-clip with a shared Adam over policy and critic, minibatch epochs and early stopping on KL. */

@@ -49,6 +49,6 @@ describe('TRPO', () => {
   });
 
   it('rejects a bad trust region', () => {
-    expect(() => new TRPO(vec('CartPole-v1', 8), trpoConfig('CartPole-v1', { maxKl: 0 }), { seed: 0, totalSteps: 10 })).toThrow(/maxKl must be > 0/);
+    expect(() => new TRPO(vec('CartPole-v1', 8), trpoConfig('CartPole-v1', { maxKl: 0 }), { seed: 0, totalSteps: 10 })).toThrow(/trpo config field "maxKl" must be a number > 0, got 0/);
   });
 });

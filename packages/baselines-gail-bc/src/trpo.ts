@@ -1,9 +1,9 @@
 import { Adam, assignFlat, flattenTensors, flattenVariables, tf, type AdamState, type Rng, type TensorRecord } from '@mgail/core-autodiff-graph';
 import { CategoricalPolicy, GaussianPolicy } from '@mgail/policies';
 import { conjugateGradient, dot } from './cg.js';
-import { resolveConfig } from './config.js';
+import { resolveConfig, type ConfigOverrides } from './config.js';
 import { FisherVectorProduct } from './fisher.js';
-import { OnPolicyLearner, type OnPolicyConfig, type UpdateStats } from './learner.js';
+import { OnPolicyLearner, ON_POLICY_RULES, type OnPolicyConfig, type UpdateStats } from './learner.js';
 import { explainedVariance } from './ppo.js';
 import type { Rollout } from './rollout-buffer.js';
 import type { VectorEnvLike } from './vec.js';
@@ -58,9 +58,23 @@ export const DEFAULT_TRPO_CONFIG: TRPOConfig = {
   valueMinibatches: 16,
 };
 
-/** TRPO's defaults, then `configs/trpo/<env-id>.json`, then `overrides`. */
-export function trpoConfig(envId?: string, overrides: Partial<TRPOConfig> = {}): TRPOConfig {
-  return resolveConfig('trpo', DEFAULT_TRPO_CONFIG, envId, overrides);
+const TRPO_RULES = {
+  ...ON_POLICY_RULES,
+  maxKl: { kind: 'number', min: 0, minExclusive: true },
+  damping: { kind: 'number', min: 0 },
+  cgIterations: { kind: 'int', min: 1 },
+  backtrackIterations: { kind: 'int', min: 1 },
+  backtrackCoef: { kind: 'number', min: 0, max: 1, minExclusive: true, maxExclusive: true },
+  fisherSubsample: { kind: 'int', min: 1 },
+  entCoef: { kind: 'number', min: 0 },
+  valueLr: { kind: 'number', min: 0, minExclusive: true },
+  valueEpochs: { kind: 'int', min: 0 },
+  valueMinibatches: { kind: 'int', min: 1 },
+} as const;
+
+/** TRPO's defaults, then `configs/trpo/<env-id>.json`, then `overrides` (an object, or layers such as a config file then flags). */
+export function trpoConfig(envId?: string, overrides: ConfigOverrides<TRPOConfig> = {}, source = 'overrides'): TRPOConfig {
+  return resolveConfig('trpo', DEFAULT_TRPO_CONFIG, envId, overrides, source, TRPO_RULES);
 }
 
 /**

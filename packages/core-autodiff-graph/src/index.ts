@@ -84,8 +84,16 @@ export {
   MetricsWriter,
   readMetricsJsonl,
   Progress,
+  DivergenceError,
+  assertFiniteLosses,
+  assertFiniteTensors,
+  firstNonFiniteTensor,
+  removeStaleTempFiles,
 } from './run.js';
 export type { RunDirOptions, MetricValues } from './run.js';
+
+export { resolveConfigLayers, checkField, readJsonConfig, ConfigError } from './config.js';
+export type { FieldRule, ConfigRules, ConfigLayer } from './config.js';
 
 export { unroll } from './unroll.js';
 export type { UnrollOptions, UnrollResult } from './unroll.js';

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRunDir, formatRunTime, MetricsWriter, Progress, readMetricsJsonl, runDirPath, writeJsonAtomic } from './run.js';
+import {
+  assertFiniteLosses, assertFiniteTensors, createRunDir, DivergenceError, formatRunTime, MetricsWriter, Progress, readMetricsJsonl, removeStaleTempFiles, runDirPath, writeJsonAtomic,
+} from './run.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-run-'));
 
@@ -48,5 +50,30 @@ describe('run bookkeeping', () => {
     const p = new Progress('ppo', 1000, { intervalMs: 0, write: (s) => lines.push(s), tty: false });
     p.update(500, { return: 123.456, sps: 1500 });
     expect(lines[0]).toMatch(/^\[ppo\] 500\/1000 \(50%\) \| return 123.5 \| sps 1500 \| \d+s\n$/);
+  });
+
+  it('the divergence guard names the first non-finite loss or tensor', () => {
+    expect(() => assertFiniteLosses(5, { 'losses/policy': 1.5, 'losses/value': undefined })).not.toThrow();
+    let err: unknown;
+    try {
+      assertFiniteLosses(640, { 'losses/policy': 0.1, 'losses/value': NaN, 'losses/entropy': Infinity }, 'ppo');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DivergenceError);
+    expect((err as DivergenceError).message).toBe('ppo diverged: losses/value is NaN at step 640');
+    expect((err as DivergenceError).field).toBe('losses/value');
+    const good = { w: { data: new Float32Array([1, 2]), shape: [2] } };
+    expect(() => assertFiniteTensors(3, good)).not.toThrow();
+    expect(() => assertFiniteTensors(3, { ...good, b: new Float64Array([0, -Infinity]) })).toThrow('training diverged: b holds NaN or Inf at step 3');
+  });
+
+  it('removes temp files a killed writer left, and only those', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'checkpoint.ckpt'), 'x');
+    fs.writeFileSync(path.join(dir, '.checkpoint.ckpt.99999999.3.tmp'), 'partial');
+    fs.writeFileSync(path.join(dir, `.config.json.${process.pid}.0.tmp`), 'this process is writing it');
+    expect(removeStaleTempFiles(dir)).toEqual(['.checkpoint.ckpt.99999999.3.tmp']);
+    expect(fs.readdirSync(dir).sort()).toEqual([`.config.json.${process.pid}.0.tmp`, 'checkpoint.ckpt']);
   });
 });

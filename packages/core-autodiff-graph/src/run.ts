@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { TensorData, WeightArray } from './variables.js';
 
 /**
  * Run bookkeeping shared by every trainer: run directories named
@@ -175,4 +176,68 @@ function formatNumber(v: number): string {
   if (Number.isInteger(v)) return String(v);
   const a = Math.abs(v);
   return a >= 100 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toPrecision(3);
+}
+
+/**
+ * Training stopped because a loss or a weight became NaN or ±Inf. Trainers throw it before
+ * anything is written, so the run's last checkpoint stays the last good one.
+ */
+export class DivergenceError extends Error {
+  constructor(
+    message: string,
+    /** The loss (`losses/policy`) or tensor (`policy:pi/l0/kernel`) that went non-finite. */
+    readonly field: string,
+    readonly step: number,
+  ) {
+    super(message);
+    this.name = 'DivergenceError';
+  }
+}
+
+/**
+ * The divergence guard of a training loop: throws a `DivergenceError` naming the first loss
+ * that is NaN or ±Inf. Pass only losses computed in this step (`undefined` entries are
+ * skipped, so "not computed yet" must be `undefined`, not NaN).
+ */
+export function assertFiniteLosses(step: number, losses: Record<string, number | undefined>, what = 'training', unit = 'step'): void {
+  for (const [k, v] of Object.entries(losses)) {
+    if (v !== undefined && !Number.isFinite(v)) {
+      throw new DivergenceError(`${what} diverged: ${k} is ${v} at ${unit} ${step}`, k, step);
+    }
+  }
+}
+
+/** The name of the first tensor holding a NaN or ±Inf, or undefined when all are finite. */
+export function firstNonFiniteTensor(tensors: Record<string, TensorData | WeightArray>): string | undefined {
+  for (const [k, t] of Object.entries(tensors)) {
+    const a = ArrayBuffer.isView(t) ? t : t.data;
+    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return k;
+  }
+  return undefined;
+}
+
+/**
+ * Checkpoint writers call this before writing: a checkpoint with NaN weights would replace the
+ * last good one, and a resumed run could never recover.
+ */
+export function assertFiniteTensors(step: number, tensors: Record<string, TensorData | WeightArray>, what = 'training'): void {
+  const bad = firstNonFiniteTensor(tensors);
+  if (bad !== undefined) throw new DivergenceError(`${what} diverged: ${bad} holds NaN or Inf at step ${step}`, bad, step);
+}
+
+/**
+ * Removes the temp files (`.NAME.PID.N.tmp`) that `writeFileAtomic` leaves when its process is
+ * killed between writing and renaming; a resumed run calls it so its directory holds only
+ * complete files. Returns the names removed.
+ */
+export function removeStaleTempFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const removed: string[] = [];
+  for (const f of fs.readdirSync(dir)) {
+    const m = /^\.(.+)\.(\d+)\.\d+\.tmp$/.exec(f);
+    if (!m || Number(m[2]) === process.pid) continue;
+    fs.rmSync(path.join(dir, f), { force: true });
+    removed.push(f);
+  }
+  return removed;
 }

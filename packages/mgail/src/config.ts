@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readJsonConfig, resolveConfigLayers, type ConfigLayer, type ConfigRules } from '@mgail/core-autodiff-graph';
 import type { CostKind } from '@mgail/discriminator';
 import type { ForwardModelKind } from '@mgail/forward-model';
 
@@ -189,6 +190,22 @@ const NON_NEGATIVE_INTEGERS: (keyof MGAILConfig)[] = [
   'iterations', 'prepIterations', 'initialRandomSteps', 'modelPretrainSteps', 'discPolicyInterval', 'collectEvery', 'collectSteps', 'evalEvery',
   'checkpointEvery', 'modelUpdatesPerIteration', 'discUpdatesPerIteration',
 ];
+const POSITIVE_NUMBERS: (keyof MGAILConfig)[] = ['policyLr', 'modelLr', 'discLr', 'noiseIntensity', 'temperature', 'discExpertWeight', 'discStdFloor'];
+const NON_NEGATIVE_NUMBERS: (keyof MGAILConfig)[] = ['policyMaxGradNorm', 'entropyCoef', 'discWeightDecay', 'discGradientPenalty'];
+
+/** What each field accepts (fields not listed are checked against their default's type). */
+const RULES: ConfigRules<MGAILConfig> = {
+  ...Object.fromEntries(Object.entries(CHOICES).map(([k, choices]) => [k, { kind: 'choice', choices }])),
+  ...Object.fromEntries(POSITIVE_INTEGERS.map((k) => [k, { kind: 'int', min: 1 }])),
+  ...Object.fromEntries(NON_NEGATIVE_INTEGERS.map((k) => [k, { kind: 'int', min: 0 }])),
+  ...Object.fromEntries(POSITIVE_NUMBERS.map((k) => [k, { kind: 'number', min: 0, minExclusive: true }])),
+  ...Object.fromEntries(NON_NEGATIVE_NUMBERS.map((k) => [k, { kind: 'number', min: 0 }])),
+  gamma: { kind: 'number', min: 0, max: 1, minExclusive: true },
+  discDropout: { kind: 'number', min: 0, max: 1, maxExclusive: true },
+  policyLrFinalFraction: { kind: 'number', min: 0, max: 1 },
+  discLabelSmoothing: { kind: 'number', min: 0, max: 0.5, maxExclusive: true },
+  expertRestartProb: { kind: 'number', min: 0, max: 1 },
+};
 
 /** The directory of the checked-in per-env files (`configs/<env-id>.json`). */
 export function configDir(): string {
@@ -196,42 +213,16 @@ export function configDir(): string {
 }
 
 /**
- * Defaults, then `configs/<env>.json`, then `overrides` (fields starting with `$` are comments).
+ * Defaults, then `configs/<env>.json`, then `overrides`: an object (named `source` in errors) or
+ * named layers in order (a config file, then flags); fields starting with `$` are comments.
  * Unknown, mistyped or out-of-range fields are errors that name the field and where it came from.
  */
-export function mgailConfig(envId?: string, overrides: Record<string, unknown> = {}, source = 'overrides'): MGAILConfig {
-  const out: Record<string, unknown> = { ...DEFAULT_MGAIL_CONFIG };
-  const apply = (o: Record<string, unknown>, where: string) => {
-    for (const [k, v] of Object.entries(o)) {
-      if (k.startsWith('$')) continue;
-      if (!(k in DEFAULT_MGAIL_CONFIG)) throw new Error(`${where}: unknown mgail config field "${k}"`);
-      const d = (DEFAULT_MGAIL_CONFIG as unknown as Record<string, unknown>)[k];
-      if (Array.isArray(d) ? !(Array.isArray(v) && v.every((x) => Number.isInteger(x) && x > 0)) : typeof v !== typeof d) {
-        throw new Error(`${where}: mgail config field "${k}" must be a ${Array.isArray(d) ? 'list of positive integers' : typeof d}, got ${JSON.stringify(v)}`);
-      }
-      const choices = CHOICES[k as keyof MGAILConfig];
-      if (choices && !choices.includes(v as string)) throw new Error(`${where}: mgail config field "${k}" must be one of ${choices.join(', ')}, got ${JSON.stringify(v)}`);
-      if (POSITIVE_INTEGERS.includes(k as keyof MGAILConfig) && !(Number.isInteger(v) && (v as number) > 0)) throw new Error(`${where}: mgail config field "${k}" must be a positive integer, got ${JSON.stringify(v)}`);
-      if (NON_NEGATIVE_INTEGERS.includes(k as keyof MGAILConfig) && !(Number.isInteger(v) && (v as number) >= 0)) throw new Error(`${where}: mgail config field "${k}" must be a non-negative integer, got ${JSON.stringify(v)}`);
-      out[k] = v;
-    }
-  };
+export function mgailConfig(envId?: string, overrides: Record<string, unknown> | readonly ConfigLayer[] = {}, source = 'overrides'): MGAILConfig {
+  const layers: ConfigLayer[] = [];
   if (envId) {
     const file = path.join(configDir(), `${envId}.json`);
-    if (fs.existsSync(file)) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
-      } catch (e) {
-        throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
-      }
-      apply(parsed as Record<string, unknown>, file);
-    }
+    if (fs.existsSync(file)) layers.push({ source: file, values: readJsonConfig(file) });
   }
-  apply(overrides, source);
-  const c = out as unknown as MGAILConfig;
-  if (!(c.gamma > 0 && c.gamma <= 1)) throw new Error(`${source}: mgail config field "gamma" must be in (0, 1], got ${c.gamma}`);
-  if (!(c.discDropout >= 0 && c.discDropout < 1)) throw new Error(`${source}: mgail config field "discDropout" must be in [0, 1), got ${c.discDropout}`);
-  if (!(c.policyLrFinalFraction >= 0 && c.policyLrFinalFraction <= 1)) throw new Error(`${source}: mgail config field "policyLrFinalFraction" must be in [0, 1], got ${c.policyLrFinalFraction}`);
-  return c;
+  layers.push(...(Array.isArray(overrides) ? overrides : [{ source, values: overrides as Record<string, unknown> }]));
+  return resolveConfigLayers('mgail', DEFAULT_MGAIL_CONFIG, layers, RULES);
 }
