@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { initBackend, runDirPath } from '@mgail/core-autodiff-graph';
-import { EXPERT_ALGOS, trainExpert, type ExpertAlgo } from '@mgail/baselines-gail-bc';
+import { EXPERT_ALGOS, expertConfig, trainExpert, type ExpertAlgo } from '@mgail/baselines-gail-bc';
+import { cliConfigLayers } from '../config-file.js';
 import { makeEnv, makeVecEnv } from '../envs.js';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
@@ -19,6 +20,7 @@ interface TrainExpertOpts {
   parallel?: boolean;
   evalEpisodes: number;
   checkpointEvery: number;
+  config?: string;
 }
 
 const DEFAULT_STEPS = 100_000;
@@ -38,9 +40,13 @@ export function registerTrainExpert(program: Command, io: Io): void {
     .option('--parallel', 'step MuJoCo envs in worker threads')
     .option('--eval-episodes <n>', 'deterministic evaluation episodes of the final policy', parseIntFlag('eval-episodes', 1), 50)
     .option('--checkpoint-every <k>', 'iterations between checkpoints', parseIntFlag('checkpoint-every', 1), 10)
+    .option('--config <file>', 'YAML (.yaml, .yml) or JSON file of PPO/TRPO config fields: defaults < per-env file < this file < flags (a resumed run keeps its own)')
     .action(async (opts: TrainExpertOpts) => {
       if (!(EXPERT_ALGOS as readonly string[]).includes(opts.algo)) throw new UserError(`unknown expert algorithm "${opts.algo}"`, `choose one of: ${EXPERT_ALGOS.join(', ')}`);
       if (opts.resume && !opts.out && !opts.runDir) throw new UserError('--resume needs --out DIR (or --run-dir DIR): the run to continue');
+      const layers = cliConfigLayers(opts.config, { '--num-envs': { numEnvs: opts.numEnvs } });
+      // a bad field fails here, before any directory or output (a resumed run keeps its checkpoint's config)
+      if (!opts.resume) expertConfig(opts.algo as ExpertAlgo, opts.env, layers);
       await makeEnv(opts.env).then((e) => e.close()); // an unknown id fails here, before any output
       await initBackend();
       const outDir = runDirPath({ env: opts.env, algo: opts.algo, seed: opts.seed, dir: opts.out });
@@ -54,6 +60,7 @@ export function registerTrainExpert(program: Command, io: Io): void {
         `--steps ${opts.steps ?? DEFAULT_STEPS}`,
         `--seed ${opts.seed}`,
         opts.numEnvs ? `--num-envs ${opts.numEnvs}` : '',
+        opts.config ? `--config ${rel(path.resolve(opts.config))}` : '',
         `--out ${rel(outDir)}`,
         opts.runDir ? `--run-dir ${rel(runDir)}` : '',
       ].filter(Boolean).join(' ');
@@ -78,7 +85,7 @@ export function registerTrainExpert(program: Command, io: Io): void {
           resume: opts.resume,
           command,
           checkpointEvery: opts.checkpointEvery,
-          overrides: opts.numEnvs ? { numEnvs: opts.numEnvs } : {},
+          overrides: layers,
           makeVecEnv: (n) => makeVecEnv(opts.env, n, { parallel: opts.parallel }),
           shouldStop: () => stop,
           evaluation: { makeEnv: () => makeEnv(opts.env), episodes: opts.evalEpisodes, seed: 1000 },

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createRunDir, initBackend, MetricsWriter, Progress, writeJsonAtomic } from '@mgail/core-autodiff-graph';
+import { createRunDir, initBackend, MetricsWriter, Progress, writeJsonAtomic, type ConfigLayer } from '@mgail/core-autodiff-graph';
 import type { Env } from '@mgail/envs-classic';
 import { evaluatePolicy, savePolicy, type Demonstrations, type Policy } from '@mgail/policies';
-import { bcConfig, gailConfig, trainBC, trainGAIL } from '@mgail/baselines-gail-bc';
-import { mgailConfig, trainMGAIL } from '@mgail/mgail';
+import { bcConfig, gailConfig, trainBC, trainGAIL, type BCConfig, type GAILConfig } from '@mgail/baselines-gail-bc';
+import { mgailConfig, trainMGAIL, type MGAILConfig } from '@mgail/mgail';
+import { cliConfigLayers } from '../config-file.js';
 import { loadDemosArg } from '../demos.js';
 import { makeEnv, makeVecEnv } from '../envs.js';
 import { UserError } from '../errors.js';
@@ -35,8 +36,8 @@ export interface TrainContext {
   seed: number;
   runDir: string;
   metrics: MetricsWriter;
-  /** Fields from `--config FILE`, merged over the algorithm's defaults and per-env file. */
-  overrides: Record<string, unknown>;
+  /** The algorithm's resolved config: defaults < per-env file < `--config FILE` < flags. */
+  config: unknown;
   opts: TrainOptions;
   io: Io;
 }
@@ -49,12 +50,18 @@ export interface TrainOutcome {
 }
 
 /** One entry per algorithm: `mgail train --algo <name>`. */
-export const TRAIN_ALGOS: Record<string, { description: string; run(ctx: TrainContext): Promise<TrainOutcome> }> = {
+export const TRAIN_ALGOS: Record<string, {
+  description: string;
+  /** Resolves and validates the config before anything is created (a bad field leaves no run directory behind). */
+  config(envId: string, layers: ConfigLayer[], opts: TrainOptions): unknown;
+  run(ctx: TrainContext): Promise<TrainOutcome>;
+}> = {
   bc: {
     description: 'behavioural cloning (maximum likelihood, early stopping)',
+    config: (envId, layers) => bcConfig(envId, layers),
     async run(ctx) {
-      const config = bcConfig(ctx.envId, ctx.overrides);
-      writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: 'bc', env: ctx.envId, seed: ctx.seed, demos: ctx.demosFile, trajectories: ctx.demos.episodeStarts.length, config });
+      const config = ctx.config as BCConfig;
+      writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: 'bc', ...runInfo(ctx), config });
       const progress = new Progress('bc', config.maxEpochs);
       const res = trainBC(ctx.demos, ctx.env, config, {
         seed: ctx.seed,
@@ -69,14 +76,10 @@ export const TRAIN_ALGOS: Record<string, { description: string; run(ctx: TrainCo
   },
   gail: {
     description: 'GAIL (Ho & Ermon 2016): TRPO (or PPO) on the discriminator reward',
+    config: (envId, layers) => gailConfig(envId, layers),
     async run(ctx) {
-      let config;
-      try {
-        config = gailConfig(ctx.envId, ctx.overrides, ctx.opts.config ?? 'flags');
-      } catch (e) {
-        throw new UserError((e as Error).message);
-      }
-      writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: 'gail', env: ctx.envId, seed: ctx.seed, demos: ctx.demosFile, trajectories: ctx.demos.episodeStarts.length, config });
+      const config = ctx.config as GAILConfig;
+      writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: 'gail', ...runInfo(ctx), config });
       const progress = new Progress('gail', config.totalSteps);
       const res = await trainGAIL({
         envId: ctx.envId, demos: ctx.demos, config, seed: ctx.seed,
@@ -98,20 +101,14 @@ export const TRAIN_ALGOS: Record<string, { description: string; run(ctx: TrainCo
   },
   mgail: {
     description: 'MGAIL: the exact discriminator gradient through a learned forward model',
+    config(envId, layers, opts) {
+      if (opts.forwardModel !== undefined && opts.forwardModel !== 'basic' && opts.forwardModel !== 'advanced') {
+        throw new UserError(`--forward-model must be basic or advanced, got "${opts.forwardModel}"`);
+      }
+      return mgailConfig(envId, [...layers, ...cliConfigLayers(undefined, { '--forward-model': { forwardModel: opts.forwardModel } })]);
+    },
     async run(ctx) {
-      const extra: Record<string, unknown> = {};
-      if (ctx.opts.forwardModel !== undefined) {
-        if (ctx.opts.forwardModel !== 'basic' && ctx.opts.forwardModel !== 'advanced') {
-          throw new UserError(`--forward-model must be basic or advanced, got "${ctx.opts.forwardModel}"`);
-        }
-        extra.forwardModel = ctx.opts.forwardModel;
-      }
-      let config;
-      try {
-        config = mgailConfig(ctx.envId, { ...ctx.overrides, ...extra }, ctx.opts.config ?? 'flags');
-      } catch (e) {
-        throw new UserError((e as Error).message);
-      }
+      const config = ctx.config as MGAILConfig;
       // --force starts over; without --resume an unfinished run (checkpoint.ckpt) is never overwritten
       const ckpt = path.join(ctx.runDir, 'checkpoint.ckpt');
       if (ctx.opts.force && !ctx.opts.resume) fs.rmSync(ckpt, { force: true });
@@ -122,7 +119,7 @@ export const TRAIN_ALGOS: Record<string, { description: string; run(ctx: TrainCo
       try {
         res = await trainMGAIL({
           envId: ctx.envId, makeEnv: () => makeEnv(ctx.envId), demos: ctx.demos, config, seed: ctx.seed, runDir: ctx.runDir, resume: ctx.opts.resume,
-          progress: true, runInfo: { demos: ctx.demosFile },
+          progress: true, runInfo: { demos: ctx.demosFile, ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}) },
         });
       } catch (e) {
         const msg = (e as Error).message;
@@ -134,22 +131,18 @@ export const TRAIN_ALGOS: Record<string, { description: string; run(ctx: TrainCo
   },
 };
 
-function readConfigFile(file: string | undefined): Record<string, unknown> {
-  if (!file) return {};
-  if (!fs.existsSync(file)) throw new UserError(`config file ${file} not found`);
-  try {
-    const v = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
-    return v;
-  } catch (e) {
-    throw new UserError(`config file ${file} is not a JSON object (${(e as Error).message})`);
-  }
+/** What config.json records beside the resolved config. */
+function runInfo(ctx: TrainContext): Record<string, unknown> {
+  return {
+    env: ctx.envId, seed: ctx.seed, demos: ctx.demosFile, trajectories: ctx.demos.episodeStarts.length,
+    ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}),
+  };
 }
 
 export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: string; evalMean: number }> {
   const algo = TRAIN_ALGOS[opts.algo];
   if (!algo) throw new UserError(`unknown algorithm "${opts.algo}"`, `choose one of: ${Object.keys(TRAIN_ALGOS).join(', ')}`);
-  const overrides = readConfigFile(opts.config);
+  const config = algo.config(opts.env, cliConfigLayers(opts.config), opts);
   const env = await makeEnv(opts.env);
   try {
     const { demos, file } = loadDemosArg(opts.demos, opts.env, { trajectories: opts.trajectories, obsDim: env.observationSpace.size });
@@ -161,7 +154,7 @@ export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: st
     const metrics = new MetricsWriter(runDir);
     io.err(`[mgail] ${opts.algo} on ${opts.env}: ${demos.episodeStarts.length} trajectories from ${file}, seed ${opts.seed}, run dir ${runDir}`);
     const started = Date.now();
-    const outcome = await algo.run({ env, envId: opts.env, demos, demosFile: file, seed: opts.seed, runDir, metrics, overrides, opts, io });
+    const outcome = await algo.run({ env, envId: opts.env, demos, demosFile: file, seed: opts.seed, runDir, metrics, config, opts, io });
     try {
       savePolicy(path.join(runDir, 'policy.ckpt'), outcome.policy, { envId: opts.env, algo: opts.algo, seed: opts.seed, demos: file, trajectories: demos.episodeStarts.length });
       // A final deterministic evaluation is reported, never used for selection.
@@ -195,7 +188,7 @@ export function registerTrain(program: Command, io: Io): void {
     .option('--trajectories <n>', 'use the first N trajectories', parseIntFlag('trajectories', 1))
     .option('--seed <s>', 'seed', parseIntFlag('seed'), 0)
     .option('--out <dir>', 'run directory (default runs/{env}__{algo}__{seed}__{time})')
-    .option('--config <file>', 'JSON file of config fields merged over the defaults and the per-env file')
+    .option('--config <file>', 'YAML (.yaml, .yml) or JSON file of config fields: defaults < per-env file < this file < flags')
     .option('--forward-model <kind>', 'MGAIL forward model: basic | advanced')
     .option('--eval-episodes <n>', 'episodes of the final deterministic evaluation', parseIntFlag('eval-episodes', 1), 10)
     .option('--resume', 'continue the run in --out from its last checkpoint')
