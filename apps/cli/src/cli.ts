@@ -5,6 +5,7 @@ import { registerEval } from './commands/eval.js';
 import { registerCollect } from './commands/collect.js';
 import { registerTrain } from './commands/train.js';
 import { registerTrainExpert } from './commands/train-expert.js';
+import { registerPlot } from './commands/plot.js';
 import { oneLine } from './errors.js';
 import { loadEnvModules } from './envs.js';
 import { processIo, type Io } from './io.js';
@@ -29,6 +30,7 @@ export function buildProgram(io: Io = processIo): Command {
   registerTrain(program, io);
   registerEval(program, io);
   registerCollect(program, io);
+  registerPlot(program, io);
   return program;
 }
 

@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MetricsWriter } from '@mgail/core-autodiff-graph';
+import { runCli } from '../cli.js';
+import { bufferIo } from '../io.js';
+import { niceTicks } from '../plot.js';
+
+async function cli(...argv: string[]) {
+  const io = bufferIo();
+  const code = await runCli(argv, io);
+  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-cli-plot-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** A run directory with `n` rows of episodic return `f(step)` every 1000 steps, and a final-eval row. */
+function fakeRun(name: string, n: number, f: (step: number) => number): string {
+  const run = path.join(dir, name);
+  const m = new MetricsWriter(run);
+  for (let i = 1; i <= n; i++) m.log(i * 1000, { 'charts/episodic_return': f(i * 1000), 'losses/policy': 1 / i });
+  m.log(-1, { 'eval/final_return_mean': 500 });
+  return run;
+}
+
+const polylines = (svg: string) =>
+  [...svg.matchAll(/<polyline class="curve" data-label="([^"]*)"[^>]* points="([^"]*)"/g)].map((m) => ({
+    label: m[1],
+    points: m[2].split(' ').map((p) => p.split(',').map(Number) as [number, number]),
+  }));
+
+describe('mgail plot', () => {
+  it('writes an SVG with one curve per run, labelled by run directory name, scaled to the data', async () => {
+    const a = fakeRun('CartPole-v1__ppo__0__20260101-000000', 10, (s) => s / 100);
+    const b = fakeRun('CartPole-v1__trpo__0__20260101-000000', 6, (s) => 500 - s / 100);
+    const out = path.join(dir, 'curves.svg');
+    const r = await cli('plot', a, b, '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe(`wrote ${out}: charts/episodic_return against global_step for CartPole-v1__ppo__0__20260101-000000 (10 points), CartPole-v1__trpo__0__20260101-000000 (6 points)`);
+    const svg = fs.readFileSync(out, 'utf8');
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trim().endsWith('</svg>')).toBe(true);
+    const lines = polylines(svg);
+    expect(lines.map((l) => l.label)).toEqual([path.basename(a), path.basename(b)]);
+    expect(lines.map((l) => l.points.length)).toEqual([10, 6]); // the final-eval row (step -1) is not a point
+    // x grows with the step; run a rises (y up = smaller SVG y), run b falls
+    for (const l of lines) for (let i = 1; i < l.points.length; i++) expect(l.points[i][0]).toBeGreaterThan(l.points[i - 1][0]);
+    expect(lines[0].points[9][1]).toBeLessThan(lines[0].points[0][1]);
+    expect(lines[1].points[5][1]).toBeGreaterThan(lines[1].points[0][1]);
+    // both runs share one x scale: step 6000 lands at the same x in both
+    expect(lines[1].points[5][0]).toBeCloseTo(lines[0].points[5][0], 6);
+    expect((svg.match(/class="legend"/g) ?? []).length).toBe(2);
+    expect(svg).toContain('>global step</text>');
+
+    // no silent overwrite; --force replaces it
+    const again = await cli('plot', a, '--out', out);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/already exists \(pass --force/);
+    const forced = await cli('plot', a, '--out', out, '--force', '--metric', 'losses/policy', '--x', 'time');
+    expect(forced.code, forced.err).toBe(0);
+    const svg2 = fs.readFileSync(out, 'utf8');
+    expect(polylines(svg2)).toHaveLength(1);
+    expect(svg2).toContain('>wall time (s)</text>');
+    expect(svg2).toContain('>losses/policy</text>');
+  });
+
+  it('labels colliding run names with their parent folder', async () => {
+    const x = path.join(dir, 'seed0', 'run');
+    const y = path.join(dir, 'seed1', 'run');
+    for (const run of [x, y]) new MetricsWriter(run).log(10, { 'charts/episodic_return': 1 });
+    const out = path.join(dir, 'collide.svg');
+    expect((await cli('plot', x, y, '--out', out)).code).toBe(0);
+    expect(polylines(fs.readFileSync(out, 'utf8')).map((l) => l.label)).toEqual([path.join('seed0', 'run'), path.join('seed1', 'run')]);
+  });
+
+  it('gives one-line errors for missing runs, metrics and bad flags', async () => {
+    const a = fakeRun('errs', 3, (s) => s);
+    const empty = path.join(dir, 'empty');
+    fs.mkdirSync(empty);
+    const cases: [string[], RegExp][] = [
+      [['plot', path.join(dir, 'nope'), '--out', path.join(dir, 'e1.svg')], /nope: not found/],
+      [['plot', empty, '--out', path.join(dir, 'e2.svg')], /empty holds no metrics.jsonl/],
+      [['plot', a, '--metric', 'charts/nope', '--out', path.join(dir, 'e3.svg')], /errs has no "charts\/nope" values \(its metrics: charts\/episodic_return, eval\/final_return_mean, losses\/policy\)/],
+      [['plot', a, '--x', 'epoch', '--out', path.join(dir, 'e4.svg')], /--x must be global_step or time, got "epoch"/],
+      [['plot', a, '--out', path.join(dir, 'e5.png')], /the plot is an SVG/],
+    ];
+    for (const [argv, re] of cases) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(1);
+      expect(r.err.split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(re);
+    }
+  });
+
+  it('picks round ticks', () => {
+    expect(niceTicks(0, 1000)).toEqual([0, 200, 400, 600, 800, 1000]);
+    expect(niceTicks(-3.2, 7.9)).toEqual([-2.5, 0, 2.5, 5, 7.5]);
+    expect(niceTicks(5, 5).length).toBeGreaterThan(1);
+  });
+});

@@ -1,0 +1,33 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { writeFileAtomic } from '@mgail/core-autodiff-graph';
+import { UserError } from '../errors.js';
+import type { Io } from '../io.js';
+import { curvesSvg, readCurves, type PlotX } from '../plot.js';
+
+interface PlotOpts {
+  out: string;
+  metric: string;
+  x: string;
+  force?: boolean;
+}
+
+export function registerPlot(program: Command, io: Io): void {
+  program
+    .command('plot')
+    .description('write SVG learning curves comparing runs (one line per run directory, labelled by its name)')
+    .argument('<runs...>', 'run directories holding metrics.jsonl (or metrics.jsonl files)')
+    .option('--out <file>', 'SVG file to write', 'learning-curves.svg')
+    .option('--metric <name>', 'metric to plot (see a run\'s metrics.jsonl)', 'charts/episodic_return')
+    .option('--x <axis>', 'x axis: global_step | time (seconds since the run\'s first row)', 'global_step')
+    .option('--force', 'overwrite --out if it exists')
+    .action((runs: string[], opts: PlotOpts) => {
+      if (opts.x !== 'global_step' && opts.x !== 'time') throw new UserError(`--x must be global_step or time, got "${opts.x}"`);
+      if (path.extname(opts.out).toLowerCase() !== '.svg') throw new UserError(`--out ${opts.out}: the plot is an SVG`, 'name it FILE.svg');
+      if (fs.existsSync(opts.out) && !opts.force) throw new UserError(`${opts.out} already exists`, 'pass --force to overwrite it or choose another --out');
+      const curves = readCurves(runs, opts.metric, opts.x as PlotX);
+      writeFileAtomic(opts.out, curvesSvg(curves, { metric: opts.metric, x: opts.x as PlotX }));
+      io.out(`wrote ${opts.out}: ${opts.metric} against ${opts.x} for ${curves.map((c) => `${c.label} (${c.points.length} points)`).join(', ')}`);
+    });
+}
