@@ -43,6 +43,13 @@ describe('run bookkeeping', () => {
     expect(r.read().map((x) => x.step)).toEqual([10, 20]);
     expect(readMetricsJsonl(path.join(dir, 'metrics.jsonl'))).toHaveLength(2);
     expect(fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8').trim().split('\n')).toHaveLength(4);
+    // a CSV row torn inside its step ("1" of "10,...") looks like an early row: it goes too
+    fs.appendFileSync(path.join(dir, 'metrics.csv'), '1');
+    fs.appendFileSync(path.join(dir, 'metrics.jsonl'), '{"step": 1');
+    new MetricsWriter(dir, { resumeFromStep: 20 });
+    expect(fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8').trim().split('\n')).toHaveLength(4);
+    expect(fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8').endsWith('\n')).toBe(true);
+    expect(readMetricsJsonl(path.join(dir, 'metrics.jsonl')).map((x) => x.step)).toEqual([10, 20]);
   });
 
   it('prints progress lines with steps and fields', () => {

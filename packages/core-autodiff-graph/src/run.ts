@@ -107,17 +107,28 @@ export class MetricsWriter {
       writeFileAtomic(this.jsonlPath, keep.map((r) => JSON.stringify(r)).join('\n') + (keep.length ? '\n' : ''));
     }
     if (fs.existsSync(this.csvPath)) {
-      const lines = fs.readFileSync(this.csvPath, 'utf8').split('\n').filter(Boolean);
-      const keep = lines.slice(1).filter((l) => Number(l.split(',')[0]) <= step);
+      const lines = completeLines(fs.readFileSync(this.csvPath, 'utf8'));
+      const keep = lines.slice(1).filter((l) => l.split(',').length === 4 && Number(l.split(',')[0]) <= step);
       writeFileAtomic(this.csvPath, [lines[0] ?? 'step,wall_time,metric,value', ...keep].join('\n') + '\n');
     }
   }
 }
 
+/**
+ * The lines of an append-only file, without the torn last line a killed process may have left:
+ * every complete append ends with a newline, so a last line without one is partial (even when
+ * what is left of it still looks like a row, such as "64" of "640,...").
+ */
+function completeLines(text: string): string[] {
+  const lines = text.split('\n');
+  lines.pop(); // "" after the final newline, or the torn line
+  return lines.filter(Boolean);
+}
+
 /** Parses a metrics.jsonl file, skipping a torn last line left by a killed process. */
 export function readMetricsJsonl(file: string): Array<{ step: number; wall_time: number } & MetricValues> {
   const out: Array<{ step: number; wall_time: number } & MetricValues> = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+  for (const line of completeLines(fs.readFileSync(file, 'utf8'))) {
     if (!line.trim()) continue;
     try {
       out.push(JSON.parse(line));

@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeTensors, firstNonFiniteTensor, initBackend } from '@mgail/core-autodiff-graph';
+import { loadPolicy } from '@mgail/policies';
+
+/** The built CLI (turbo builds it before tests), run as a separate process so it can be killed. */
+const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/main.js');
+
+let dir: string;
+let cfg: string;
+beforeAll(async () => {
+  await initBackend({ quiet: true });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-kill-'));
+  // 2 envs × 32 steps = 64 steps per iteration; 100 iterations of a tiny PPO take a few seconds
+  cfg = path.join(dir, 'tiny.yaml');
+  fs.writeFileSync(cfg, 'numEnvs: 2\nnumSteps: 32\nhidden: [8]\nvalueHidden: [8]\nupdateEpochs: 2\nnumMinibatches: 1\n');
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const STEPS = 64 * 100;
+const args = (out: string) => ['train-expert', '--env', 'CartPole-v1', '--algo', 'ppo', '--seed', '3', '--steps', String(STEPS), '--config', cfg, '--checkpoint-every', '5', '--eval-episodes', '1', '--out', out];
+
+function run(argv: string[], onSpawn?: (kill: () => void) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve({ code, signal, out, err }));
+    onSpawn?.(() => child.kill('SIGKILL'));
+  });
+}
+
+/** Parses every file of a run directory the way its reader does; throws on the first that does not parse. */
+function checkRunDir(d: string): string[] {
+  const files = fs.readdirSync(d).sort();
+  for (const f of files) {
+    const p = path.join(d, f);
+    if (f.endsWith('.tmp')) throw new Error(`${f}: a temp file was left behind`);
+    if (f.endsWith('.json')) JSON.parse(fs.readFileSync(p, 'utf8'));
+    else if (f === 'metrics.jsonl') {
+      const text = fs.readFileSync(p, 'utf8');
+      expect(text.endsWith('\n')).toBe(true);
+      for (const line of text.trim().split('\n')) JSON.parse(line);
+    } else if (f === 'metrics.csv') {
+      const lines = fs.readFileSync(p, 'utf8').trim().split('\n');
+      expect(lines[0]).toBe('step,wall_time,metric,value');
+      for (const l of lines.slice(1)) {
+        const c = l.split(',');
+        expect(c.length, l).toBe(4);
+        expect(Number.isInteger(Number(c[0])) && Number.isFinite(Number(c[1])), l).toBe(true);
+      }
+    } else if (f === 'policy.ckpt') loadPolicy(p).policy.dispose();
+    else if (f.endsWith('.ckpt')) expect(firstNonFiniteTensor(decodeTensors(fs.readFileSync(p), p).tensors)).toBeUndefined();
+    else throw new Error(`unexpected file ${f}`);
+  }
+  return files;
+}
+
+const stepsOf = (d: string) => fs.readFileSync(path.join(d, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step as number);
+
+describe('kill -9 and --resume', () => {
+  it('a train-expert run killed mid-training resumes to the same final step count, and every file parses', async () => {
+    const killed = path.join(dir, 'killed');
+    const ckpt = path.join(killed, 'checkpoint.ckpt');
+    const first = await run(args(killed), (kill) => {
+      // SIGKILL as soon as the first checkpoint exists: mid-training, nothing gets to clean up
+      const poll = setInterval(() => {
+        if (fs.existsSync(ckpt)) {
+          clearInterval(poll);
+          kill();
+        }
+      }, 5);
+    });
+    expect(first.signal).toBe('SIGKILL');
+    expect(fs.existsSync(path.join(killed, 'policy.ckpt'))).toBe(false);
+    const killedAt = stepsOf(killed).at(-1)!;
+    expect(killedAt).toBeLessThan(STEPS);
+    // what a kill inside a write leaves, made certain: a torn metrics row and a half-written temp checkpoint
+    fs.appendFileSync(path.join(killed, 'metrics.jsonl'), '{"step": 99999, "wall_ti');
+    fs.appendFileSync(path.join(killed, 'metrics.csv'), '6');
+    fs.writeFileSync(path.join(killed, '.checkpoint.ckpt.999999.7.tmp'), 'partial');
+
+    const resumed = await run([...args(killed), '--resume']);
+    expect(resumed.err).not.toMatch(/error/);
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toMatch(new RegExp(`^CartPole-v1 ppo: ${STEPS} steps, deterministic return`));
+
+    const straight = path.join(dir, 'straight');
+    const full = await run(args(straight));
+    expect(full.code).toBe(0);
+    expect(full.out).toMatch(new RegExp(`^CartPole-v1 ppo: ${STEPS} steps, deterministic return`));
+
+    const files = checkRunDir(killed);
+    expect(files).toEqual(checkRunDir(straight));
+    expect(files).toEqual(['checkpoint.ckpt', 'config.json', 'metrics.csv', 'metrics.jsonl', 'policy.ckpt', 'summary.json']);
+    const [a, b] = [killed, straight].map((d) => JSON.parse(fs.readFileSync(path.join(d, 'summary.json'), 'utf8')));
+    expect(a.globalStep).toBe(STEPS);
+    expect(a.globalStep).toBe(b.globalStep);
+    expect(a.iterations).toBe(b.iterations);
+    expect([a.sittings, b.sittings]).toEqual([2, 1]);
+    // one metrics row per iteration, in order: the rows the killed sitting logged past its checkpoint were replaced
+    expect(stepsOf(killed)).toEqual(stepsOf(straight));
+    expect(stepsOf(killed)).toEqual(Array.from({ length: 100 }, (_, i) => 64 * (i + 1)));
+  });
+});
