@@ -6,6 +6,7 @@ import { registerCollect } from './commands/collect.js';
 import { registerTrain } from './commands/train.js';
 import { registerTrainExpert } from './commands/train-expert.js';
 import { registerPlot } from './commands/plot.js';
+import { registerView } from './commands/view.js';
 import { oneLine } from './errors.js';
 import { loadEnvModules } from './envs.js';
 import { processIo, type Io } from './io.js';
@@ -31,6 +32,7 @@ export function buildProgram(io: Io = processIo): Command {
   registerEval(program, io);
   registerCollect(program, io);
   registerPlot(program, io);
+  registerView(program, io);
   return program;
 }
 
