@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createRunDir, initBackend, MetricsWriter, Progress, writeJsonAtomic, type ConfigLayer } from '@mgail/core-autodiff-graph';
+import { createRunDir, DivergenceError, initBackend, MetricsWriter, Progress, writeJsonAtomic, type ConfigLayer } from '@mgail/core-autodiff-graph';
 import type { Env } from '@mgail/envs-classic';
 import { evaluatePolicy, savePolicy, type Demonstrations, type Policy } from '@mgail/policies';
 import { bcConfig, gailConfig, trainBC, trainGAIL, type BCConfig, type GAILConfig } from '@mgail/baselines-gail-bc';
-import { mgailConfig, trainMGAIL, type MGAILConfig } from '@mgail/mgail';
+import { mgailConfig, readMGAILCheckpointMeta, trainMGAIL, type MGAILConfig } from '@mgail/mgail';
 import { cliConfigLayers } from '../config-file.js';
 import { loadDemosArg } from '../demos.js';
 import { makeEnv, makeVecEnv } from '../envs.js';
@@ -122,6 +122,10 @@ export const TRAIN_ALGOS: Record<string, {
           progress: true, runInfo: { demos: ctx.demosFile, ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}) },
         });
       } catch (e) {
+        if (e instanceof DivergenceError) {
+          const kept = fs.existsSync(ckpt) ? `the last good checkpoint (iteration ${readMGAILCheckpointMeta(ckpt).iteration}) is kept in ${ckpt}` : 'no checkpoint was written';
+          throw new DivergenceError(`${e.message}; ${kept}`, e.field, e.step);
+        }
         const msg = (e as Error).message;
         if (/is a run on|is a run with seed|expert transitions|not an MGAIL training checkpoint/.test(msg)) throw new UserError(msg);
         throw e;
