@@ -82,9 +82,8 @@ const stepText = async (page: Page) => Number(await page.textContent('#step'));
 describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('viewer in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) {
-      throw new Error(`${CHROMIUM} not found: the browser test needs Debian's chromium (apt-get install -y chromium) or CHROMIUM_PATH`);
-    }
+    // without Chromium (in CI) each test fails with the message below, so the count says "failed"
+    if (!HAVE_CHROMIUM) return;
     fs.mkdirSync(SHOTS, { recursive: true });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -98,6 +97,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('viewer in headless Chromium', () => {
   });
 
   async function open(input: string): Promise<{ page: Page; viewer: Viewer; errors: string[] }> {
+    if (!HAVE_CHROMIUM) throw new Error(`${CHROMIUM} not found: the browser test needs Debian's chromium (apt-get install -y chromium) or CHROMIUM_PATH`);
     const viewer = await startViewer(input, { port: 0 });
     const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
     const errors: string[] = [];
