@@ -134,15 +134,75 @@ export async function makeEnv(id: string, options?: Record<string, unknown>): Pr
 
 /**
  * A vector env in same-step auto-reset mode (what the RL loops expect); MuJoCo envs step in
- * worker threads when `parallel` so both cores run physics.
+ * worker threads when `parallel` so both cores run physics. `options` go to every copy
+ * (`xmlEnvOptions`' model file).
  */
-export async function makeVecEnv(id: string, numEnvs: number, opts: { parallel?: boolean } = {}): Promise<VectorEnvLike> {
+export async function makeVecEnv(id: string, numEnvs: number, opts: { parallel?: boolean; options?: Record<string, unknown> } = {}): Promise<VectorEnvLike> {
   const ids = await allEnvIds();
   if (ids.user.includes(id)) checkUserEnv(id);
-  if (ids.classic.includes(id)) return makeClassicVec(id, numEnvs, { autoresetMode: 'same-step' }) as unknown as VectorEnvLike;
+  if (ids.classic.includes(id)) return makeClassicVec(id, numEnvs, { ...opts.options, autoresetMode: 'same-step' }) as unknown as VectorEnvLike;
   if (ids.mujoco.includes(id)) {
     const mj = (await loadMujoco())!;
-    return opts.parallel ? mj.makeParallelVec(id, numEnvs, { autoresetMode: 'same-step' }) : mj.makeVec(id, numEnvs, { autoresetMode: 'same-step' });
+    const o = { ...opts.options, autoresetMode: 'same-step' };
+    return opts.parallel ? mj.makeParallelVec(id, numEnvs, o) : mj.makeVec(id, numEnvs, o);
   }
   throw unknownEnv(id, ids);
+}
+
+/**
+ * A thrown value as one line (MuJoCo's compiler messages span lines: they are joined): mujoco-js
+ * can throw objects (or WASM exception pointers) without a message.
+ */
+function describeThrown(e: unknown): string {
+  const msg = typeof e === 'object' && e !== null ? (e as { message?: unknown }).message : undefined;
+  if (typeof msg === 'string' && msg.trim()) return msg.trim().replace(/\s*\n\s*/g, ' ');
+  return `MuJoCo could not load it and gave no reason (threw ${typeof e === 'object' ? 'an object' : JSON.stringify(e)})`;
+}
+
+/** `--xml` files already checked in this process, by env id and absolute path. */
+const checkedXml = new Map<string, Record<string, unknown>>();
+
+/**
+ * `--xml FILE`: the env options that load a user's MJCF model into a MuJoCo env id, or undefined
+ * without one. The model is compiled once here and must give the env's own observation and action
+ * sizes (the env's reward and termination read fixed joints: change masses, sizes, gains or
+ * friction, not the joint and actuator structure); each problem is a one-line `UserError`.
+ */
+export async function xmlEnvOptions(id: string, xml: string | undefined): Promise<Record<string, unknown> | undefined> {
+  if (xml === undefined) return undefined;
+  const abs = path.resolve(process.cwd(), xml);
+  const key = `${id}\0${abs}`;
+  const done = checkedXml.get(key);
+  if (done) return done;
+  const ids = await allEnvIds();
+  if (!ids.mujoco.includes(id)) {
+    throw new UserError(`--xml needs a MuJoCo env; ${id} is not one`, ids.mujoco.length ? `MuJoCo envs: ${ids.mujoco.join(', ')}` : 'the MuJoCo package could not be loaded');
+  }
+  if (!fs.existsSync(abs) || !fs.statSync(abs).isFile()) throw new UserError(`--xml ${xml}: file not found`, `resolved to ${abs}`);
+  const mj = (await loadMujoco())!;
+  let custom: Env;
+  try {
+    custom = await mj.make(id, { xmlFile: abs });
+  } catch (e) {
+    // the env package's message starts with the id and ends with the option; the flag is what the user typed
+    const why = describeThrown(e).replace(new RegExp(`^${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `), '').replace(/ \(option xmlFile "[^"]*"\)$/, '');
+    throw new UserError(`--xml ${xml}: ${why}`);
+  }
+  const reference = await mj.make(id);
+  try {
+    const size = (e: Env) => ({ obs: e.observationSpace.size, act: e.actionSpace.kind === 'discrete' ? 1 : (e.actionSpace as { size: number }).size });
+    const [got, want] = [size(custom), size(reference)];
+    if (got.obs !== want.obs || got.act !== want.act) {
+      throw new UserError(
+        `--xml ${xml}: ${id} on this model has observations of size ${got.obs} and actions of size ${got.act}; ${id} needs ${want.obs} and ${want.act}`,
+        'keep the env\'s joints and actuators; change masses, sizes, gains or friction',
+      );
+    }
+  } finally {
+    custom.close();
+    reference.close();
+  }
+  const options = { xmlFile: abs };
+  checkedXml.set(key, options);
+  return options;
 }

@@ -15,6 +15,7 @@ interface CollectOpts {
   seed: number;
   stochastic?: boolean;
   force?: boolean;
+  xml?: string;
 }
 
 export function registerCollect(program: Command, io: Io): void {
@@ -28,12 +29,13 @@ export function registerCollect(program: Command, io: Io): void {
     .option('--seed <s>', 'seed of the first reset', parseIntFlag('seed'), 0)
     .option('--stochastic', 'sample actions instead of the deterministic mean/argmax')
     .option('--force', 'overwrite --out if it exists')
+    .option('--xml <file>', 'MuJoCo envs: load this MJCF model instead of the bundled one (same joints and actuators; other masses, sizes, gains)')
     .action(async (opts: CollectOpts) => {
       if (fs.existsSync(opts.out) && !opts.force) throw new UserError(`${opts.out} already exists`, 'pass --force to overwrite it or choose another --out');
       await initBackend();
-      const { env, policy } = await loadPolicyFor(opts.env, opts.policy);
+      const { env, policy } = await loadPolicyFor(opts.env, opts.policy, opts.xml);
       try {
-        const command = `mgail collect --env ${opts.env} --policy ${opts.policy} --episodes ${opts.episodes} --seed ${opts.seed}${opts.stochastic ? ' --stochastic' : ''} --out ${opts.out}`;
+        const command = `mgail collect --env ${opts.env} --policy ${opts.policy} --episodes ${opts.episodes} --seed ${opts.seed}${opts.stochastic ? ' --stochastic' : ''}${opts.xml ? ` --xml ${opts.xml}` : ''} --out ${opts.out}`;
         const d = collectDemos(env, policy, { episodes: opts.episodes, seed: opts.seed, deterministic: !opts.stochastic, source: opts.policy, command });
         writeDemos(opts.out, d);
         io.out(`wrote ${opts.out}: ${d.metadata.numEpisodes} episodes, ${d.metadata.numTransitions} transitions, return ${d.metadata.meanReturn.toFixed(2)} ± ${d.metadata.stdReturn.toFixed(2)}`);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { makeEnv } from '../envs.js';
+import { makeEnv, xmlEnvOptions } from '../envs.js';
 import type { Io } from '../io.js';
 import { parseIntFlag } from '../options.js';
 import { meanStd } from '@mgail/policies';
@@ -9,11 +9,12 @@ interface RolloutOpts {
   episodes: number;
   seed: number;
   json?: boolean;
+  xml?: string;
 }
 
-/** Runs a uniformly random policy: the "Random" row of the paper's Table 1. */
-export async function randomRollout(envId: string, episodes: number, seed: number): Promise<{ returns: number[]; lengths: number[] }> {
-  const env = await makeEnv(envId);
+/** Runs a uniformly random policy: the "Random" row of the paper's Table 1 (on `xml`'s model when given). */
+export async function randomRollout(envId: string, episodes: number, seed: number, xml?: string): Promise<{ returns: number[]; lengths: number[] }> {
+  const env = await makeEnv(envId, await xmlEnvOptions(envId, xml));
   try {
     env.actionSpace.seed(seed);
     const returns: number[] = [];
@@ -46,11 +47,12 @@ export function registerRollout(program: Command, io: Io): void {
     .option('--episodes <n>', 'number of episodes', parseIntFlag('episodes', 1), 10)
     .option('--seed <s>', 'seed', parseIntFlag('seed'), 0)
     .option('--json', 'print one JSON object')
+    .option('--xml <file>', 'MuJoCo envs: load this MJCF model instead of the bundled one (same joints and actuators; other masses, sizes, gains)')
     .action(async (opts: RolloutOpts) => {
-      const { returns, lengths } = await randomRollout(opts.env, opts.episodes, opts.seed);
+      const { returns, lengths } = await randomRollout(opts.env, opts.episodes, opts.seed, opts.xml);
       const { mean, std } = meanStd(returns);
       if (opts.json) {
-        io.out(JSON.stringify({ env: opts.env, policy: 'random', seed: opts.seed, episodes: opts.episodes, mean, std, returns, lengths }));
+        io.out(JSON.stringify({ env: opts.env, ...(opts.xml ? { xml: opts.xml } : {}), policy: 'random', seed: opts.seed, episodes: opts.episodes, mean, std, returns, lengths }));
       } else {
         io.out(`${opts.env} random policy, ${opts.episodes} episodes (seed ${opts.seed}): return ${mean.toFixed(2)} ± ${std.toFixed(2)}, mean length ${meanStd(lengths).mean.toFixed(1)}`);
       }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { initBackend, runDirPath } from '@mgail/core-autodiff-graph';
 import { EXPERT_ALGOS, expertConfig, trainExpert, type ExpertAlgo } from '@mgail/baselines-gail-bc';
 import { cliConfigLayers } from '../config-file.js';
-import { makeEnv, makeVecEnv } from '../envs.js';
+import { makeEnv, makeVecEnv, xmlEnvOptions } from '../envs.js';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
 import { parseIntFlag } from '../options.js';
@@ -21,6 +21,7 @@ interface TrainExpertOpts {
   evalEpisodes: number;
   checkpointEvery: number;
   config?: string;
+  xml?: string;
 }
 
 const DEFAULT_STEPS = 100_000;
@@ -40,6 +41,7 @@ export function registerTrainExpert(program: Command, io: Io): void {
     .option('--parallel', 'step MuJoCo envs in worker threads')
     .option('--eval-episodes <n>', 'deterministic evaluation episodes of the final policy', parseIntFlag('eval-episodes', 1), 50)
     .option('--checkpoint-every <k>', 'iterations between checkpoints', parseIntFlag('checkpoint-every', 1), 10)
+    .option('--xml <file>', 'MuJoCo envs: load this MJCF model instead of the bundled one (same joints and actuators; other masses, sizes, gains)')
     .option('--config <file>', 'YAML (.yaml, .yml) or JSON file of PPO/TRPO config fields: defaults < per-env file < this file < flags (a resumed run keeps its own)')
     .action(async (opts: TrainExpertOpts) => {
       if (!(EXPERT_ALGOS as readonly string[]).includes(opts.algo)) throw new UserError(`unknown expert algorithm "${opts.algo}"`, `choose one of: ${EXPERT_ALGOS.join(', ')}`);
@@ -48,6 +50,7 @@ export function registerTrainExpert(program: Command, io: Io): void {
       // a bad field fails here, before any directory or output (a resumed run keeps its checkpoint's config)
       if (!opts.resume) expertConfig(opts.algo as ExpertAlgo, opts.env, layers);
       await makeEnv(opts.env).then((e) => e.close()); // an unknown id fails here, before any output
+      const envOptions = await xmlEnvOptions(opts.env, opts.xml);
       await initBackend();
       const outDir = runDirPath({ env: opts.env, algo: opts.algo, seed: opts.seed, dir: opts.out });
       const runDir = opts.runDir ? path.resolve(opts.runDir) : outDir;
@@ -61,6 +64,7 @@ export function registerTrainExpert(program: Command, io: Io): void {
         `--seed ${opts.seed}`,
         opts.numEnvs ? `--num-envs ${opts.numEnvs}` : '',
         opts.config ? `--config ${rel(path.resolve(opts.config))}` : '',
+        envOptions ? `--xml ${rel(envOptions.xmlFile as string)}` : '',
         `--out ${rel(outDir)}`,
         opts.runDir ? `--run-dir ${rel(runDir)}` : '',
       ].filter(Boolean).join(' ');
@@ -86,9 +90,9 @@ export function registerTrainExpert(program: Command, io: Io): void {
           command,
           checkpointEvery: opts.checkpointEvery,
           overrides: layers,
-          makeVecEnv: (n) => makeVecEnv(opts.env, n, { parallel: opts.parallel }),
+          makeVecEnv: (n) => makeVecEnv(opts.env, n, { parallel: opts.parallel, options: envOptions }),
           shouldStop: () => stop,
-          evaluation: { makeEnv: () => makeEnv(opts.env), episodes: opts.evalEpisodes, seed: 1000 },
+          evaluation: { makeEnv: () => makeEnv(opts.env, envOptions), episodes: opts.evalEpisodes, seed: 1000 },
         });
       } catch (e) {
         if (e instanceof UserError) throw e;

@@ -8,7 +8,7 @@ import { bcConfig, gailConfig, trainBC, trainGAIL, type BCConfig, type GAILConfi
 import { mgailConfig, readMGAILCheckpointMeta, trainMGAIL, type MGAILConfig } from '@mgail/mgail';
 import { cliConfigLayers } from '../config-file.js';
 import { loadDemosArg } from '../demos.js';
-import { makeEnv, makeVecEnv } from '../envs.js';
+import { makeEnv, makeVecEnv, xmlEnvOptions } from '../envs.js';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
 import { parseIntFlag } from '../options.js';
@@ -25,6 +25,7 @@ export interface TrainOptions {
   evalEpisodes: number;
   resume?: boolean;
   force?: boolean;
+  xml?: string;
 }
 
 /** What every algorithm gets: the env, the demonstrations, where to write, and user overrides. */
@@ -38,6 +39,8 @@ export interface TrainContext {
   metrics: MetricsWriter;
   /** The algorithm's resolved config: defaults < per-env file < `--config FILE` < flags. */
   config: unknown;
+  /** Options of every env this run makes (`--xml`'s model file). */
+  envOptions?: Record<string, unknown>;
   opts: TrainOptions;
   io: Io;
 }
@@ -83,7 +86,7 @@ export const TRAIN_ALGOS: Record<string, {
       const progress = new Progress('gail', config.totalSteps);
       const res = await trainGAIL({
         envId: ctx.envId, demos: ctx.demos, config, seed: ctx.seed,
-        makeVecEnv: (n) => makeVecEnv(ctx.envId, n), makeEvalEnv: () => makeEnv(ctx.envId),
+        makeVecEnv: (n) => makeVecEnv(ctx.envId, n, { options: ctx.envOptions }), makeEvalEnv: () => makeEnv(ctx.envId, ctx.envOptions),
         onRound: (h) => {
           ctx.metrics.log(h.envSteps, {
             'charts/surrogate_reward': h.surrogateReward, 'time/wall_clock': h.wallClockSeconds,
@@ -118,8 +121,8 @@ export const TRAIN_ALGOS: Record<string, {
       let res;
       try {
         res = await trainMGAIL({
-          envId: ctx.envId, makeEnv: () => makeEnv(ctx.envId), demos: ctx.demos, config, seed: ctx.seed, runDir: ctx.runDir, resume: ctx.opts.resume,
-          progress: true, runInfo: { demos: ctx.demosFile, ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}) },
+          envId: ctx.envId, makeEnv: () => makeEnv(ctx.envId, ctx.envOptions), demos: ctx.demos, config, seed: ctx.seed, runDir: ctx.runDir, resume: ctx.opts.resume,
+          progress: true, runInfo: { demos: ctx.demosFile, ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}), ...(ctx.envOptions ? { xml: ctx.envOptions.xmlFile } : {}) },
         });
       } catch (e) {
         if (e instanceof DivergenceError) {
@@ -140,6 +143,7 @@ function runInfo(ctx: TrainContext): Record<string, unknown> {
   return {
     env: ctx.envId, seed: ctx.seed, demos: ctx.demosFile, trajectories: ctx.demos.episodeStarts.length,
     ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}),
+    ...(ctx.envOptions ? { xml: ctx.envOptions.xmlFile } : {}),
   };
 }
 
@@ -147,7 +151,9 @@ export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: st
   const algo = TRAIN_ALGOS[opts.algo];
   if (!algo) throw new UserError(`unknown algorithm "${opts.algo}"`, `choose one of: ${Object.keys(TRAIN_ALGOS).join(', ')}`);
   const config = algo.config(opts.env, cliConfigLayers(opts.config), opts);
-  const env = await makeEnv(opts.env);
+  const envOptions = await xmlEnvOptions(opts.env, opts.xml);
+  const xml = envOptions ? { xml: envOptions.xmlFile } : {};
+  const env = await makeEnv(opts.env, envOptions);
   try {
     const { demos, file } = loadDemosArg(opts.demos, opts.env, { trajectories: opts.trajectories, obsDim: env.observationSpace.size });
     if (opts.out && fs.existsSync(path.join(opts.out, 'policy.ckpt')) && !opts.force && !opts.resume) {
@@ -158,15 +164,15 @@ export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: st
     const metrics = new MetricsWriter(runDir);
     io.err(`[mgail] ${opts.algo} on ${opts.env}: ${demos.episodeStarts.length} trajectories from ${file}, seed ${opts.seed}, run dir ${runDir}`);
     const started = Date.now();
-    const outcome = await algo.run({ env, envId: opts.env, demos, demosFile: file, seed: opts.seed, runDir, metrics, config, opts, io });
+    const outcome = await algo.run({ env, envId: opts.env, demos, demosFile: file, seed: opts.seed, runDir, metrics, config, envOptions, opts, io });
     try {
-      savePolicy(path.join(runDir, 'policy.ckpt'), outcome.policy, { envId: opts.env, algo: opts.algo, seed: opts.seed, demos: file, trajectories: demos.episodeStarts.length });
+      savePolicy(path.join(runDir, 'policy.ckpt'), outcome.policy, { envId: opts.env, algo: opts.algo, seed: opts.seed, demos: file, trajectories: demos.episodeStarts.length, ...xml });
       // A final deterministic evaluation is reported, never used for selection.
-      const evalEnv = await makeEnv(opts.env);
+      const evalEnv = await makeEnv(opts.env, envOptions);
       const ev = evaluatePolicy(evalEnv, outcome.policy, { episodes: opts.evalEpisodes, seed: 10_000 + opts.seed });
       evalEnv.close();
       const summary = {
-        algo: opts.algo, env: opts.env, seed: opts.seed, trajectories: demos.episodeStarts.length,
+        algo: opts.algo, env: opts.env, ...xml, seed: opts.seed, trajectories: demos.episodeStarts.length,
         expertReturn: demos.metadata.meanReturn, eval: { episodes: ev.returns.length, mean: ev.mean, std: ev.std, returns: ev.returns },
         wallClockSeconds: (Date.now() - started) / 1000, ...outcome.summary,
       };
@@ -195,6 +201,7 @@ export function registerTrain(program: Command, io: Io): void {
     .option('--config <file>', 'YAML (.yaml, .yml) or JSON file of config fields: defaults < per-env file < this file < flags')
     .option('--forward-model <kind>', 'MGAIL forward model: basic | advanced')
     .option('--eval-episodes <n>', 'episodes of the final deterministic evaluation', parseIntFlag('eval-episodes', 1), 10)
+    .option('--xml <file>', 'MuJoCo envs: load this MJCF model instead of the bundled one (same joints and actuators; other masses, sizes, gains)')
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--force', 'overwrite a finished run in --out')
     .action(async (opts: TrainOptions) => {
