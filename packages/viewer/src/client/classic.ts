@@ -107,7 +107,8 @@ const pendulum: Draw = (g, w, h, obs, action) => {
   const theta = Math.atan2(obs[1], obs[0]);
   const scale = Math.min(w, h) / 2.4;
   const ox = w / 2, oy = h / 2;
-  const ex = ox + Math.sin(theta) * scale, ey = oy - Math.cos(theta) * scale;
+  // theta counter-clockwise from upright: the tip is at (-sin, cos) in y-up coordinates
+  const ex = ox - Math.sin(theta) * scale, ey = oy - Math.cos(theta) * scale;
   g.strokeStyle = '#cc4d4d';
   g.lineCap = 'round';
   g.lineWidth = 0.2 * scale;
@@ -123,8 +124,9 @@ const pendulum: Draw = (g, w, h, obs, action) => {
     g.lineWidth = 3;
     g.beginPath();
     const span = (Math.min(Math.abs(u), 2) / 2) * Math.PI;
-    if (u > 0) g.arc(ox, oy, r, -Math.PI / 2, -Math.PI / 2 + span);
-    else g.arc(ox, oy, r, -Math.PI / 2 - span, -Math.PI / 2);
+    // positive torque turns counter-clockwise: the arc runs left from the top
+    if (u > 0) g.arc(ox, oy, r, -Math.PI / 2 - span, -Math.PI / 2);
+    else g.arc(ox, oy, r, -Math.PI / 2, -Math.PI / 2 + span);
     g.stroke();
   }
 };
