@@ -51,7 +51,7 @@ export function readCurves(runs: readonly string[], metric: string, x: PlotX): C
   });
 }
 
-/** About `n` round tick values covering [lo, hi]. */
+/** About `n` round tick values from one at or below `lo` to one at or above `hi`. */
 export function niceTicks(lo: number, hi: number, n = 5): number[] {
   if (!(hi > lo)) {
     const d = Math.abs(lo) || 1;
@@ -61,7 +61,8 @@ export function niceTicks(lo: number, hi: number, n = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  const last = Math.ceil(hi / step - 1e-9) * step;
+  for (let v = Math.floor(lo / step + 1e-9) * step; v <= last + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
   return out;
 }
 
@@ -85,10 +86,15 @@ export function curvesSvg(curves: readonly Curve[], opts: { metric: string; x: P
   const pw = W - m.l - m.r, ph = H - m.t - m.b;
   const all = curves.flatMap((c) => c.points);
   const xs = all.map((p) => p[0]), ys = all.map((p) => p[1]);
-  const xt = niceTicks(Math.min(...xs), Math.max(...xs));
+  // steps and seconds count from 0: the axis starts there and ends at the last point (a run's
+  // last batch overshoots its budget a little; a whole extra tick interval would waste the width)
+  const xMax = Math.max(...xs);
+  const xAll = niceTicks(Math.min(0, ...xs), xMax);
+  const inside = xAll.filter((v) => v <= xMax * (1 + 1e-9));
+  const xt = inside.length >= 2 ? inside : xAll; // a single point at step 0 keeps the padded ticks
   const yt = niceTicks(Math.min(...ys), Math.max(...ys));
-  const [x0, x1] = [Math.min(xt[0], ...xs), Math.max(xt[xt.length - 1], ...xs)];
-  const [y0, y1] = [Math.min(yt[0], ...ys), Math.max(yt[yt.length - 1], ...ys)];
+  const [x0, x1] = [xt[0], Math.max(xMax, xt[xt.length - 1])];
+  const [y0, y1] = [yt[0], yt[yt.length - 1]];
   const sx = (v: number) => m.l + ((v - x0) / (x1 - x0 || 1)) * pw;
   const sy = (v: number) => m.t + ph - ((v - y0) / (y1 - y0 || 1)) * ph;
   const f = (v: number) => v.toFixed(2);

@@ -99,7 +99,8 @@ describe('mgail plot', () => {
 
   it('picks round ticks', () => {
     expect(niceTicks(0, 1000)).toEqual([0, 200, 400, 600, 800, 1000]);
-    expect(niceTicks(-3.2, 7.9)).toEqual([-2.5, 0, 2.5, 5, 7.5]);
+    expect(niceTicks(-3.2, 7.9)).toEqual([-5, -2.5, 0, 2.5, 5, 7.5, 10]);
+    expect(niceTicks(2048, 1e6)).toEqual([0, 200_000, 400_000, 600_000, 800_000, 1_000_000]);
     expect(niceTicks(5, 5).length).toBeGreaterThan(1);
   });
 });
