@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readDemos } from '@mgail/policies';
+import { readDemos, selectEpisodes, writeDemos } from '@mgail/policies';
 import { Replay } from './replay.js';
 
 // The shipped experts (repo root): the viewer's job is to replay exactly these files.
@@ -66,6 +66,17 @@ describe('Replay from demos', () => {
     const bad = path.join(tmp, 'bad.npz');
     fs.writeFileSync(bad, 'not a zip');
     await expect(Replay.load(bad)).rejects.toThrow(/bad\.npz/);
+    // MuJoCo episodes without the simulator state cannot be drawn in 3D
+    const noState = path.join(tmp, 'hopper-no-qpos.npz');
+    writeDemos(noState, { ...selectEpisodes(readDemos(path.join(HOPPER, 'demos.npz')), 1), qpos: undefined, qvel: undefined, nq: undefined, nv: undefined });
+    await expect(Replay.load(noState)).rejects.toThrow(/hopper-no-qpos\.npz holds Hopper-v5 episodes without qpos\/qvel, which the 3D view needs/);
+  });
+
+  it('replays an env it has no drawing for (a user env) as observation bars', async () => {
+    const replay = await Replay.load(fileURLToPath(new URL('../../../examples/custom-env/demos.npz', import.meta.url)));
+    expect(replay.info).toMatchObject({ envId: 'PointMass-v0', kind: 'generic', fps: 30, obsDim: 4 });
+    const ep = await replay.episode(0);
+    expect(ep.observations).toHaveLength(ep.length + 1);
   });
 });
 
