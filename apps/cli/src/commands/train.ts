@@ -150,6 +150,8 @@ function runInfo(ctx: TrainContext): Record<string, unknown> {
 export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: string; evalMean: number }> {
   const algo = TRAIN_ALGOS[opts.algo];
   if (!algo) throw new UserError(`unknown algorithm "${opts.algo}"`, `choose one of: ${Object.keys(TRAIN_ALGOS).join(', ')}`);
+  // only MGAIL checkpoints mid-run; a "resumed" BC or GAIL run would silently retrain over the policy in --out
+  if (opts.resume && opts.algo !== 'mgail') throw new UserError(`--resume continues MGAIL runs; ${opts.algo} runs keep no training checkpoint`, 'rerun it with --force to start over');
   const config = algo.config(opts.env, cliConfigLayers(opts.config), opts);
   const envOptions = await xmlEnvOptions(opts.env, opts.xml);
   const xml = envOptions ? { xml: envOptions.xmlFile } : {};
