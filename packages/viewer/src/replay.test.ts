@@ -80,6 +80,21 @@ describe('Replay from demos', () => {
   });
 });
 
+describe('Replay with --xml', () => {
+  it('draws and re-simulates on the given model instead of the bundled one', async () => {
+    const bundled = fs.readFileSync(fileURLToPath(new URL('../../envs-mujoco-wasm/assets/hopper.xml', import.meta.url)), 'utf8');
+    // a blue torso: the same physics, another look
+    const xml = path.join(tmp, 'blue-hopper.xml');
+    fs.writeFileSync(xml, bundled.replace('name="torso_geom"', 'name="torso_geom" rgba="0 0 1 1"'));
+    const replay = await Replay.load(HOPPER, { xml });
+    expect(await replay.modelXml()).toContain('rgba="0 0 1 1"');
+    const ep = await replay.episode(0);
+    expect(ep.resimRewardError!).toBeLessThan(1e-4);
+    await expect(Replay.load(CARTPOLE, { xml })).rejects.toThrow(/--xml needs a MuJoCo env; .*demos\.npz holds CartPole-v1 episodes/);
+    await expect(Replay.load(HOPPER, { xml: path.join(tmp, 'none.xml') })).rejects.toThrow(/--xml .*none\.xml: file not found/);
+  });
+});
+
 describe('Replay from a checkpoint', () => {
   it('rolls out episodes with the policy when a folder holds a checkpoint and no demos', async () => {
     const run = path.join(tmp, 'run');

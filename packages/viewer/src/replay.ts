@@ -58,8 +58,8 @@ export interface EpisodeData extends EpisodeSummary {
   resimRewardError?: number;
 }
 
-/** Makes an env by id; the CLI passes its own so `--env-module` envs work too. */
-export type MakeEnv = (id: string) => Promise<Env> | Env;
+/** Makes an env by id (with `make`'s options); the CLI passes its own so `--env-module` envs work too. */
+export type MakeEnv = (id: string, options?: Record<string, unknown>) => Promise<Env> | Env;
 
 export interface LoadReplayOptions {
   /** Episodes to roll out when the input holds a checkpoint and no demos (default 3). */
@@ -70,6 +70,11 @@ export interface LoadReplayOptions {
   stochastic?: boolean;
   /** First episode the page shows (default 0). */
   episode?: number;
+  /**
+   * MuJoCo: the MJCF file the episodes were recorded on (`--xml` of train/collect), used for
+   * drawing, re-simulating and rolling out instead of the env's bundled model.
+   */
+  xml?: string;
   makeEnv?: MakeEnv;
 }
 
@@ -97,10 +102,10 @@ const FPS: Record<string, number> = {
   'Humanoid-v5': 67,
 };
 
-async function defaultMakeEnv(id: string): Promise<Env> {
-  if (listClassicEnvs().includes(id)) return makeClassic(id);
+async function defaultMakeEnv(id: string, options?: Record<string, unknown>): Promise<Env> {
+  if (listClassicEnvs().includes(id)) return makeClassic(id, options);
   const mj = await loadMujocoModule();
-  if (mj.listEnvs().includes(id)) return (await mj.make(id)) as unknown as Env;
+  if (mj.listEnvs().includes(id)) return (await mj.make(id, options)) as unknown as Env;
   throw new Error(`unknown env "${id}" (known: ${[...listClassicEnvs(), ...mj.listEnvs()].join(', ')})`);
 }
 
@@ -112,7 +117,8 @@ export class Replay {
   private constructor(
     readonly info: ReplayInfo,
     readonly demos: Demonstrations,
-    private readonly makeEnv: MakeEnv,
+    private readonly makeEnv: (id: string) => Promise<Env> | Env,
+    private readonly xmlFile: string | undefined,
   ) {
     this.slices = episodeSlices(demos);
   }
@@ -122,7 +128,10 @@ export class Replay {
    * holding a policy checkpoint and no demos (rolls out `rollouts` episodes with it).
    */
   static async load(input: string, opts: LoadReplayOptions = {}): Promise<Replay> {
-    const makeEnv = opts.makeEnv ?? defaultMakeEnv;
+    const make = opts.makeEnv ?? defaultMakeEnv;
+    const xmlFile = opts.xml === undefined ? undefined : path.resolve(opts.xml);
+    if (xmlFile && !fs.existsSync(xmlFile)) throw new Error(`--xml ${opts.xml}: file not found (resolved to ${xmlFile})`);
+    const makeEnv = (id: string) => make(id, xmlFile ? { xmlFile } : undefined);
     if (!fs.existsSync(input)) throw new Error(`${input} not found; pass a demos .npz, an expert folder or a run folder`);
     let demos: Demonstrations;
     let origin: ReplayInfo['origin'];
@@ -157,6 +166,7 @@ export class Replay {
       throw new Error(`--episode ${initialEpisode} is out of range: ${source} holds ${episodes.length} episodes (0 to ${episodes.length - 1})`);
     }
     const mujoco = MUJOCO_IDS.has(envId);
+    if (xmlFile && !mujoco) throw new Error(`--xml needs a MuJoCo env; ${source} holds ${envId} episodes`);
     if (mujoco && !demos.qpos) {
       throw new Error(`${source} holds ${envId} episodes without qpos/qvel, which the 3D view needs; record them with \`mgail collect\``);
     }
@@ -174,7 +184,7 @@ export class Replay {
       discrete: demos.discrete,
       ...(mujoco ? { nq: demos.nq, nv: demos.nv } : {}),
     };
-    return new Replay(info, demos, makeEnv);
+    return new Replay(info, demos, makeEnv, xmlFile);
   }
 
   /** Builds (once) the JSON of episode k. */
@@ -195,6 +205,7 @@ export class Replay {
   /** The MJCF text of a MuJoCo replay (the env's bundled model), for the page's WASM engine. */
   async modelXml(): Promise<string> {
     if (this.info.kind !== 'mujoco') throw new Error(`${this.info.envId} is not a MuJoCo env`);
+    if (this.xmlFile) return fs.readFileSync(this.xmlFile, 'utf8');
     const mj = await loadMujocoModule();
     const entry = mj.mujocoRegistry.get(this.info.envId);
     const xmlFile = entry?.spec.kwargs?.xmlFile;
@@ -267,7 +278,7 @@ interface MujocoLike {
   close(): void;
 }
 
-async function rollOut(dir: string, ckpt: string, makeEnv: MakeEnv, opts: LoadReplayOptions): Promise<Demonstrations> {
+async function rollOut(dir: string, ckpt: string, makeEnv: (id: string) => Promise<Env> | Env, opts: LoadReplayOptions): Promise<Demonstrations> {
   await initBackend();
   // The env id: the checkpoint's own, else the run's config.json.
   const probe = loadPolicy(ckpt);
@@ -282,6 +293,7 @@ async function rollOut(dir: string, ckpt: string, makeEnv: MakeEnv, opts: LoadRe
     }
   }
   if (!envId) throw new Error(`${ckpt} does not name its env and ${dir} has no config.json with "env"; record demos with \`mgail collect\` and view those`);
+  if (opts.xml !== undefined && !MUJOCO_IDS.has(envId)) throw new Error(`--xml needs a MuJoCo env; ${ckpt} is a ${envId} policy`);
   const env = await makeEnv(envId);
   const { policy } = loadPolicy(ckpt, { envId, observationSpace: env.observationSpace, actionSpace: env.actionSpace });
   try {

@@ -12,6 +12,7 @@ interface ViewOpts {
   rollouts: number;
   seed: number;
   stochastic?: boolean;
+  xml?: string;
 }
 
 export function registerView(program: Command, io: Io): void {
@@ -25,10 +26,11 @@ export function registerView(program: Command, io: Io): void {
     .option('--rollouts <n>', 'episodes to roll out when the folder has a checkpoint and no demos', parseIntFlag('rollouts', 1), 3)
     .option('--seed <s>', 'seed of the first rollout reset', parseIntFlag('seed'), 0)
     .option('--stochastic', 'sample rollout actions instead of the deterministic mean/argmax')
+    .option('--xml <file>', 'MuJoCo envs: the MJCF model the episodes were recorded on (train/collect --xml), for drawing, reward terms and rollouts')
     .action(async (input: string, opts: ViewOpts) => {
       let viewer;
       try {
-        viewer = await startViewer(input, { ...opts, makeEnv: (id) => makeEnv(id) });
+        viewer = await startViewer(input, { ...opts, makeEnv: (id, options) => makeEnv(id, options) });
       } catch (e) {
         throw new UserError((e as Error).message);
       }
