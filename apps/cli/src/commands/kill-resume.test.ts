@@ -13,6 +13,7 @@ const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../d
 let dir: string;
 let cfg: string;
 beforeAll(async () => {
+  if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: build the CLI first (pnpm build; pnpm test does)`);
   await initBackend({ quiet: true });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-kill-'));
   // 2 envs × 32 steps = 64 steps per iteration; 100 iterations of a tiny PPO take a few seconds
