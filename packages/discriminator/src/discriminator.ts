@@ -9,8 +9,10 @@ export type CostKind =
   /** −ℓ: the logit itself (AIRL-style, unbounded both ways). */
   | 'neg-logit';
 
+/** Every `CostKind`, in the order the CLI and configs list them. */
 export const COST_KINDS: readonly CostKind[] = ['neg-log-d', 'log-one-minus-d', 'neg-logit'];
 
+/** The discriminator's hyperparameters; defaults in `DEFAULT_DISCRIMINATOR_CONFIG`. */
 export interface DiscriminatorConfig {
   /** Hidden widths (the authors' code: 200, 100). */
   hidden: number[];
@@ -41,6 +43,7 @@ export interface DiscriminatorConfig {
   inputNoise: number;
 }
 
+/** The MGAIL authors' code where it sets a value (widths, weight decay, dropout, expert weight); the extras (label smoothing, gradient penalty, input noise, clipping) are off. */
 export const DEFAULT_DISCRIMINATOR_CONFIG: DiscriminatorConfig = {
   hidden: [200, 100],
   activation: 'relu',
@@ -55,6 +58,7 @@ export const DEFAULT_DISCRIMINATOR_CONFIG: DiscriminatorConfig = {
   inputNoise: 0,
 };
 
+/** Sizes, expert statistics and seed of a `Discriminator`, plus any config field to override. */
 export interface DiscriminatorOptions extends Partial<DiscriminatorConfig> {
   obsDim: number;
   /** Action size (Box), or the number of actions (Discrete: D reads one-hot actions). */
@@ -69,6 +73,7 @@ export interface DiscriminatorOptions extends Partial<DiscriminatorConfig> {
   name?: string;
 }
 
+/** What one training step of D measured, on the batches it trained on. */
 export interface DiscriminatorStats {
   /** The full loss (weighted cross-entropy plus the gradient penalty). */
   loss: number;

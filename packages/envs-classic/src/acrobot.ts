@@ -2,6 +2,7 @@ import { ClassicControlEnv, f32, parseResetBounds, resolveEnvOptions, type Commo
 import type { Rng } from './rng.js';
 import { Box, Discrete } from './spaces.js';
 
+/** `make('Acrobot-v1', options)`; an unknown option is an error. */
 export interface AcrobotOptions extends CommonEnvOptions {
   /** Gymnasium's class attribute `book_or_nips`: which equations of motion to use (default 'book'). */
   bookOrNips?: 'book' | 'nips';

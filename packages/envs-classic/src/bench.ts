@@ -2,6 +2,7 @@ import { make } from './registry.js';
 import { makeVec } from './vector.js';
 import type { Action } from './types.js';
 
+/** Which envs `benchEnvSteps` times, for how many steps, with how many sub-envs, from which seed. */
 export interface BenchOptions {
   /** Env ids to time (default: every classic env). */
   ids?: string[];
@@ -13,6 +14,7 @@ export interface BenchOptions {
   seed?: number;
 }
 
+/** Steps per second of one env, single and vectorized. */
 export interface BenchResult {
   id: string;
   /** Env steps per second of one env stepped in a loop, resetting when an episode ends. */
@@ -23,6 +25,7 @@ export interface BenchResult {
   steps: number;
 }
 
+/** The ids of the five classic-control envs, in the order the benchmark reports them. */
 export const CLASSIC_IDS = ['CartPole-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1', 'Acrobot-v1'];
 
 /**

@@ -2,6 +2,7 @@ import { ClassicControlEnv, f32, parseResetBounds, resolveEnvOptions, type Commo
 import type { Rng } from './rng.js';
 import { Box, Discrete } from './spaces.js';
 
+/** `make('CartPole-v1', options)`; an unknown option is an error. */
 export interface CartPoleOptions extends CommonEnvOptions {
   /** Gymnasium's `sutton_barto_reward`: 0 per step and -1 on failure instead of +1 per step. */
   suttonBartoReward?: boolean;

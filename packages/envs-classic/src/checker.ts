@@ -1,5 +1,6 @@
 import type { Env } from './types.js';
 
+/** How long and with which seed `checkEnv` exercises an env. */
 export interface CheckEnvOptions {
   /** Random-action steps to take (more when needed to reach the time limit once). Default 1000. */
   steps?: number;
@@ -7,6 +8,7 @@ export interface CheckEnvOptions {
   seed?: number;
 }
 
+/** What `checkEnv` found: contract violations and likely mistakes. */
 export interface CheckEnvReport {
   /** No problems (warnings do not count). */
   ok: boolean;

@@ -2,6 +2,7 @@ import { ClassicControlEnv, f32, parseResetBounds, resolveEnvOptions, type Commo
 import type { Rng } from './rng.js';
 import { Box } from './spaces.js';
 
+/** `make('MountainCarContinuous-v0', options)`; an unknown option is an error. */
 export interface MountainCarContinuousOptions extends CommonEnvOptions {
   /** Gymnasium's `goal_velocity`. */
   goalVelocity?: number;

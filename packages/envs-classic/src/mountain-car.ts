@@ -2,6 +2,7 @@ import { ClassicControlEnv, f32, parseResetBounds, resolveEnvOptions, type Commo
 import type { Rng } from './rng.js';
 import { Box, Discrete } from './spaces.js';
 
+/** `make('MountainCar-v0', options)`; an unknown option is an error. */
 export interface MountainCarOptions extends CommonEnvOptions {
   /** Gymnasium's `goal_velocity`: the minimum velocity at the goal to terminate. */
   goalVelocity?: number;

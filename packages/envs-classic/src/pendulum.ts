@@ -2,6 +2,7 @@ import { checkOptionKeys, ClassicControlEnv, f32, pyMod, resolveEnvOptions, toNu
 import type { Rng } from './rng.js';
 import { Box } from './spaces.js';
 
+/** `make('Pendulum-v1', options)`; an unknown option is an error. */
 export interface PendulumOptions extends CommonEnvOptions {
   /** Gymnasium's `g`: gravitational acceleration (default 10.0). */
   g?: number;

@@ -11,6 +11,7 @@ import type { Env, EnvSpec } from './types.js';
  */
 export type EnvFactory = (options: Record<string, unknown>) => Env;
 
+/** A registered env: its id, the factory `make` calls, and its spec. */
 export interface RegistryEntry {
   readonly id: string;
   readonly factory: EnvFactory;

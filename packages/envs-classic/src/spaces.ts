@@ -95,8 +95,10 @@ export class Discrete {
   }
 }
 
+/** An action or observation space. */
 export type Space = Box | Discrete;
 
+/** A `Box` as JSON (`toJSON()`), as checkpoints and demonstration files store it. */
 export interface BoxJSON {
   kind: 'box';
   shape: number[];
@@ -104,10 +106,12 @@ export interface BoxJSON {
   low: (number | string)[];
   high: (number | string)[];
 }
+/** A `Discrete` as JSON (`toJSON()`). */
 export interface DiscreteJSON {
   kind: 'discrete';
   n: number;
 }
+/** Either space as JSON; `spaceFromJSON` rebuilds it. */
 export type SpaceJSON = BoxJSON | DiscreteJSON;
 
 function finiteOrString(v: number): number | string {

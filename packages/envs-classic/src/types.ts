@@ -12,6 +12,7 @@ export type Observation = Float32Array | Float64Array;
 /** Free-form per-step information; reward terms are named here (`reward_forward`, ...). */
 export type Info = Record<string, unknown>;
 
+/** What `reset` takes, as Gymnasium's `reset(seed=..., options=...)`. */
 export interface ResetOptions {
   /** Reseeds the env's generator (Gymnasium's `reset(seed=...)`); without it the stream continues. */
   seed?: number;
@@ -22,11 +23,13 @@ export interface ResetOptions {
   options?: Record<string, unknown>;
 }
 
+/** What `reset` returns: the first observation and an info object. */
 export interface ResetResult {
   observation: Observation;
   info: Info;
 }
 
+/** What `step` returns, as Gymnasium's `(observation, reward, terminated, truncated, info)`. */
 export interface StepResult {
   observation: Observation;
   reward: number;

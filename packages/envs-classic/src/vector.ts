@@ -13,12 +13,14 @@ import { EpisodeStatistics, type EpisodeRecord } from './wrappers.js';
  */
 export type AutoresetMode = 'next-step' | 'same-step';
 
+/** How a `SyncVectorEnv` resets finished sub-envs and how many episode records it keeps. */
 export interface VectorEnvOptions {
   autoresetMode?: AutoresetMode;
   /** How many finished episodes `episodeStatistics` keeps (default 100). */
   statsBufferLength?: number;
 }
 
+/** The infos of a vector reset or step: each sub-env's own, and the episodes that just ended. */
 export interface VectorInfos {
   /** Each sub-env's own info object of this step or reset. */
   perEnv: Info[];
@@ -26,12 +28,14 @@ export interface VectorInfos {
   episodes: EpisodeRecord[];
 }
 
+/** What `SyncVectorEnv.reset` returns. */
 export interface VectorResetResult {
   /** `numEnvs * obsDim` values, env-major. */
   observations: Float32Array;
   infos: VectorInfos;
 }
 
+/** What `SyncVectorEnv.step` returns: per-sub-env arrays, env-major. */
 export interface VectorStepResult {
   observations: Float32Array;
   rewards: Float32Array;
@@ -48,6 +52,7 @@ export interface VectorStepResult {
   finalObservations: (Float32Array | null)[];
 }
 
+/** One action per sub-env: a flat env-major array, or one array per sub-env. */
 export type VectorActions = ArrayLike<number> | ArrayLike<ArrayLike<number>>;
 
 /**

@@ -76,6 +76,7 @@ export const MJ_WARNINGS = [
   'mjWARN_BADQACC',
   'mjWARN_BADCTRL',
 ] as const;
+/** The name of one of MuJoCo's `mjtWarning` codes. */
 export type MjWarningName = (typeof MJ_WARNINGS)[number];
 export const MJ_NWARNING = MJ_WARNINGS.length;
 
@@ -95,6 +96,7 @@ export class MujocoXmlError extends Error {
   }
 }
 
+/** The loaded MuJoCo WebAssembly module (`loadMujoco()`): the functions and classes the envs use. */
 export interface Mujoco {
   /** `mj_versionString()`, e.g. `3.3.8`. */
   readonly version: string;

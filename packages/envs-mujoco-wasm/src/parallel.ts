@@ -33,6 +33,7 @@ import {
   VectorCore,
 } from './vector-core.js';
 
+/** How a `ParallelVectorEnv` resets finished sub-envs and spreads them over worker threads. */
 export interface ParallelVectorEnvOptions {
   /** Gymnasium 1.x autoreset: `'next-step'` (default) or `'same-step'`. */
   autoresetMode?: AutoresetMode;

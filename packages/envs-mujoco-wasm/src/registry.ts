@@ -9,6 +9,7 @@ import { walker2dDefinition, type Walker2dEnv, type Walker2dOptions } from './wa
 
 /** The built-in ids, Gymnasium's v5 MuJoCo locomotion envs. */
 export const MUJOCO_ENV_IDS = ['Hopper-v5', 'Walker2d-v5', 'HalfCheetah-v5', 'Ant-v5', 'Humanoid-v5'] as const;
+/** The id of a built-in MuJoCo env (`Hopper-v5`, ..., `Humanoid-v5`). */
 export type MujocoEnvId = (typeof MUJOCO_ENV_IDS)[number];
 
 /** Options of each built-in id. */
@@ -31,6 +32,7 @@ export interface MujocoEnvMap {
 /** Builds an env from `make`'s options (async: the WASM module may still be loading). */
 export type MujocoEnvFactory = (options: Record<string, unknown>) => Promise<MujocoEnv> | MujocoEnv;
 
+/** A registered MuJoCo env: its id, the factory `make` calls, its spec, and for built-ins how to rebuild it. */
 export interface MujocoRegistryEntry {
   readonly id: string;
   readonly factory: MujocoEnvFactory;

@@ -160,12 +160,14 @@ export interface MujocoVectorInfos {
   episodes: EpisodeRecord[];
 }
 
+/** What a MuJoCo vector env's `reset` returns. */
 export interface MujocoVectorResetResult {
   /** `numEnvs * obsDim` float64 values, env-major. */
   observations: Float64Array;
   infos: MujocoVectorInfos;
 }
 
+/** What a MuJoCo vector env's `step` returns: per-sub-env arrays, env-major. */
 export interface MujocoVectorStepResult {
   observations: Float64Array;
   rewards: Float64Array;

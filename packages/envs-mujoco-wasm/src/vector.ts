@@ -16,6 +16,7 @@ import {
   type VectorLayout,
 } from './vector-core.js';
 
+/** How a `MujocoVectorEnv` resets finished sub-envs and how many episode records it keeps. */
 export interface MujocoVectorEnvOptions {
   /** Gymnasium 1.x autoreset: `'next-step'` (default) or `'same-step'`. */
   autoresetMode?: AutoresetMode;

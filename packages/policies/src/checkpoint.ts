@@ -5,6 +5,7 @@ import { describeSpace, spaceFromJSON, spacesEqual, type Box, type Space, type S
 import { makePolicy, type Policy, type PolicyConfig, type PolicyKind } from './policy.js';
 import { LIBRARY_VERSION } from './version.js';
 
+/** The `format` a policy checkpoint's metadata names; `loadPolicy` refuses other files. */
 export const POLICY_CHECKPOINT_FORMAT = 'mgail-policy';
 
 /** Everything besides the weights that a policy checkpoint carries. */
@@ -43,6 +44,7 @@ export function savePolicy(file: string, policy: Policy, extra: Record<string, u
   writeFileAtomic(file, encodeTensors(policy.weightTensors(), meta as unknown as Record<string, unknown>));
 }
 
+/** What a loaded checkpoint must match; each given field is checked and a mismatch names both sides. */
 export interface LoadPolicyOptions {
   /** Refuse a checkpoint trained on another env. */
   envId?: string;

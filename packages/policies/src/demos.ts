@@ -6,6 +6,7 @@ import type { Policy } from './policy.js';
 import { meanStd } from './evaluate.js';
 import { LIBRARY_VERSION } from './version.js';
 
+/** The `format` in a demonstrations file's metadata. */
 export const DEMOS_FORMAT = 'mgail-demos';
 
 /** What a demonstration file says about itself (stored as JSON in its `metadata` array). */
@@ -60,10 +61,12 @@ export interface Demonstrations {
   metadata: DemoMetadata;
 }
 
+/** Number of whole episodes in the demonstrations. */
 export function numEpisodes(d: Demonstrations): number {
   return d.episodeStarts.length;
 }
 
+/** Number of transitions (steps) over all episodes. */
 export function numTransitions(d: Demonstrations): number {
   return d.rewards.length;
 }
@@ -119,6 +122,7 @@ export function writeDemos(file: string, d: Demonstrations): void {
   writeFileAtomic(file, encodeNpz(arrays));
 }
 
+/** Checks `readDemos` makes against what the caller expects, and a cap on the episodes kept. */
 export interface ReadDemosOptions {
   /** Refuse demonstrations of another env. */
   envId?: string;
@@ -220,6 +224,7 @@ function mujocoState(env: Env): { qpos: Float64Array; qvel: Float64Array } | nul
   return null;
 }
 
+/** How many episodes `collectDemos` records, from which seed, and the provenance it writes. */
 export interface CollectOptions {
   episodes: number;
   seed: number;

@@ -2,6 +2,7 @@ import { Rng } from '@mgail/core-autodiff-graph';
 import type { Env } from '@mgail/envs-classic';
 import type { Policy } from './policy.js';
 
+/** Per-episode returns and lengths of an evaluation, with the mean and (population) std of the returns. */
 export interface EvaluationResult {
   returns: number[];
   lengths: number[];

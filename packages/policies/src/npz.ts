@@ -8,6 +8,7 @@ import zlib from 'node:zlib';
 
 export type NpyDtype = '<f4' | '<f8' | '<i4' | '<i8' | '|b1' | '|u1' | `<U${number}`;
 
+/** One numpy array: its dtype, shape and data in row-major order. */
 export interface NpyArray {
   dtype: NpyDtype;
   shape: number[];
@@ -23,6 +24,7 @@ function pyShape(shape: number[]): string {
   return `(${shape.join(', ')})`;
 }
 
+/** A `.npy` file (format 1.0, little-endian) holding `arr`. */
 export function encodeNpy(arr: NpyArray): Uint8Array {
   const count = arr.shape.reduce((a, b) => a * b, 1);
   let body: Uint8Array;
@@ -61,6 +63,7 @@ export function encodeNpy(arr: NpyArray): Uint8Array {
   return out;
 }
 
+/** Reads a `.npy` file; `where` names it in errors. */
 export function decodeNpy(bytes: Uint8Array, where: string): NpyArray {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new Error(`${where}: not a .npy array (bad magic)`);
   const major = bytes[6];
@@ -179,6 +182,7 @@ export function encodeNpz(arrays: Record<string, NpyArray>): Uint8Array {
   return Buffer.concat([...locals, ...centrals, eocd]);
 }
 
+/** Reads the arrays of a `.npz` zip (stored or deflated entries, as `numpy.savez` and `savez_compressed` write); `where` names the file in errors. */
 export function decodeNpz(bytes: Uint8Array, where: string): Record<string, NpyArray> {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let eocd = -1;

@@ -14,8 +14,10 @@ import {
 } from '@mgail/core-autodiff-graph';
 import { Box, describeSpace, type Space, type BoxJSON, type SpaceJSON } from '@mgail/envs-classic';
 
+/** `gaussian` for Box action spaces, `categorical` for Discrete ones. */
 export type PolicyKind = 'gaussian' | 'categorical';
 
+/** The policy network's settings; defaults in `DEFAULT_POLICY_CONFIG`. */
 export interface PolicyConfig {
   /** Hidden layer widths of the policy network. */
   hidden: number[];
@@ -31,6 +33,7 @@ export interface PolicyConfig {
   observationClip: number;
 }
 
+/** Two tanh layers of 64, log-std 0, no squashing, observations standardized and clipped to ±10. */
 export const DEFAULT_POLICY_CONFIG: PolicyConfig = {
   hidden: [64, 64],
   activation: 'tanh',
