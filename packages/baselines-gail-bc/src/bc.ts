@@ -25,6 +25,7 @@ export interface BCConfig {
   logStdInit: number;
 }
 
+/** BC's code defaults: a 64-64 tanh policy, Adam 1e-3, batches of 64, early stopping on a 20% split after 10 epochs without improvement. */
 export const DEFAULT_BC_CONFIG: BCConfig = {
   hidden: [64, 64],
   activation: 'tanh',
@@ -52,12 +53,14 @@ export function bcConfig(envId?: string, overrides: ConfigOverrides<BCConfig> = 
   return resolveConfig('bc', DEFAULT_BC_CONFIG, envId, overrides, source, BC_RULES);
 }
 
+/** Mean negative log-likelihood of one epoch on the training and validation splits. */
 export interface BCHistoryEntry {
   epoch: number;
   trainLoss: number;
   validationLoss: number;
 }
 
+/** The policy with the lowest validation loss, the per-epoch history, and which epoch that was. */
 export interface BCResult {
   policy: Policy;
   history: BCHistoryEntry[];

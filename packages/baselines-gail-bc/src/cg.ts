@@ -1,3 +1,4 @@
+/** When `conjugateGradient` stops. */
 export interface ConjugateGradientOptions {
   /** Iterations (TRPO uses 10: the step only needs a rough solve). */
   iterations?: number;
@@ -5,6 +6,7 @@ export interface ConjugateGradientOptions {
   residualTol?: number;
 }
 
+/** The approximate solution x of A x = b and how far the solve got. */
 export interface ConjugateGradientResult {
   x: Float64Array;
   /** Iterations actually run. */

@@ -9,9 +9,12 @@ import { TRPO, trpoConfig, type TRPOConfig } from './trpo.js';
 import type { VectorEnvLike } from './vec.js';
 import type { ConfigOverrides } from './config.js';
 
+/** The RL algorithms `trainExpert` can use. */
 export const EXPERT_ALGOS = ['ppo', 'trpo'] as const;
+/** `ppo` or `trpo`. */
 export type ExpertAlgo = (typeof EXPERT_ALGOS)[number];
 
+/** What `trainExpert` trains (env, algorithm, steps, seed), where it writes, and how it checkpoints, resumes and evaluates. */
 export interface TrainExpertOptions {
   envId: string;
   algo: ExpertAlgo;
@@ -48,6 +51,7 @@ export interface TrainExpertOptions {
   quiet?: boolean;
 }
 
+/** The trained policy, how far the run got, and its final evaluation. */
 export interface TrainExpertResult {
   policy: Policy;
   globalStep: number;

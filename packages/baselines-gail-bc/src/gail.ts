@@ -80,6 +80,7 @@ export interface GAILConfig {
   evalEpisodes: number;
 }
 
+/** GAIL's code defaults: a TRPO generator on 8 envs × 256 steps, reward −log(1 − D), 200 000 env steps; `configs/gail/<env>.json` overrides them per env. */
 export const DEFAULT_GAIL_CONFIG: GAILConfig = {
   totalSteps: 200_000,
   generator: 'trpo',
@@ -155,6 +156,7 @@ export function generatorConfig(c: GAILConfig): TRPOConfig | PPOConfig {
   return c.generator === 'trpo' ? trpoConfig(undefined, o as Partial<TRPOConfig>, source) : ppoConfig(undefined, o as Partial<PPOConfig>, source);
 }
 
+/** What one GAIL round (generator rollout and update, then discriminator steps) measured. */
 export interface GAILHistoryEntry {
   round: number;
   envSteps: number;
@@ -169,6 +171,7 @@ export interface GAILHistoryEntry {
   entropy?: number;
 }
 
+/** A logged deterministic evaluation of the GAIL policy (for plots; never used to select it). */
 export interface GAILEvalEntry {
   round: number;
   envSteps: number;
@@ -177,6 +180,7 @@ export interface GAILEvalEntry {
   std: number;
 }
 
+/** What `trainGAIL` trains on, how it builds its envs, and its callbacks. */
 export interface GAILOptions {
   envId: string;
   demos: Demonstrations;
@@ -194,6 +198,7 @@ export interface GAILOptions {
   shouldStop?: () => boolean;
 }
 
+/** The final GAIL policy, the steps and rounds it took, and its logged history. */
 export interface GAILResult {
   /** The final policy (never selected by env reward, which imitation learning does not have). */
   policy: Policy;

@@ -49,6 +49,7 @@ export const ON_POLICY_RULES: ConfigRules<OnPolicyConfig> = {
   activation: { kind: 'choice', choices: ['tanh', 'relu'] },
 };
 
+/** What one on-policy iteration (rollout, then update) measured. */
 export interface IterationStats {
   iteration: number;
   globalStep: number;
@@ -76,6 +77,7 @@ export interface UpdateStats {
   extra: Record<string, number>;
 }
 
+/** The `format` an RL training checkpoint's metadata names. */
 export const RL_CHECKPOINT_FORMAT = 'mgail-rl-checkpoint';
 
 /** The JSON part of an RL checkpoint (`readCheckpointMeta`). */

@@ -35,6 +35,7 @@ export interface Rollout {
   episodeLengths: number[];
 }
 
+/** Rollout length, discounting and reward normalization of a `RolloutCollector`. */
 export interface RolloutOptions {
   numSteps: number;
   gamma: number;
@@ -43,6 +44,7 @@ export interface RolloutOptions {
   normalizeRewards: boolean;
 }
 
+/** What a `RolloutCollector` carries across a checkpoint: its return statistics for reward normalization. */
 export interface CollectorState {
   returnRms: RunningMeanStdJSON;
 }

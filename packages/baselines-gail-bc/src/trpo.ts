@@ -34,6 +34,7 @@ export interface TRPOConfig extends OnPolicyConfig {
   valueMinibatches: number;
 }
 
+/** TRPO's code defaults (8 envs × 256 steps, max KL 0.01, 10 conjugate-gradient iterations, damping 0.1); `configs/trpo/<env>.json` overrides them per env. */
 export const DEFAULT_TRPO_CONFIG: TRPOConfig = {
   numEnvs: 8,
   numSteps: 256,

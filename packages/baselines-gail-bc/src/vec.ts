@@ -15,6 +15,7 @@ export interface VectorEnvLike {
   close(): void | Promise<void>;
 }
 
+/** One step of a vector env as the learners read it: env-major arrays and the episodes that ended. */
 export interface VectorStepLike {
   observations: Float32Array | Float64Array;
   rewards: Float32Array | Float64Array;
