@@ -6,7 +6,7 @@
 // One JSON line per run on stdout; progress on stderr. Build first (pnpm --filter @mgail/mgail... build).
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { initBackend } from '@mgail/core-autodiff-graph';
 import { make } from '@mgail/envs-classic';
 import { collectDemos, evaluatePolicy, readDemos, selectEpisodes } from '@mgail/policies';
@@ -35,6 +35,11 @@ const configFile = opt('config', null);
 // MuJoCo envs come from the workspace package (not a dependency of @mgail/mgail itself)
 const mujoco = /-v5$/.test(envId) ? await import(path.resolve(here, '../../envs-mujoco-wasm/dist/index.js')) : null;
 const makeEnv = (id) => (mujoco ? mujoco.make(id) : make(id));
+// how policyWorkers threads make the same envs
+const workerEnv = {
+  module: pathToFileURL(mujoco ? path.resolve(here, '../../envs-mujoco-wasm/dist/index.js') : path.resolve(here, '../node_modules/@mgail/envs-classic/dist/index.js')).href,
+  args: [envId],
+};
 
 await initBackend({ quiet: true });
 const linearExpert = (o) => (o[2] + 0.5 * o[3] + 0.01 * o[0] + 0.1 * o[1] > 0 ? 1 : 0);
@@ -48,7 +53,7 @@ for (const k of trajs) {
     const t0 = Date.now();
     const runDir = opt('run-dir', null);
     const res = await trainMGAIL({
-      envId, makeEnv: () => makeEnv(envId), demos: selectEpisodes(all, k), config, seed, progress: args.includes('--progress'),
+      envId, makeEnv: () => makeEnv(envId), workerEnv, demos: selectEpisodes(all, k), config, seed, progress: args.includes('--progress'),
       runDir: runDir ? path.join(runDir, `${envId}-n${k}-s${seed}${tag ? `-${tag}` : ''}`) : undefined,
     });
     const evalEnv = await makeEnv(envId);

@@ -124,6 +124,15 @@ export interface MGAILConfig {
   bufferSize: number;
   /** Probability that a live env restarts from a random expert state (MuJoCo demos with qpos/qvel). */
   expertRestartProb: number;
+
+  // ---------------------------------------------------------------- speed
+  /**
+   * Worker threads that share the policy update (0 = none): each has its own `unrollBatch` live
+   * envs and copies of π, f and D, and takes its share of the `unrollsPerUpdate` unrolls while the
+   * trainer's thread does the rest; the gradients are summed. Uses the second core; the result
+   * depends on this number (more live envs), not on timing.
+   */
+  policyWorkers: number;
 }
 
 export const DEFAULT_MGAIL_CONFIG: MGAILConfig = {
@@ -174,6 +183,7 @@ export const DEFAULT_MGAIL_CONFIG: MGAILConfig = {
   discStdFloor: 1e-3,
   bufferSize: 50_000,
   expertRestartProb: 0,
+  policyWorkers: 0,
 };
 
 const CHOICES: Partial<Record<keyof MGAILConfig, readonly string[]>> = {
@@ -188,7 +198,7 @@ const POSITIVE_INTEGERS: (keyof MGAILConfig)[] = [
 ];
 const NON_NEGATIVE_INTEGERS: (keyof MGAILConfig)[] = [
   'iterations', 'prepIterations', 'initialRandomSteps', 'modelPretrainSteps', 'discPolicyInterval', 'collectEvery', 'collectSteps', 'evalEvery',
-  'checkpointEvery', 'modelUpdatesPerIteration', 'discUpdatesPerIteration',
+  'checkpointEvery', 'modelUpdatesPerIteration', 'discUpdatesPerIteration', 'policyWorkers',
 ];
 const POSITIVE_NUMBERS: (keyof MGAILConfig)[] = ['policyLr', 'modelLr', 'discLr', 'noiseIntensity', 'temperature', 'discExpertWeight', 'discStdFloor'];
 const NON_NEGATIVE_NUMBERS: (keyof MGAILConfig)[] = ['policyMaxGradNorm', 'entropyCoef', 'discWeightDecay', 'discGradientPenalty'];

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, readMetricsJsonl, tf } from '@mgail/core-autodiff-graph';
+import { DivergenceError, initBackend, readMetricsJsonl, tf } from '@mgail/core-autodiff-graph';
 import { make, type Env } from '@mgail/envs-classic';
 import { collectDemos, evaluatePolicy, readDemos, selectEpisodes, type Demonstrations } from '@mgail/policies';
 import { ReplayBuffer } from './buffer.js';
@@ -64,6 +64,32 @@ describe('MGAIL on CartPole-v1', () => {
     expect(counts).toHaveLength(20);
     expect(new Set(counts).size).toBe(1);
     res.policy.dispose();
+  });
+
+  it('stops on a NaN loss with a one-line error and keeps the last good checkpoint', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-nan-'));
+    const config = mgailConfig('CartPole-v1', {
+      iterations: 100, prepIterations: 5, initialRandomSteps: 50, modelPretrainSteps: 2, evalEvery: 0, checkpointEvery: 10,
+      policyHidden: [8], modelHidden: [8], discHidden: [8], unrollBatch: 2, horizon: 3,
+    });
+    // the env turns its observations to NaN after 400 steps: the model's loss is the first to go
+    let steps = 0;
+    const makeEnv = () => {
+      const env = make('CartPole-v1');
+      const step = env.step.bind(env);
+      env.step = (a) => {
+        const r = step(a);
+        return ++steps > 400 ? { ...r, observation: new Float64Array(4).fill(NaN) } : r;
+      };
+      return env;
+    };
+    const err = await trainMGAIL({ envId: 'CartPole-v1', makeEnv, demos: selectEpisodes(scripted, 1), config, seed: 5, runDir: dir }).catch((e) => e);
+    expect(err).toBeInstanceOf(DivergenceError);
+    expect(err.message).toMatch(/^mgail diverged: losses\/\w+ is NaN at iteration \d+$/);
+    const kept = readMGAILCheckpointMeta(path.join(dir, 'checkpoint.ckpt'));
+    expect(kept.iteration % 10).toBe(0);
+    expect(kept.iteration).toBeLessThan(err.step);
+    expect(kept.iteration).toBeGreaterThan(0);
   });
 
   it('checkpoints and resumes: two sittings make one run', async () => {

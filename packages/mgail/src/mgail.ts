@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   Adam,
+  assertFiniteLosses,
+  assertFiniteTensors,
   assignFromTensors,
   decodeTensors,
   encodeTensors,
@@ -10,7 +12,6 @@ import {
   Progress,
   Rng,
   tf,
-  unroll,
   writeFileAtomic,
   writeJsonAtomic,
   type AdamState,
@@ -18,18 +19,19 @@ import {
 } from '@mgail/core-autodiff-graph';
 import type { Env } from '@mgail/envs-classic';
 import { Discriminator, pairs, type DiscriminatorStats } from '@mgail/discriminator';
-import { makeForwardModel, type ForwardModelStatistics } from '@mgail/forward-model';
+import { makeForwardModel, type ForwardModel, type ForwardModelStatistics } from '@mgail/forward-model';
 import {
-  CategoricalPolicy,
   GaussianPolicy,
   evaluatePolicy,
-  gumbelNoise,
   makePolicy,
   type Demonstrations,
   type Policy,
 } from '@mgail/policies';
 import { ReplayBuffer, type ReplayBufferState } from './buffer.js';
 import type { MGAILConfig } from './config.js';
+import { concatRows, mixSeed, resetLive, sumUnrollGradients, warmModelState as warmFromHistory, type ExpertRestarts, type MujocoLike } from './shard.js';
+import { UnrollWorkers, type WorkerResult } from './unroll-workers.js';
+import type { NetSnapshot, WorkerEnvSpec } from './workers-protocol.js';
 
 export interface MGAILOptions {
   envId: string;
@@ -54,6 +56,18 @@ export interface MGAILOptions {
   shouldStop?: () => boolean;
   /** Stop after this many iterations in this sitting (the run stays resumable). */
   maxIterationsThisSitting?: number;
+  /**
+   * How `policyWorkers` threads make their envs (they cannot call `makeEnv`): a module the worker
+   * imports and the export it calls, e.g. `{ module: import.meta.resolve('@mgail/envs-classic'),
+   * args: ['CartPole-v1'] }`. Required when `config.policyWorkers` > 0.
+   */
+  workerEnv?: WorkerEnvSpec;
+  /**
+   * Called once after the last iteration, before the discriminator, the forward model and the
+   * buffer are disposed: for measurements on the trained parts (the forward model's multi-step
+   * error on the agent's own data, as in the paper's Figure 4). Do not keep references.
+   */
+  onFinish?: (parts: { model: ForwardModel; disc: Discriminator; buffer: ReplayBuffer; policy: Policy; rng: Rng }) => void | Promise<void>;
 }
 
 export interface MGAILResult {
@@ -92,8 +106,19 @@ export interface MGAILTiming {
   envStepMs: number;
   evalMs: number;
   checkpointMs: number;
+  /**
+   * `policyWorkers` > 0: time the worker threads spent computing (summed over workers; it runs
+   * while this thread works, on the other core), of which env steps, and time this thread
+   * waited for them. Busy − wait is the work the second core took off this thread.
+   */
+  workerBusyMs: number;
+  workerEnvStepMs: number;
+  workerWaitMs: number;
   /** Means per iteration of the fields above. */
-  perIteration: { totalMs: number; collectMs: number; modelMs: number; discMs: number; policyMs: number; policyEnvStepMs: number; envStepMs: number; evalMs: number; checkpointMs: number };
+  perIteration: {
+    totalMs: number; collectMs: number; modelMs: number; discMs: number; policyMs: number; policyEnvStepMs: number; envStepMs: number; evalMs: number;
+    checkpointMs: number; workerBusyMs: number; workerEnvStepMs: number; workerWaitMs: number;
+  };
 }
 
 export const MGAIL_CHECKPOINT_FORMAT = 'mgail-training-checkpoint';
@@ -115,14 +140,6 @@ interface CheckpointMeta {
   evalHistory: MGAILResult['evalHistory'];
 }
 
-type MujocoLike = Env & { setState?: (qpos: ArrayLike<number>, qvel: ArrayLike<number>) => ArrayLike<number> };
-
-/** A seed for (run seed, iteration, stream): a resumed run draws what an uninterrupted one would. */
-function mixSeed(...xs: number[]): number {
-  let h = 0x811c9dc5;
-  for (const x of xs) h = Math.imul(h ^ (x >>> 0), 0x01000193) ^ Math.imul((x / 4294967296) | 0, 0x9e3779b1);
-  return h >>> 0;
-}
 
 /** What a training checkpoint says about its run (iteration, config, seed, env). */
 export function readMGAILCheckpointMeta(file: string): { iteration: number; config: MGAILConfig; seed: number; envId: string } {
@@ -164,6 +181,9 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
   }
   const c = saved ? saved.meta.config : o.config;
   const B = c.unrollBatch;
+  // older checkpoints have no policyWorkers
+  const W = c.policyWorkers ?? 0;
+  if (W > 0 && !o.workerEnv) throw new Error('MGAIL: policyWorkers > 0 needs the workerEnv option (how a worker thread makes its envs)');
 
   // ================================================================ envs, spaces, demonstrations
   const envs: MujocoLike[] = [];
@@ -190,37 +210,33 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     (policy as GaussianPolicy).logStd.assign(tf.tensor1d(std.map((s) => Math.log(Math.max(s, 1e-3) / c.noiseIntensity))));
   }
   const policyVars = new Map([...policy.namedVariables].filter(([, v]) => !(fixedNoise && v === (policy as GaussianPolicy).logStd)));
-  const disc = new Discriminator({
-    obsDim, actDim, expertInputs: expertPairs, rng: initRng.spawn(), hidden: c.discHidden, activation: 'relu', lr: c.discLr,
-    weightDecay: c.discWeightDecay, dropout: c.discDropout, expertWeight: c.discExpertWeight, labelSmoothing: c.discLabelSmoothing,
-    gradientPenalty: c.discGradientPenalty, stdFloor: c.discStdFloor,
-  });
-  const model = makeForwardModel({
-    kind: c.forwardModel, obsDim, actDim, rng: initRng.spawn(), hidden: c.modelHidden, encoderDim: c.modelEncoderDim, historyLength: c.modelHistory, lr: c.modelLr,
-  });
+  const discOptions = {
+    hidden: c.discHidden, activation: 'relu' as const, lr: c.discLr, weightDecay: c.discWeightDecay, dropout: c.discDropout,
+    expertWeight: c.discExpertWeight, labelSmoothing: c.discLabelSmoothing, gradientPenalty: c.discGradientPenalty, stdFloor: c.discStdFloor,
+  };
+  const disc = new Discriminator({ ...discOptions, obsDim, actDim, expertInputs: expertPairs, rng: initRng.spawn() });
+  const modelOptions = { kind: c.forwardModel, hidden: c.modelHidden, encoderDim: c.modelEncoderDim, historyLength: c.modelHistory, lr: c.modelLr };
+  const model = makeForwardModel({ ...modelOptions, obsDim, actDim, rng: initRng.spawn() });
   const policyOpt = new Adam(policyVars, { lr: c.policyLr, maxGradNorm: c.policyMaxGradNorm || undefined });
-  const buffer = new ReplayBuffer(B, c.bufferSize, obsDim, actDim);
+  // the workers' live envs follow the trainer's in the buffer: worker w's env i is B·(w + 1) + i
+  const buffer = new ReplayBuffer(B * (1 + W), c.bufferSize, obsDim, actDim);
   const windowLength = model.recurrent ? c.modelHistory : 1;
 
   // ================================================================ live envs
   const canRestartFromExpert = c.expertRestartProb > 0 && Boolean(o.demos.qpos && o.demos.qvel && o.demos.nq && o.demos.nv) && typeof envs[0].setState === 'function';
   let envSteps = 0;
   // phase timers (ms); `envStepMs` accumulates inside stepLive wherever it is called from
-  const T = { total: 0, collect: 0, model: 0, disc: 0, policy: 0, policyEnvStep: 0, envStep: 0, eval: 0, checkpoint: 0 };
+  const T = { total: 0, collect: 0, model: 0, disc: 0, policy: 0, policyEnvStep: 0, envStep: 0, eval: 0, checkpoint: 0, workerBusy: 0, workerWait: 0, workerEnvStep: 0 };
   let inUnroll = false;
   const episodeReturn = new Float64Array(B);
   const finishedReturns: number[] = [];
   let pendingStates: number[] = [], pendingNext: number[] = [];
   let rng = new Rng(mixSeed(o.seed, 0xc0ffee));
-  const resetEnv = (i: number, seed?: number): Float32Array => {
-    let ob: ArrayLike<number> = envs[i].reset(seed === undefined ? {} : { seed }).observation;
-    if (canRestartFromExpert && rng.random() < c.expertRestartProb) {
-      // restart inside the expert's state distribution (MuJoCo): set qpos/qvel of a random expert state
-      const k = rng.int(nExpert);
-      ob = envs[i].setState!(o.demos.qpos!.subarray(k * o.demos.nq!, (k + 1) * o.demos.nq!), o.demos.qvel!.subarray(k * o.demos.nv!, (k + 1) * o.demos.nv!));
-    }
-    return Float32Array.from(ob);
-  };
+  // restarts inside the expert's state distribution (MuJoCo): qpos/qvel of a random expert state
+  const restarts: ExpertRestarts | null = canRestartFromExpert
+    ? { prob: c.expertRestartProb, qpos: o.demos.qpos!, qvel: o.demos.qvel!, nq: o.demos.nq!, nv: o.demos.nv! }
+    : null;
+  const resetEnv = (i: number, seed?: number): Float32Array => resetLive(envs[i], rng, restarts, seed);
   const oneHot = (a: number) => {
     const v = new Float32Array(actDim);
     v[a] = 1;
@@ -328,26 +344,41 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     return out;
   };
   /** The recurrent model's state after the last n − 1 real transitions of each live env (null for the basic model). */
-  const warmModelState = (): tf.Tensor2D | null => {
-    if (!model.recurrent) return null;
-    return tf.tidy(() => {
-      const hist = envs.map((_, i) => buffer.recentHistory(i, c.modelHistory - 1));
-      const L = Math.max(0, ...hist.map((h) => h.length));
-      let h = model.initialState(B)!;
-      for (let j = 0; j < L; j++) {
-        // rows with shorter histories join later (right-aligned), so every row ends at its current state
-        const s = new Float32Array(B * obsDim), a = new Float32Array(B * actDim), m = new Float32Array(B);
-        hist.forEach((hi, i) => {
-          const k = hi.length - (L - j);
-          if (k < 0) return;
-          s.set(hi.states.subarray(k * obsDim, (k + 1) * obsDim), i * obsDim);
-          a.set(hi.actions.subarray(k * actDim, (k + 1) * actDim), i * actDim);
-          m[i] = 1;
-        });
-        const p = model.predict(tf.tensor2d(s, [B, obsDim]), tf.tensor2d(a, [B, actDim]), h);
-        h = tf.where(tf.cast(tf.reshape(tf.tensor1d(m), [B, 1]), 'bool'), p.h!, h) as tf.Tensor2D;
+  const warmModelState = (): tf.Tensor2D | null =>
+    warmFromHistory(model, envs.map((_, i) => buffer.recentHistory(i, c.modelHistory - 1)), obsDim, actDim);
+
+  // ================================================================ unroll workers (the second core)
+  const pool = W > 0
+    ? await UnrollWorkers.start(Array.from({ length: W }, (_, w) => ({
+      index: w, backend: tf.getBackend(), env: o.workerEnv!, numEnvs: B, obsDim, actDim, discrete,
+      policy: { hidden: c.policyHidden, activation: c.policyActivation, logStdInit: c.logStdInit }, varNames: [...policyVars.keys()],
+      model: modelOptions, disc: discOptions, expertPairs, restarts,
+      unroll: c, historyLength: windowLength,
+      resetSeeds: Array.from({ length: B }, (_, i) => mixSeed(o.seed, startIteration, B * (w + 1) + i)),
+      restartSeed: mixSeed(o.seed, startIteration, 0x5eed, w),
+    })))
+    : null;
+  /** The trainer's weights for the workers' copies (f and D only when they changed). */
+  const snapshot = (withModelAndDisc: boolean): NetSnapshot => ({
+    policy: policy.weightTensors(), normalizer: policy.normalizer.toJSON(),
+    ...(withModelAndDisc ? { model: moduleToTensors(model.store), modelStatistics: model.statistics(), disc: moduleToTensors(disc.net) } : {}),
+  });
+  /** A worker's transitions join the buffer and the statistics as if stepped here. */
+  const absorb = (results: WorkerResult[]) => {
+    results.forEach((r, w) => {
+      const t = r.transitions;
+      for (let k = 0; k < t.n; k++) {
+        const s = t.s.subarray(k * obsDim, (k + 1) * obsDim), s2 = t.s2.subarray(k * obsDim, (k + 1) * obsDim);
+        buffer.add(B * (w + 1) + t.env[k], s, t.a.subarray(k * actDim, (k + 1) * actDim), s2, t.done[k] === 1);
+        for (let j = 0; j < obsDim; j++) {
+          pendingStates.push(s[j]);
+          pendingNext.push(s2[j]);
+        }
       }
-      return h;
+      envSteps += t.n;
+      finishedReturns.push(...r.returns);
+      T.workerBusy += r.busyMs;
+      T.workerEnvStep += r.envStepMs;
     });
   };
 
@@ -372,6 +403,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
       policyNormalizer: policy.normalizer.toJSON(), modelStatistics: model.statistics(),
       optimizers: { policy: po.meta, disc: dopt.meta, model: mo.meta }, buffer: b.state, evalHistory,
     };
+    assertFiniteTensors(iteration, tensors, 'mgail');
     writeFileAtomic(ckptFile, encodeTensors(tensors, meta as unknown as Record<string, unknown>));
   };
 
@@ -383,9 +415,11 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     return {
       iterations: sitting, prepMs, totalMs: T.total, collectMs: T.collect, modelMs: T.model, discMs: T.disc, policyMs: T.policy,
       policyEnvStepMs: T.policyEnvStep, envStepMs: T.envStep, evalMs: T.eval, checkpointMs: T.checkpoint,
+      workerBusyMs: T.workerBusy, workerEnvStepMs: T.workerEnvStep, workerWaitMs: T.workerWait,
       perIteration: {
         totalMs: T.total / n, collectMs: T.collect / n, modelMs: T.model / n, discMs: T.disc / n, policyMs: T.policy / n,
         policyEnvStepMs: T.policyEnvStep / n, envStepMs: T.envStep / n, evalMs: T.eval / n, checkpointMs: T.checkpoint / n,
+        workerBusyMs: T.workerBusy / n, workerEnvStepMs: T.workerEnvStep / n, workerWaitMs: T.workerWait / n,
       },
     };
   };
@@ -411,8 +445,16 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
       const trainPolicy = !inPrep && phase !== 1;
 
       // ---------------------------------------------------------- 1. collect
+      const rollSteps = (!trainPolicy || c.imagination ? c.horizon : 0) + (c.collectEvery > 0 && it % c.collectEvery === 0 ? c.collectSteps : 0);
+      const nets = pool && rollSteps > 0 ? snapshot(false) : null;
+      const rolled = nets ? pool!.request((w) => ({ type: 'roll', seed: mixSeed(o.seed, it, 3, w), steps: rollSteps, nets })) : null;
       if (!trainPolicy || c.imagination) rollLive(c.horizon); // keeps fresh agent data flowing while the policy does not step the envs
       if (c.collectEvery > 0 && c.collectSteps > 0 && it % c.collectEvery === 0) rollLive(c.collectSteps);
+      if (rolled) {
+        const t0 = performance.now();
+        absorb(await rolled);
+        T.workerWait += performance.now() - t0;
+      }
       mark('collect');
 
       // ---------------------------------------------------------- 2. forward model update
@@ -430,54 +472,24 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
         const frac = (it - c.prepIterations) / Math.max(1, c.iterations - c.prepIterations);
         policyOpt.lr = c.policyLr * (1 - (1 - c.policyLrFinalFraction) * frac);
         const vars = [...policyVars.values()];
-        let sum: tf.Tensor[] | null = null;
-        let jSum = 0;
-        for (let u = 0; u < c.unrollsPerUpdate; u++) {
-          // every unroll starts from the live envs' CURRENT real states (the previous unroll moved them)
-          const start = tf.tensor2d(concatRows(obs), [B, obsDim]);
-          const h0 = warmModelState();
-          const finished = new Uint8Array(B);
-          const last: Float32Array[] = obs.map((x) => x);
-          const { value, grads } = tf.variableGrads(() => unroll({
-            horizon: c.horizon,
-            gamma: c.gamma,
-            startStates: start,
-            initialModelState: h0,
-            noise: () => discrete
-              ? tf.tensor2d(gumbelNoise(rng, B * actDim), [B, actDim])
-              : tf.tensor2d(rng.fillNormal(new Float32Array(B * actDim)) as Float32Array, [B, actDim]),
-            sampleAction: (s, xi) => discrete
-              ? (policy as CategoricalPolicy).gumbelSoftmax(s, xi, { temperature: c.temperature, hard: c.hardGumbel })
-              : (policy as GaussianPolicy).rsample(s, xi),
-            envAction: (a) => (discrete ? Int32Array.from(tf.tidy(() => tf.argMax(a, 1)).dataSync()) : Float32Array.from(a.dataSync())),
-            cost: (s, a) => {
-              const d = disc.cost(s, a, c.costKind);
-              if (c.entropyCoef > 0 && discrete) return tf.sub(d, tf.mul(c.entropyCoef, policy.entropy(s))) as tf.Tensor1D;
-              return d;
-            },
-            model: (s, a, h) => model.predict(s, a, h),
-            cutModelGradient: c.cutModelGradient,
-            envStep: c.imagination ? undefined : (ea) => {
-              const next = new Float32Array(B * obsDim);
-              const dones = new Uint8Array(B);
-              for (let i = 0; i < B; i++) {
-                // a row whose episode ended in this unroll is masked; it stays at its last state
-                if (!finished[i]) {
-                  const r = stepLive(i, discrete ? ea[i] : Float32Array.from(ea.subarray(i * actDim, (i + 1) * actDim)));
-                  last[i] = r.next;
-                  if (r.done) finished[i] = 1;
-                }
-                next.set(last[i], i * obsDim);
-                dones[i] = finished[i];
-              }
-              return { nextStates: next, dones };
-            },
-          }).objective, vars);
-          jSum += value.dataSync()[0];
-          const g = vars.map((v) => grads[v.name]);
-          if (!sum) sum = g.map((x) => x.clone());
-          else sum = sum.map((x, k) => { const y = tf.add(x, g[k]); x.dispose(); return y; });
-          tf.dispose([value, start, ...(h0 ? [h0] : []), ...Object.values(grads)]);
+        // the unrolls are shared out: the first share here, the others to the workers, all at once
+        const U = c.unrollsPerUpdate;
+        const share = (k: number) => Math.floor(U / (1 + W)) + (k < U % (1 + W) ? 1 : 0);
+        const nets = pool ? snapshot(true) : null;
+        const remote = pool ? pool.request((w) => ({ type: 'grad', seed: mixSeed(o.seed, it, 4, w), unrolls: share(w + 1), nets: nets! })) : null;
+        const live = { size: B, obsDim, actDim, discrete, obs: () => obs, warmState: warmModelState, step: stepLive };
+        let { sum, jSum } = sumUnrollGradients({ policy, vars, model, disc }, live, c, rng, share(0));
+        if (remote) {
+          const t0 = performance.now();
+          const results = await remote;
+          T.workerWait += performance.now() - t0;
+          absorb(results);
+          for (const r of results) {
+            if (!r.sum) continue;
+            jSum += r.jSum ?? 0;
+            if (!sum) sum = r.sum;
+            else sum = sum.map((x, k) => { const y = tf.add(x, r.sum![k]); x.dispose(); r.sum![k].dispose(); return y; });
+          }
         }
         const avg = sum!.map((x) => { const y = tf.div(x, c.unrollsPerUpdate); x.dispose(); return y; });
         policyOpt.applyGradients(avg);
@@ -487,6 +499,12 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
         inUnroll = false;
       }
       mark('policy');
+      // stop on NaN/Inf before anything is logged or checkpointed: the last good checkpoint stays
+      assertFiniteLosses(it + 1, {
+        'losses/forward_model': c.modelUpdatesPerIteration > 0 ? lastModelLoss : undefined,
+        'losses/discriminator': trainD ? lastD?.loss : undefined,
+        'losses/policy': trainPolicy ? lastJ : undefined,
+      }, 'mgail', 'iteration');
 
       // ---------------------------------------------------------- logging, evaluation (never selection), checkpoints
       const done = it + 1;
@@ -517,6 +535,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
           'time/env_step_ms': per('envStep'),
           'time/eval_ms': per('eval'),
           'time/checkpoint_ms': per('checkpoint'),
+          ...(pool ? { 'time/worker_busy_ms': per('workerBusy'), 'time/worker_wait_ms': per('workerWait'), 'time/worker_env_step_ms': per('workerEnvStep') } : {}),
         };
         lastT = { ...T };
         lastTIt = it + 1;
@@ -560,12 +579,14 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
       }
     }
     save(it);
+    await o.onFinish?.({ model, disc, buffer, policy, rng: new Rng(mixSeed(o.seed, 0xf1)) });
     progress?.done(it, { eval: evalHistory.at(-1)?.mean, steps: envSteps });
     return { policy, envSteps, iterations: it, finished: it >= c.iterations, wallClockSeconds: elapsedBefore + (Date.now() - started) / 1000, evalHistory, timing: timing() };
   } catch (e) {
     policy.dispose();
     throw e;
   } finally {
+    await pool?.close();
     disc.dispose();
     model.dispose();
     policyOpt.dispose();
@@ -574,15 +595,6 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
   }
 }
 
-function concatRows(rows: Float32Array[]): Float32Array {
-  const out = new Float32Array(rows.reduce((a, r) => a + r.length, 0));
-  let k = 0;
-  for (const r of rows) {
-    out.set(r, k);
-    k += r.length;
-  }
-  return out;
-}
 
 function expertActionStd(actions: Float32Array, dim: number): number[] {
   const n = actions.length / dim;

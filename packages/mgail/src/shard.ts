@@ -1,0 +1,170 @@
+/**
+ * The policy objective's unrolls over a set of live envs, shared by the trainer's own thread and
+ * its unroll workers (`policyWorkers`), so both compute exactly the same thing.
+ */
+import { Rng, tf, unroll } from '@mgail/core-autodiff-graph';
+import type { Env } from '@mgail/envs-classic';
+import type { Discriminator } from '@mgail/discriminator';
+import type { ForwardModel } from '@mgail/forward-model';
+import { gumbelNoise, type CategoricalPolicy, type GaussianPolicy, type Policy } from '@mgail/policies';
+import type { MGAILConfig } from './config.js';
+
+/** The config fields an unroll reads. */
+export type UnrollConfig = Pick<
+  MGAILConfig,
+  'horizon' | 'gamma' | 'temperature' | 'hardGumbel' | 'costKind' | 'entropyCoef' | 'cutModelGradient' | 'imagination'
+>;
+
+export interface UnrollNets {
+  policy: Policy;
+  /** The variables differentiated, in a fixed order (a fixed-noise log-std is left out). */
+  vars: tf.Variable[];
+  model: ForwardModel;
+  disc: Discriminator;
+}
+
+/** Live envs as an unroll sees them. */
+export interface LiveView {
+  /** Number of live envs (the unroll's batch). */
+  size: number;
+  obsDim: number;
+  actDim: number;
+  discrete: boolean;
+  /** Their current real observations. */
+  obs(): Float32Array[];
+  /** The recurrent model's state after each env's recent history (null for the basic model). */
+  warmState(): tf.Tensor2D | null;
+  /** Steps env i with a real action; the caller records and resets. */
+  step(i: number, action: number | Float32Array): { next: Float32Array; done: boolean };
+}
+
+/**
+ * Σ over `unrolls` of ∇_θ J(θ) (the unrolled objective, core's `unroll`), each unroll starting
+ * from the live envs' current real states (the previous unroll moved them). Returns the summed
+ * gradients (in `nets.vars` order; the caller disposes) and Σ J; null sums when unrolls = 0.
+ */
+export function sumUnrollGradients(nets: UnrollNets, live: LiveView, c: UnrollConfig, rng: Rng, unrolls: number): { sum: tf.Tensor[] | null; jSum: number } {
+  const { policy, vars, model, disc } = nets;
+  const { size: B, obsDim, actDim, discrete } = live;
+  let sum: tf.Tensor[] | null = null;
+  let jSum = 0;
+  for (let u = 0; u < unrolls; u++) {
+    const obs = live.obs();
+    const start = tf.tensor2d(concatRows(obs), [B, obsDim]);
+    const h0 = live.warmState();
+    const finished = new Uint8Array(B);
+    const last: Float32Array[] = obs.map((x) => x);
+    const { value, grads } = tf.variableGrads(() => unroll({
+      horizon: c.horizon,
+      gamma: c.gamma,
+      startStates: start,
+      initialModelState: h0,
+      noise: () => discrete
+        ? tf.tensor2d(gumbelNoise(rng, B * actDim), [B, actDim])
+        : tf.tensor2d(rng.fillNormal(new Float32Array(B * actDim)) as Float32Array, [B, actDim]),
+      sampleAction: (s, xi) => discrete
+        ? (policy as CategoricalPolicy).gumbelSoftmax(s, xi, { temperature: c.temperature, hard: c.hardGumbel })
+        : (policy as GaussianPolicy).rsample(s, xi),
+      envAction: (a) => (discrete ? Int32Array.from(tf.tidy(() => tf.argMax(a, 1)).dataSync()) : Float32Array.from(a.dataSync())),
+      cost: (s, a) => {
+        const d = disc.cost(s, a, c.costKind);
+        if (c.entropyCoef > 0 && discrete) return tf.sub(d, tf.mul(c.entropyCoef, policy.entropy(s))) as tf.Tensor1D;
+        return d;
+      },
+      model: (s, a, h) => model.predict(s, a, h),
+      cutModelGradient: c.cutModelGradient,
+      envStep: c.imagination ? undefined : (ea) => {
+        const next = new Float32Array(B * obsDim);
+        const dones = new Uint8Array(B);
+        for (let i = 0; i < B; i++) {
+          // a row whose episode ended in this unroll is masked; it stays at its last state
+          if (!finished[i]) {
+            const r = live.step(i, discrete ? ea[i] : Float32Array.from(ea.subarray(i * actDim, (i + 1) * actDim)));
+            last[i] = r.next;
+            if (r.done) finished[i] = 1;
+          }
+          next.set(last[i], i * obsDim);
+          dones[i] = finished[i];
+        }
+        return { nextStates: next, dones };
+      },
+    }).objective, vars);
+    jSum += value.dataSync()[0];
+    const g = vars.map((v) => grads[v.name]);
+    if (!sum) sum = g.map((x) => x.clone());
+    else sum = sum.map((x, k) => { const y = tf.add(x, g[k]); x.dispose(); return y; });
+    tf.dispose([value, start, ...(h0 ? [h0] : []), ...Object.values(grads)]);
+  }
+  return { sum, jSum };
+}
+
+/**
+ * The recurrent model's state after the recent real transitions of each env (right-aligned, so
+ * every row ends at its current state); null for a non-recurrent model.
+ */
+export function warmModelState(
+  model: ForwardModel,
+  hist: { length: number; states: Float32Array; actions: Float32Array }[],
+  obsDim: number,
+  actDim: number,
+): tf.Tensor2D | null {
+  if (!model.recurrent) return null;
+  const B = hist.length;
+  return tf.tidy(() => {
+    const L = Math.max(0, ...hist.map((h) => h.length));
+    let h = model.initialState(B)!;
+    for (let j = 0; j < L; j++) {
+      // rows with shorter histories join later
+      const s = new Float32Array(B * obsDim), a = new Float32Array(B * actDim), m = new Float32Array(B);
+      hist.forEach((hi, i) => {
+        const k = hi.length - (L - j);
+        if (k < 0) return;
+        s.set(hi.states.subarray(k * obsDim, (k + 1) * obsDim), i * obsDim);
+        a.set(hi.actions.subarray(k * actDim, (k + 1) * actDim), i * actDim);
+        m[i] = 1;
+      });
+      const p = model.predict(tf.tensor2d(s, [B, obsDim]), tf.tensor2d(a, [B, actDim]), h);
+      h = tf.where(tf.cast(tf.reshape(tf.tensor1d(m), [B, 1]), 'bool'), p.h!, h) as tf.Tensor2D;
+    }
+    return h;
+  });
+}
+
+export function concatRows(rows: Float32Array[]): Float32Array {
+  const out = new Float32Array(rows.reduce((a, r) => a + r.length, 0));
+  let k = 0;
+  for (const r of rows) {
+    out.set(r, k);
+    k += r.length;
+  }
+  return out;
+}
+
+/** MuJoCo envs can restart from a recorded (qpos, qvel). */
+export type MujocoLike = Env & { setState?: (qpos: ArrayLike<number>, qvel: ArrayLike<number>) => ArrayLike<number> };
+
+/** Expert states to restart live envs from (MuJoCo demonstrations with qpos/qvel). */
+export interface ExpertRestarts {
+  prob: number;
+  qpos: Float64Array | Float32Array;
+  qvel: Float64Array | Float32Array;
+  nq: number;
+  nv: number;
+}
+
+/** Resets env `env`, then with probability `r.prob` moves it to a random expert state. */
+export function resetLive(env: MujocoLike, rng: Rng, r: ExpertRestarts | null, seed?: number): Float32Array {
+  let ob: ArrayLike<number> = env.reset(seed === undefined ? {} : { seed }).observation;
+  if (r && r.prob > 0 && typeof env.setState === 'function' && rng.random() < r.prob) {
+    const k = rng.int(r.qpos.length / r.nq);
+    ob = env.setState(r.qpos.subarray(k * r.nq, (k + 1) * r.nq), r.qvel.subarray(k * r.nv, (k + 1) * r.nv));
+  }
+  return Float32Array.from(ob);
+}
+
+/** A seed for (run seed, iteration, stream): a resumed run draws what an uninterrupted one would. */
+export function mixSeed(...xs: number[]): number {
+  let h = 0x811c9dc5;
+  for (const x of xs) h = Math.imul(h ^ (x >>> 0), 0x01000193) ^ Math.imul((x / 4294967296) | 0, 0x9e3779b1);
+  return h >>> 0;
+}
