@@ -12,6 +12,7 @@ export type GradientsInput =
   | ReadonlyMap<string, tf.Tensor>
   | Record<string, tf.Tensor>;
 
+/** What a training step needs from an optimizer. */
 export interface Optimizer {
   applyGradients(grads: GradientsInput): void;
   dispose(): void;
@@ -34,6 +35,7 @@ export function clipByGlobalNorm(grads: readonly tf.Tensor[], maxNorm: number): 
   return { clipped, norm };
 }
 
+/** Adam's learning rate, moments, clipping and weight decay (torch.optim.Adam's defaults when unset). */
 export interface AdamOptions {
   lr: number;
   beta1?: number;

@@ -15,6 +15,7 @@ export { tf };
 /** Backend names as the library spells them ('node' is tfjs' 'tensorflow' backend). */
 export type BackendName = 'node' | 'wasm' | 'cpu';
 
+/** What `initBackend` takes. */
 export interface BackendOptions {
   /** Use this backend instead of the automatic choice (the env var TFJS_BACKEND still wins). */
   backend?: BackendName;
@@ -22,12 +23,14 @@ export interface BackendOptions {
   quiet?: boolean;
 }
 
+/** The backend `initBackend` chose, and why. */
 export interface BackendInfo {
   backend: BackendName;
   /** Why this backend was chosen, e.g. 'TFJS_BACKEND=cpu' or 'tfjs-node unavailable: ...'. */
   reason: string;
 }
 
+/** The backends `initBackend` and `TFJS_BACKEND` accept, in the order the automatic choice tries them. */
 export const BACKEND_NAMES: readonly BackendName[] = ['node', 'wasm', 'cpu'];
 
 const TF_NAME: Record<BackendName, string> = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };

@@ -3,10 +3,13 @@ import { Rng, initializerFor, zerosInit, type InitName } from './random.js';
 import { VariableStore, getWeights, assignFromTensors, type Module, type NamedVariables, type TensorData } from './variables.js';
 import { fusedDense, fusedLayersActive } from './fused.js';
 
+/** The activations a `Dense` layer and an `MLP` accept. */
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'linear';
 
+/** Every `Activation`, for validating configs. */
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'sigmoid', 'elu', 'linear'];
 
+/** A `Dense` layer's activation, initialization, seed and variable names. */
 export interface DenseOptions {
   activation?: Activation;
   rng: Rng;
@@ -18,6 +21,7 @@ export interface DenseOptions {
   useBias?: boolean;
 }
 
+/** Returns `a` as an `Activation`, or throws naming `where` and the valid choices. */
 export function checkActivation(a: string, where: string): Activation {
   if (!(ACTIVATIONS as readonly string[]).includes(a)) {
     throw new Error(`${where}: unknown activation '${a}', use one of ${ACTIVATIONS.join(', ')}`);

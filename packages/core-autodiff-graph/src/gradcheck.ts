@@ -2,6 +2,7 @@ import { tf } from './backend.js';
 import type { Rng } from './random.js';
 import { toNamedVariables, type VariablesLike } from './variables.js';
 
+/** Which coordinates `checkGradients` probes and with what finite-difference step. */
 export interface GradCheckOptions {
   rng: Rng;
   /** Coordinates probed per variable (default 3). */
@@ -10,6 +11,7 @@ export interface GradCheckOptions {
   eps?: number;
 }
 
+/** One probed coordinate: the analytic and the finite-difference derivative, and their relative error. */
 export interface GradCheckEntry {
   name: string;
   index: number;
@@ -18,6 +20,7 @@ export interface GradCheckEntry {
   relError: number;
 }
 
+/** Every probed coordinate and the largest relative error among them. */
 export interface GradCheckResult {
   maxRelError: number;
   entries: GradCheckEntry[];

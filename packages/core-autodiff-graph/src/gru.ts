@@ -3,6 +3,7 @@ import { uniformInit, type Rng } from './random.js';
 import { VariableStore, getWeights, assignFromTensors, type Module, type NamedVariables, type TensorData } from './variables.js';
 import { fusedDense, fusedGRUGates, fusedLayersActive } from './fused.js';
 
+/** The seed of a `GRUCell`'s initialization and its variable scope. */
 export interface GRUCellOptions {
   rng: Rng;
   name: string;

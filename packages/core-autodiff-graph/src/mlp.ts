@@ -3,6 +3,7 @@ import { Dense, checkActivation, type Activation } from './dense.js';
 import type { Rng, InitName } from './random.js';
 import { VariableStore, getWeights, assignFromTensors, type Module, type NamedVariables, type TensorData } from './variables.js';
 
+/** An `MLP`'s sizes, activations, initialization, seed and variable scope. */
 export interface MLPOptions {
   inDim: number;
   /** Hidden layer widths; [] makes a single affine layer. */

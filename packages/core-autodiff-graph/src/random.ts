@@ -9,8 +9,10 @@ import { tf } from './backend.js';
 
 export { Rng };
 
+/** A tensor shape. */
 export type Shape = readonly number[];
 
+/** Number of elements of a shape; a negative or fractional dimension is an error. */
 export function shapeSize(shape: Shape): number {
   let n = 1;
   for (const d of shape) {
@@ -34,10 +36,12 @@ export function randomUniformArray(rng: Rng, size: number, low = 0, high = 1): F
   return out;
 }
 
+/** A float32 tensor of N(mean, std²) samples drawn from `rng` (the same values on every backend). */
 export function randomNormalTensor(rng: Rng, shape: Shape, mean = 0, std = 1): tf.Tensor {
   return tf.tensor(randomNormalArray(rng, shapeSize(shape), mean, std), shape as number[], 'float32');
 }
 
+/** A float32 tensor of U(low, high) samples drawn from `rng` (the same values on every backend). */
 export function randomUniformTensor(rng: Rng, shape: Shape, low = 0, high = 1): tf.Tensor {
   return tf.tensor(randomUniformArray(rng, shapeSize(shape), low, high), shape as number[], 'float32');
 }
@@ -107,14 +111,17 @@ export function orthogonal(gain = 1): Initializer {
   };
 }
 
+/** An initializer that fills zeros. */
 export function zerosInit(): Initializer {
   return (_rng, shape) => new Float32Array(shapeSize(shape));
 }
 
+/** An initializer that fills `value`. */
 export function constantInit(value: number): Initializer {
   return (_rng, shape) => new Float32Array(shapeSize(shape)).fill(value);
 }
 
+/** Initializers that configs can name. */
 export type InitName = 'glorot_uniform' | 'orthogonal' | 'zeros';
 
 /** The named initializer with a gain (ignored for zeros). */

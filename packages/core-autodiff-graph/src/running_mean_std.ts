@@ -64,6 +64,7 @@ function denormalizeTensor(x: tf.Tensor2D, mean: Float64Array, std: Float64Array
   );
 }
 
+/** A `RunningMeanStd`'s state as JSON (checkpoints carry it). */
 export interface RunningMeanStdJSON {
   kind: 'RunningMeanStd';
   mean: number[];
@@ -72,6 +73,7 @@ export interface RunningMeanStdJSON {
   epsilon: number;
 }
 
+/** The pseudo-count and the variance epsilon of a `RunningMeanStd`. */
 export interface RunningMeanStdOptions {
   /** Initial pseudo-count, so the first update is not a division by zero (default 1e-4, as SB3). */
   epsilon?: number;
@@ -79,16 +81,16 @@ export interface RunningMeanStdOptions {
   normEpsilon?: number;
 }
 
-/**
- * Running mean and variance of features (float64), merged batch by batch with the parallel
- * algorithm of Chan et al. (1979) — the same update as SB3's / CleanRL's RunningMeanStd.
- */
 function checkRunningJSON(json: RunningMeanStdJSON): void {
   if (json?.kind !== 'RunningMeanStd' || json.mean?.length !== json.var?.length || !json.mean?.length) {
     throw new Error(`RunningMeanStd: not a RunningMeanStd state (kind=${String(json?.kind)}, ${json?.mean?.length} means, ${json?.var?.length} variances)`);
   }
 }
 
+/**
+ * Running mean and variance of features (float64), merged batch by batch with the parallel
+ * algorithm of Chan et al. (1979) — the same update as SB3's / CleanRL's RunningMeanStd.
+ */
 export class RunningMeanStd implements Normalizer {
   private meanV: Float64Array;
   private varV: Float64Array;
@@ -193,6 +195,7 @@ export class RunningMeanStd implements Normalizer {
   }
 }
 
+/** A `FrozenMeanStd` as JSON (checkpoints carry it). */
 export interface FrozenMeanStdJSON {
   kind: 'FrozenMeanStd';
   mean: number[];

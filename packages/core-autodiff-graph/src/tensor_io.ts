@@ -15,7 +15,9 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { TensorData, TensorRecord, WeightArray } from './variables.js';
 
+/** The `format` written into a tensor file's metadata. */
 export const TENSOR_FORMAT = 'mgail-tensors';
+/** The version of the tensor file layout. */
 export const TENSOR_FORMAT_VERSION = '1';
 
 type DType = 'F32' | 'F64' | 'I32';
@@ -39,6 +41,7 @@ function assertLittleEndian(): void {
   }
 }
 
+/** A tensor file's contents: the tensors (as data) and the metadata. */
 export interface DecodedTensors {
   tensors: TensorRecord;
   metadata: Record<string, unknown>;

@@ -55,6 +55,7 @@ export interface UnrollOptions {
   cutModelGradient?: boolean;
 }
 
+/** The objective J to differentiate and per-step numbers for logging. */
 export interface UnrollResult {
   /** J, the discounted masked cost averaged over rows. */
   objective: tf.Scalar;

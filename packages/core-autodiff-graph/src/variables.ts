@@ -9,6 +9,7 @@
  */
 import { tf } from './backend.js';
 
+/** The array types weights are read and written as. */
 export type WeightArray = Float32Array | Float64Array | Int32Array;
 
 /** Row-major values and their shape. */
@@ -20,6 +21,7 @@ export interface TensorData {
 /** Named tensors, as saved in and loaded from a tensor file. */
 export type TensorRecord = Record<string, TensorData>;
 
+/** Variables keyed by their logical (path-like) names. */
 export type NamedVariables = ReadonlyMap<string, tf.Variable>;
 
 /** Anything that owns named variables: layers, MLPs, policies, discriminators. */
@@ -154,6 +156,7 @@ export function getWeights(vars: VariablesLike): Record<string, Float32Array> {
   return out;
 }
 
+/** How `assignFromTensors` treats tensors no variable takes, and what errors call the source. */
 export interface AssignOptions {
   /** Error on tensors in `tensors` that no variable takes (default true). */
   strict?: boolean;
