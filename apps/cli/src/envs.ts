@@ -133,6 +133,20 @@ export async function makeEnv(id: string, options?: Record<string, unknown>): Pr
 }
 
 /**
+ * How an MGAIL unroll worker thread makes the same env (`policyWorkers`): the env package it
+ * imports and the arguments of its `make`. Undefined for `--env-module` envs, which live only in
+ * this thread's registry.
+ */
+export async function workerEnvSpec(id: string, options?: Record<string, unknown>): Promise<{ module: string; args: unknown[] } | undefined> {
+  const ids = await allEnvIds();
+  if (ids.user.includes(id)) return undefined;
+  const args = options ? [id, options] : [id];
+  if (ids.classic.includes(id)) return { module: import.meta.resolve('@mgail/envs-classic'), args };
+  if (ids.mujoco.includes(id)) return { module: import.meta.resolve('@mgail/envs-mujoco-wasm'), args };
+  return undefined;
+}
+
+/**
  * A vector env in same-step auto-reset mode (what the RL loops expect); MuJoCo envs step in
  * worker threads when `parallel` so both cores run physics. `options` go to every copy
  * (`xmlEnvOptions`' model file).

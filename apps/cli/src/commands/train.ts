@@ -8,7 +8,7 @@ import { bcConfig, gailConfig, trainBC, trainGAIL, type BCConfig, type GAILConfi
 import { mgailConfig, readMGAILCheckpointMeta, trainMGAIL, type MGAILConfig } from '@mgail/mgail';
 import { cliConfigLayers } from '../config-file.js';
 import { loadDemosArg } from '../demos.js';
-import { makeEnv, makeVecEnv, xmlEnvOptions } from '../envs.js';
+import { makeEnv, makeVecEnv, workerEnvSpec, xmlEnvOptions } from '../envs.js';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
 import { parseIntFlag } from '../options.js';
@@ -118,11 +118,16 @@ export const TRAIN_ALGOS: Record<string, {
       if (fs.existsSync(ckpt) && !ctx.opts.resume) {
         throw new UserError(`${ctx.runDir} holds an unfinished MGAIL run (checkpoint.ckpt)`, 'pass --resume to continue it, --force to start over, or choose another --out');
       }
+      const workerEnv = await workerEnvSpec(ctx.envId, ctx.envOptions);
+      const workers = ctx.opts.resume && fs.existsSync(ckpt) ? readMGAILCheckpointMeta(ckpt).config.policyWorkers ?? 0 : config.policyWorkers;
+      if (workers > 0 && !workerEnv) {
+        throw new UserError(`policyWorkers ${workers}: worker threads cannot make ${ctx.envId}, an env from --env-module`, 'set policyWorkers to 0 for this env');
+      }
       let res;
       try {
         res = await trainMGAIL({
-          envId: ctx.envId, makeEnv: () => makeEnv(ctx.envId, ctx.envOptions), demos: ctx.demos, config, seed: ctx.seed, runDir: ctx.runDir, resume: ctx.opts.resume,
-          progress: true, runInfo: { demos: ctx.demosFile, ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}), ...(ctx.envOptions ? { xml: ctx.envOptions.xmlFile } : {}) },
+          envId: ctx.envId, makeEnv: () => makeEnv(ctx.envId, ctx.envOptions), workerEnv,
+          demos: ctx.demos, config, seed: ctx.seed, runDir: ctx.runDir, resume: ctx.opts.resume, progress: true, runInfo: { demos: ctx.demosFile, ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}), ...(ctx.envOptions ? { xml: ctx.envOptions.xmlFile } : {}) },
         });
       } catch (e) {
         if (e instanceof DivergenceError) {
