@@ -72,3 +72,21 @@ describe('bench CLI', () => {
     expect(io.err_.join('\n')).toMatch(/unknown workload 'Z', use some of A, B, B', envs, iter/);
   });
 });
+
+describe('bench perf --workloads iter', () => {
+  it('times the real MGAIL iteration with one thread and with an unroll worker, by phase', async () => {
+    const io = capture();
+    const code = await runBench(['perf', '--json', '--no-torch', '--workloads', 'iter', '--iter-envs', 'CartPole-v1', '--reps', '3', '--warmup', '1'], io);
+    expect(io.err_.filter((l) => /error/.test(l))).toEqual([]);
+    expect(code).toBe(0);
+    const recs = parseLines(io.out_).filter((r) => r.kind === 'measurement');
+    expect(recs.map((r) => r.workers)).toEqual([0, 1]);
+    for (const r of recs) {
+      expectMeasurement(r);
+      expect(r.reps).toBe(3);
+      const p = r.phases_ms as Record<string, number>;
+      expect(p.policyMs).toBeGreaterThan(0);
+      expect(p.totalMs).toBeGreaterThanOrEqual(p.policyMs);
+    }
+  }, 120_000);
+});

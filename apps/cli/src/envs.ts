@@ -94,6 +94,7 @@ type MujocoModule = {
   listEnvs(): string[];
   makeVec(id: string, n: number, options?: Record<string, unknown>): Promise<VectorEnvLike>;
   makeParallelVec(id: string, n: number, options?: Record<string, unknown>): Promise<VectorEnvLike>;
+  MODULE_URL: string;
 };
 let mujoco: MujocoModule | null | undefined;
 
@@ -141,8 +142,8 @@ export async function workerEnvSpec(id: string, options?: Record<string, unknown
   const ids = await allEnvIds();
   if (ids.user.includes(id)) return undefined;
   const args = options ? [id, options] : [id];
-  if (ids.classic.includes(id)) return { module: import.meta.resolve('@mgail/envs-classic'), args };
-  if (ids.mujoco.includes(id)) return { module: import.meta.resolve('@mgail/envs-mujoco-wasm'), args };
+  if (ids.classic.includes(id)) return { module: classic.MODULE_URL, args };
+  if (ids.mujoco.includes(id)) return { module: (await loadMujoco())!.MODULE_URL, args };
   return undefined;
 }
 

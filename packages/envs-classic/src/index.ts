@@ -29,3 +29,6 @@ export type { AutoresetMode, VectorEnvOptions, VectorInfos, VectorResetResult, V
 
 export { benchEnvSteps, formatBench, CLASSIC_IDS } from './bench.js';
 export type { BenchOptions, BenchResult } from './bench.js';
+
+/** This module's URL: worker threads import it to make the same envs (MGAIL's `policyWorkers`). */
+export const MODULE_URL: string = import.meta.url;

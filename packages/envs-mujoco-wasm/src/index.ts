@@ -27,3 +27,6 @@ export type { AutoresetMode, MujocoVectorInfos, MujocoVectorResetResult, MujocoV
 
 export { benchEnvSteps } from './bench-steps.js';
 export type { MujocoBenchOptions, MujocoBenchResult } from './bench-steps.js';
+
+/** This module's URL: worker threads import it to make the same envs (MGAIL's `policyWorkers`). */
+export const MODULE_URL: string = import.meta.url;

@@ -475,8 +475,9 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
         // the unrolls are shared out: the first share here, the others to the workers, all at once
         const U = c.unrollsPerUpdate;
         const share = (k: number) => Math.floor(U / (1 + W)) + (k < U % (1 + W) ? 1 : 0);
-        const nets = pool ? snapshot(true) : null;
-        const remote = pool ? pool.request((w) => ({ type: 'grad', seed: mixSeed(o.seed, it, 4, w), unrolls: share(w + 1), nets: nets! })) : null;
+        // with fewer unrolls than threads the workers have nothing to do (and get no weights)
+        const nets = pool && share(1) > 0 ? snapshot(true) : null;
+        const remote = nets ? pool!.request((w) => ({ type: 'grad', seed: mixSeed(o.seed, it, 4, w), unrolls: share(w + 1), nets })) : null;
         const live = { size: B, obsDim, actDim, discrete, obs: () => obs, warmState: warmModelState, step: stepLive };
         let { sum, jSum } = sumUnrollGradients({ policy, vars, model, disc }, live, c, rng, share(0));
         if (remote) {

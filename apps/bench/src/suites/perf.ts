@@ -4,6 +4,7 @@ import { benchWorkloadA } from '../perf/workload_a.js';
 import { benchWorkloadB, WORKLOAD_B } from '../perf/workload_b.js';
 import { benchWorkloadBUnroll } from '../perf/workload_bu.js';
 import { benchClassicEnvs, findMujocoBench } from '../perf/envs.js';
+import { benchMgailIteration } from '../perf/iter.js';
 import { DEFAULT_PYTHON, runTorchReference, torchAvailable, type TorchRecord } from '../perf/torch.js';
 import { load1, machineInfo } from '../perf/machine.js';
 import { round } from '../perf/timing.js';
@@ -31,6 +32,8 @@ export interface PerfOptions {
   /** Env transitions per env-steps measurement. */
   envSteps: number;
   envIds?: string[];
+  /** Envs of the MGAIL iteration breakdown (`iter`). */
+  iterEnvs: string[];
 }
 
 export const DEFAULT_PERF: PerfOptions = {
@@ -42,6 +45,7 @@ export const DEFAULT_PERF: PerfOptions = {
   torchThreads: [1],
   python: DEFAULT_PYTHON,
   envSteps: 20_000,
+  iterEnvs: ['CartPole-v1', 'Hopper-v5'],
 };
 
 /**
@@ -197,9 +201,19 @@ export async function runPerf(opts: PerfOptions, emit: (r: PerfRecord) => void, 
     }
   }
   if (want.has('iter')) {
-    // Hook for the MGAIL iteration breakdown (collection, forward model, discriminator, policy):
-    // it needs the MGAIL trainer, which does not exist yet; no numbers until it does.
-    out({ kind: 'skip', workload: 'iter', reason: 'MGAIL iteration breakdown: waits for the MGAIL trainer in @mgail/mgail' });
+    // The real trainer, one thread and then with one unroll worker (the second core)
+    for (const env of opts.iterEnvs) {
+      for (const workers of [0, 1]) {
+        log(`perf: MGAIL iteration on ${env}, policyWorkers ${workers} ...`);
+        const l = load1();
+        const r = await benchMgailIteration({ envId: env, workers, reps: opts.reps ?? 40, warmup: opts.warmup ?? 10 });
+        out({
+          kind: 'measurement', workload: 'iter', batch: r.unrollBatch, backend, impl: 'mgail-ts', env, workers,
+          unrolls_per_update: r.unrollsPerUpdate, horizon: r.horizon, median_ms: r.median_ms, min_ms: r.min_ms, reps: r.reps, warmup: r.warmup,
+          load1: l, phases_ms: r.phases,
+        });
+      }
+    }
   }
   return all;
 }
@@ -237,9 +251,23 @@ export function formatPerf(records: PerfRecord[]): string {
   lines.push('| workload | batch | impl | backend | median ms | min ms | reps | load |', '| --- | ---: | --- | --- | ---: | ---: | ---: | ---: |');
   for (const r of records) {
     if (r.kind !== 'measurement') continue;
-    const w = r.workload === 'envs' ? `envs ${String(r.env)} ${String(r.mode)}` : r.workload;
+    const w = r.workload === 'envs' ? `envs ${String(r.env)} ${String(r.mode)}` : r.workload === 'iter' ? `iter ${String(r.env)} workers ${String(r.workers)}` : r.workload;
     const be = r.impl === 'pytorch' ? `torch ${String(r.threads)}t ${blasLabel(String(r.blas))}` : r.backend;
     lines.push(`| ${w} | ${r.batch} | ${r.impl} | ${be} | ${r.median_ms} | ${r.min_ms} | ${r.reps} | ${r.load1} |`);
+  }
+  const iters = records.filter((r) => r.kind === 'measurement' && r.workload === 'iter');
+  if (iters.length > 0) {
+    // where an iteration's time goes; worker busy time runs on the other core, beside this thread's
+    lines.push(
+      '',
+      '| MGAIL iteration (mean ms) | total | collect | model | disc | policy | (env steps in policy) | worker busy | worker wait |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const r of iters) {
+      if (r.kind !== 'measurement') continue;
+      const p = r.phases_ms as Record<string, number>;
+      lines.push(`| ${String(r.env)}, workers ${String(r.workers)} | ${p.totalMs} | ${p.collectMs} | ${p.modelMs} | ${p.discMs} | ${p.policyMs} | ${p.policyEnvStepMs} | ${p.workerBusyMs} | ${p.workerWaitMs} |`);
+    }
   }
   const ratios = records.filter((r) => r.kind === 'ratio');
   if (ratios.length > 0) {
@@ -283,7 +311,7 @@ export function registerPerf(program: Command, io: Io): void {
     .option('--warmup <n>', 'untimed steps before timing (default: A 20, B 3)', parsePositiveInt('--warmup', true))
     .option(
       '--workloads <list>',
-      `comma list of ${PERF_WORKLOADS.join(', ')} (B' or Bu: B through core's unroll; iter: MGAIL iteration breakdown, not yet available)`,
+      `comma list of ${PERF_WORKLOADS.join(', ')} (B' or Bu: B through core's unroll; iter: the real MGAIL iteration by phase, one thread vs one unroll worker)`,
       "A,B,B',envs",
     )
     .addOption(new Option('--backend <name>', 'tfjs backend (default: automatic; TFJS_BACKEND wins)').choices([...BACKEND_NAMES]))
@@ -295,6 +323,7 @@ export function registerPerf(program: Command, io: Io): void {
     .option('--python <path>', 'python with torch (Debian: apt-get install python3-torch)', DEFAULT_PYTHON)
     .option('--env-steps <n>', 'env transitions per env measurement', parsePositiveInt('--env-steps'), DEFAULT_PERF.envSteps)
     .option('--envs <ids>', 'env ids for the envs workload (default: every classic env, and MuJoCo when it has a bench)')
+    .option('--iter-envs <ids>', 'env ids of the MGAIL iteration workload (iter), from experts/<env>/demos.npz', DEFAULT_PERF.iterEnvs.join(','))
     .addHelpText(
       'after',
       '\nTimes are per training step (forward, backward, Adam, loss read back), float32.\n' +
@@ -314,6 +343,7 @@ export function registerPerf(program: Command, io: Io): void {
         torchThreads: parseIntList(String(o.torchThreads), '--torch-threads'),
         python: String(o.python),
         envSteps: o.envSteps as number,
+        iterEnvs: String(o.iterEnvs).split(',').map((x) => x.trim()).filter((x) => x !== ''),
         envIds: typeof o.envs === 'string' ? o.envs.split(',').map((s) => s.trim()).filter((s) => s !== '') : undefined,
       };
       const json = o.json === true;
