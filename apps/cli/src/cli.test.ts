@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from './cli.js';
-import { bufferIo } from './io.js';
-
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await runCli(argv, io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
+import { cli } from './test-helpers.js';
 
 describe('mgail CLI', () => {
   it('lists the env ids separated by spaces', async () => {

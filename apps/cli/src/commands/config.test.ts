@@ -1,39 +1,24 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@mgail/core-autodiff-graph';
 import { make } from '@mgail/envs-classic';
 import { collectDemos, writeDemos } from '@mgail/policies';
 import { cartPoleLinearExpert } from '@mgail/baselines-gail-bc';
-import { runCli } from '../cli.js';
-import { bufferIo } from '../io.js';
+import { cli, useTempDir } from '../test-helpers.js';
 
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await runCli(argv, io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
-
-let dir: string;
+const tmp = useTempDir('mgail-cli-config-');
 let demos: string;
-const write = (name: string, text: string) => {
-  const p = path.join(dir, name);
-  fs.writeFileSync(p, text);
-  return p;
-};
 beforeAll(async () => {
   await initBackend({ quiet: true });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-cli-config-'));
-  demos = path.join(dir, 'demos.npz');
+  demos = tmp.join('demos.npz');
   writeDemos(demos, collectDemos(make('CartPole-v1'), cartPoleLinearExpert, { episodes: 2, seed: 0 }));
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('--config FILE', () => {
   it('merges a YAML file over the defaults and the per-env file, and saves the resolved config', async () => {
-    const cfg = write('bc.yaml', '# BC for a quick check\nmaxEpochs: 3\nhidden: [16, 16]\nlr: 2.0e-3\n');
-    const out = path.join(dir, 'bc-yaml');
+    const cfg = tmp.write('bc.yaml', '# BC for a quick check\nmaxEpochs: 3\nhidden: [16, 16]\nlr: 2.0e-3\n');
+    const out = tmp.join('bc-yaml');
     const t = await cli('train', '--algo', 'bc', '--env', 'CartPole-v1', '--demos', demos, '--out', out, '--config', cfg, '--eval-episodes', '1');
     expect(t.code, t.err).toBe(0);
     const saved = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
@@ -49,8 +34,8 @@ describe('--config FILE', () => {
   });
 
   it('a flag wins over the file (train-expert --num-envs over numEnvs), and the file is in the recorded command', async () => {
-    const cfg = write('ppo.yml', 'numEnvs: 4\nnumSteps: 16\nhidden: [8]\nvalueHidden: [8]\nupdateEpochs: 1\n');
-    const out = path.join(dir, 'ppo-yml');
+    const cfg = tmp.write('ppo.yml', 'numEnvs: 4\nnumSteps: 16\nhidden: [8]\nvalueHidden: [8]\nupdateEpochs: 1\n');
+    const out = tmp.join('ppo-yml');
     const t = await cli('train-expert', '--env', 'CartPole-v1', '--algo', 'ppo', '--steps', '64', '--config', cfg, '--num-envs', '2', '--out', out, '--eval-episodes', '1');
     expect(t.code, t.err).toBe(0);
     const saved = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
@@ -74,8 +59,8 @@ describe('--config FILE', () => {
       ['trpo', expertArgs, 'activation: gelu', /bad-trpo\.yaml: trpo config field "activation" must be one of tanh, relu, got "gelu"$/],
     ];
     for (const [algo, args, yaml, re] of cases) {
-      const cfg = write(`bad-${algo}.yaml`, yaml + '\n');
-      const out = path.join(dir, `never-${algo}`);
+      const cfg = tmp.write(`bad-${algo}.yaml`, yaml + '\n');
+      const out = tmp.join(`never-${algo}`);
       const r = await cli(...args(algo, cfg, out));
       expect(r.code, yaml).toBe(1);
       expect(r.err.split('\n'), yaml).toHaveLength(1);
@@ -86,13 +71,13 @@ describe('--config FILE', () => {
   });
 
   it('gives one-line errors for unreadable config files', async () => {
-    const args = (cfg: string) => ['train', '--algo', 'bc', '--env', 'CartPole-v1', '--demos', demos, '--config', cfg, '--out', path.join(dir, 'never')];
+    const args = (cfg: string) => ['train', '--algo', 'bc', '--env', 'CartPole-v1', '--demos', demos, '--config', cfg, '--out', tmp.join('never')];
     const cases: [string, RegExp][] = [
-      [write('broken.yaml', 'maxEpochs: [3\nlr: 0.1\n'), /--config .*broken\.yaml: not valid YAML: .*line \d+/],
-      [write('broken.json', '{"maxEpochs": '), /--config .*broken\.json: not valid JSON: /],
-      [write('list.yaml', '- maxEpochs\n- 3\n'), /--config .*list\.yaml: must hold a mapping of config fields \(name: value\), got a list/],
-      [write('cfg.toml', 'maxEpochs = 3'), /--config .*cfg\.toml: unknown config format "\.toml" \(use a \.yaml, \.yml, \.json file\)/],
-      [path.join(dir, 'missing.yaml'), /--config .*missing\.yaml: file not found/],
+      [tmp.write('broken.yaml', 'maxEpochs: [3\nlr: 0.1\n'), /--config .*broken\.yaml: not valid YAML: .*line \d+/],
+      [tmp.write('broken.json', '{"maxEpochs": '), /--config .*broken\.json: not valid JSON: /],
+      [tmp.write('list.yaml', '- maxEpochs\n- 3\n'), /--config .*list\.yaml: must hold a mapping of config fields \(name: value\), got a list/],
+      [tmp.write('cfg.toml', 'maxEpochs = 3'), /--config .*cfg\.toml: unknown config format "\.toml" \(use a \.yaml, \.yml, \.json file\)/],
+      [tmp.join('missing.yaml'), /--config .*missing\.yaml: file not found/],
     ];
     for (const [cfg, re] of cases) {
       const r = await cli(...args(cfg));

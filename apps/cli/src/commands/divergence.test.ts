@@ -1,38 +1,23 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@mgail/core-autodiff-graph';
 import { make } from '@mgail/envs-classic';
 import { collectDemos, writeDemos } from '@mgail/policies';
-import { runCli } from '../cli.js';
-import { bufferIo } from '../io.js';
+import { cli, useTempDir } from '../test-helpers.js';
 
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await runCli(argv, io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
-
-let dir: string;
+const tmp = useTempDir('mgail-cli-diverge-');
 let demos: string;
-const write = (name: string, text: string) => {
-  const p = path.join(dir, name);
-  fs.writeFileSync(p, text);
-  return p;
-};
 beforeAll(async () => {
   await initBackend({ quiet: true });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-cli-diverge-'));
-  demos = path.join(dir, 'pendulum.npz');
+  demos = tmp.join('pendulum.npz');
   writeDemos(demos, collectDemos(make('Pendulum-v1'), (o) => [Math.max(-2, Math.min(2, -3 * o[1] - 0.5 * o[2]))], { episodes: 2, seed: 0 }));
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('divergence guard in the CLI', () => {
   it('train-expert stops with a one-line error on an absurd learning rate and publishes no policy', async () => {
-    const cfg = write('ppo-lr.yaml', 'lr: 1.0e+8\nnumEnvs: 2\nnumSteps: 64\nhidden: [8]\nvalueHidden: [8]\n');
-    const out = path.join(dir, 'ppo');
+    const cfg = tmp.write('ppo-lr.yaml', 'lr: 1.0e+8\nnumEnvs: 2\nnumSteps: 64\nhidden: [8]\nvalueHidden: [8]\n');
+    const out = tmp.join('ppo');
     const r = await cli('train-expert', '--env', 'Pendulum-v1', '--algo', 'ppo', '--steps', '1024', '--config', cfg, '--checkpoint-every', '1', '--out', out);
     expect(r.code).toBe(1);
     const errs = r.err.split('\n').filter((l) => l.startsWith('mgail: error'));
@@ -43,11 +28,11 @@ describe('divergence guard in the CLI', () => {
   });
 
   it('train --algo bc stops with a one-line error and keeps a policy already in --out', async () => {
-    const out = path.join(dir, 'bc');
-    const ok = await cli('train', '--algo', 'bc', '--env', 'Pendulum-v1', '--demos', demos, '--out', out, '--config', write('bc-ok.yaml', 'maxEpochs: 2\n'), '--eval-episodes', '1');
+    const out = tmp.join('bc');
+    const ok = await cli('train', '--algo', 'bc', '--env', 'Pendulum-v1', '--demos', demos, '--out', out, '--config', tmp.write('bc-ok.yaml', 'maxEpochs: 2\n'), '--eval-episodes', '1');
     expect(ok.code, ok.err).toBe(0);
     const before = fs.readFileSync(path.join(out, 'policy.ckpt'));
-    const r = await cli('train', '--algo', 'bc', '--env', 'Pendulum-v1', '--demos', demos, '--out', out, '--force', '--config', write('bc-lr.yaml', 'lr: 1.0e+4\nmaxEpochs: 5\n'));
+    const r = await cli('train', '--algo', 'bc', '--env', 'Pendulum-v1', '--demos', demos, '--out', out, '--force', '--config', tmp.write('bc-lr.yaml', 'lr: 1.0e+4\nmaxEpochs: 5\n'));
     expect(r.code).toBe(1);
     expect(r.err.split('\n').filter((l) => l.startsWith('mgail: error'))).toEqual(['mgail: error: bc diverged: losses/bc_train is NaN at epoch 0']);
     // the diverged run wrote no policy over the good one

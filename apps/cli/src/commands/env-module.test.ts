@@ -1,27 +1,18 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@mgail/core-autodiff-graph';
 import { readDemos } from '@mgail/policies';
-import { runCli } from '../cli.js';
-import { bufferIo } from '../io.js';
-
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await runCli(argv, io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
+import { cli, useTempDir } from '../test-helpers.js';
 
 const example = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../examples/custom-env');
 const moduleFile = path.join(example, 'point-mass.mjs');
 const demos = path.join(example, 'demos.npz');
 
-let dir: string;
+const tmp = useTempDir('mgail-cli-envmod-');
 beforeAll(async () => {
   await initBackend({ quiet: true });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-cli-envmod-'));
 });
 
 describe('--env-module', () => {
@@ -39,20 +30,20 @@ describe('--env-module', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).returns).toHaveLength(2);
 
-    const bcCfg = path.join(dir, 'bc.json');
+    const bcCfg = tmp.join('bc.json');
     fs.writeFileSync(bcCfg, JSON.stringify({ maxEpochs: 5 }));
-    const bcOut = path.join(dir, 'bc');
+    const bcOut = tmp.join('bc');
     const bc = await cli('train', ...mod, '--algo', 'bc', '--env', 'PointMass-v0', '--demos', demos, '--trajectories', '10', '--config', bcCfg, '--out', bcOut, '--eval-episodes', '1');
     expect(bc.err).not.toMatch(/error/);
     expect(bc.code).toBe(0);
     expect(fs.existsSync(path.join(bcOut, 'policy.ckpt'))).toBe(true);
 
-    const mgCfg = path.join(dir, 'mgail.json');
+    const mgCfg = tmp.join('mgail.json');
     fs.writeFileSync(mgCfg, JSON.stringify({
       iterations: 4, prepIterations: 2, initialRandomSteps: 60, modelPretrainSteps: 1, evalEvery: 4, evalEpisodes: 1,
       policyHidden: [8], modelHidden: [8], discHidden: [8], modelEncoderDim: 8, unrollBatch: 2, horizon: 3,
     }));
-    const mgOut = path.join(dir, 'mgail');
+    const mgOut = tmp.join('mgail');
     const mg = await cli('train', ...mod, '--algo', 'mgail', '--env', 'PointMass-v0', '--demos', demos, '--trajectories', '4', '--config', mgCfg, '--out', mgOut, '--eval-episodes', '1');
     expect(mg.err).not.toMatch(/error/);
     expect(mg.code).toBe(0);
@@ -62,14 +53,14 @@ describe('--env-module', () => {
     const e = await cli('eval', ...mod, '--env', 'PointMass-v0', '--policy', bcOut, '--episodes', '2', '--json');
     expect(e.code).toBe(0);
     expect(JSON.parse(e.out).episodes).toBe(2);
-    const file = path.join(dir, 'collected.npz');
+    const file = tmp.join('collected.npz');
     const c = await cli('collect', ...mod, '--env', 'PointMass-v0', '--policy', bcOut, '--episodes', '2', '--out', file);
     expect(c.code).toBe(0);
     expect(readDemos(file).episodeStarts).toHaveLength(2);
   });
 
   it('gives one-line errors naming the module and the problem', async () => {
-    const broken = path.join(dir, 'broken.mjs');
+    const broken = tmp.join('broken.mjs');
     // the observation has 3 values; the space says 4
     fs.writeFileSync(broken, `export default function ({ register, Box, Discrete, checkAction }) {
   class Broken {
@@ -84,16 +75,16 @@ describe('--env-module', () => {
   register('Broken-v0', () => new Broken(), { maxEpisodeSteps: 10 });
 }
 `);
-    const empty = path.join(dir, 'empty.mjs');
+    const empty = tmp.join('empty.mjs');
     fs.writeFileSync(empty, 'export const nothing = 1;\n');
-    const throws = path.join(dir, 'throws.mjs');
+    const throws = tmp.join('throws.mjs');
     fs.writeFileSync(throws, 'throw new Error("cannot load\\nsecond line");\n');
     const cases: [string[], RegExp][] = [
       [['rollout', '--env-module', broken, '--env', 'Broken-v0'], /--env-module .*broken\.mjs: Broken-v0 fails the env checks: reset\(\{ seed: 0 \}\) returned an observation of length 3; the observation space has 4 dimensions/],
       [['train', '--env-module', broken, '--algo', 'bc', '--env', 'Broken-v0', '--demos', demos], /broken\.mjs: Broken-v0 fails the env checks/],
       [['envs', '--env-module', empty], /--env-module .*empty\.mjs registered no env \(export default function/],
       [['envs', '--env-module', throws], /--env-module .*throws\.mjs: importing it failed: cannot load$/m],
-      [['envs', '--env-module', path.join(dir, 'missing.mjs')], /missing\.mjs: file not found/],
+      [['envs', '--env-module', tmp.join('missing.mjs')], /missing\.mjs: file not found/],
     ];
     for (const [argv, re] of cases) {
       const r = await cli(...argv);

@@ -1,26 +1,24 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeTensors, firstNonFiniteTensor, initBackend } from '@mgail/core-autodiff-graph';
 import { loadPolicy } from '@mgail/policies';
+import { useTempDir } from '../test-helpers.js';
 
 /** The built CLI (turbo builds it before tests), run as a separate process so it can be killed. */
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/main.js');
 
-let dir: string;
+const tmp = useTempDir('mgail-kill-');
 let cfg: string;
 beforeAll(async () => {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: build the CLI first (pnpm build; pnpm test does)`);
   await initBackend({ quiet: true });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-kill-'));
   // 2 envs × 32 steps = 64 steps per iteration; 100 iterations of a tiny PPO take a few seconds
-  cfg = path.join(dir, 'tiny.yaml');
+  cfg = tmp.join('tiny.yaml');
   fs.writeFileSync(cfg, 'numEnvs: 2\nnumSteps: 32\nhidden: [8]\nvalueHidden: [8]\nupdateEpochs: 2\nnumMinibatches: 1\n');
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const STEPS = 64 * 100;
 const args = (out: string) => ['train-expert', '--env', 'CartPole-v1', '--algo', 'ppo', '--seed', '3', '--steps', String(STEPS), '--config', cfg, '--checkpoint-every', '5', '--eval-episodes', '1', '--out', out];
@@ -67,7 +65,7 @@ const stepsOf = (d: string) => fs.readFileSync(path.join(d, 'metrics.jsonl'), 'u
 
 describe('kill -9 and --resume', () => {
   it('a train-expert run killed mid-training resumes to the same final step count, and every file parses', async () => {
-    const killed = path.join(dir, 'killed');
+    const killed = tmp.join('killed');
     const ckpt = path.join(killed, 'checkpoint.ckpt');
     const first = await run(args(killed), (kill) => {
       // SIGKILL as soon as the first checkpoint exists: mid-training, nothing gets to clean up
@@ -92,7 +90,7 @@ describe('kill -9 and --resume', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.out).toMatch(new RegExp(`^CartPole-v1 ppo: ${STEPS} steps, deterministic return`));
 
-    const straight = path.join(dir, 'straight');
+    const straight = tmp.join('straight');
     const full = await run(args(straight));
     expect(full.code).toBe(0);
     expect(full.out).toMatch(new RegExp(`^CartPole-v1 ppo: ${STEPS} steps, deterministic return`));

@@ -1,27 +1,15 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MetricsWriter } from '@mgail/core-autodiff-graph';
-import { runCli } from '../cli.js';
-import { bufferIo } from '../io.js';
 import { niceTicks } from '../plot.js';
+import { cli, useTempDir } from '../test-helpers.js';
 
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await runCli(argv, io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
-
-let dir: string;
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-cli-plot-'));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const tmp = useTempDir('mgail-cli-plot-');
 
 /** A run directory with `n` rows of episodic return `f(step)` every 1000 steps, and a final-eval row. */
 function fakeRun(name: string, n: number, f: (step: number) => number): string {
-  const run = path.join(dir, name);
+  const run = tmp.join(name);
   const m = new MetricsWriter(run);
   for (let i = 1; i <= n; i++) m.log(i * 1000, { 'charts/episodic_return': f(i * 1000), 'losses/policy': 1 / i });
   m.log(-1, { 'eval/final_return_mean': 500 });
@@ -38,7 +26,7 @@ describe('mgail plot', () => {
   it('writes an SVG with one curve per run, labelled by run directory name, scaled to the data', async () => {
     const a = fakeRun('CartPole-v1__ppo__0__20260101-000000', 10, (s) => s / 100);
     const b = fakeRun('CartPole-v1__trpo__0__20260101-000000', 6, (s) => 500 - s / 100);
-    const out = path.join(dir, 'curves.svg');
+    const out = tmp.join('curves.svg');
     const r = await cli('plot', a, b, '--out', out);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toBe(`wrote ${out}: charts/episodic_return against global_step for CartPole-v1__ppo__0__20260101-000000 (10 points), CartPole-v1__trpo__0__20260101-000000 (6 points)`);
@@ -70,24 +58,24 @@ describe('mgail plot', () => {
   });
 
   it('labels colliding run names with their parent folder', async () => {
-    const x = path.join(dir, 'seed0', 'run');
-    const y = path.join(dir, 'seed1', 'run');
+    const x = tmp.join('seed0', 'run');
+    const y = tmp.join('seed1', 'run');
     for (const run of [x, y]) new MetricsWriter(run).log(10, { 'charts/episodic_return': 1 });
-    const out = path.join(dir, 'collide.svg');
+    const out = tmp.join('collide.svg');
     expect((await cli('plot', x, y, '--out', out)).code).toBe(0);
     expect(polylines(fs.readFileSync(out, 'utf8')).map((l) => l.label)).toEqual([path.join('seed0', 'run'), path.join('seed1', 'run')]);
   });
 
   it('gives one-line errors for missing runs, metrics and bad flags', async () => {
     const a = fakeRun('errs', 3, (s) => s);
-    const empty = path.join(dir, 'empty');
+    const empty = tmp.join('empty');
     fs.mkdirSync(empty);
     const cases: [string[], RegExp][] = [
-      [['plot', path.join(dir, 'nope'), '--out', path.join(dir, 'e1.svg')], /nope: not found/],
-      [['plot', empty, '--out', path.join(dir, 'e2.svg')], /empty holds no metrics.jsonl/],
-      [['plot', a, '--metric', 'charts/nope', '--out', path.join(dir, 'e3.svg')], /errs has no "charts\/nope" values \(its metrics: charts\/episodic_return, eval\/final_return_mean, losses\/policy\)/],
-      [['plot', a, '--x', 'epoch', '--out', path.join(dir, 'e4.svg')], /--x must be global_step or time, got "epoch"/],
-      [['plot', a, '--out', path.join(dir, 'e5.png')], /the plot is an SVG/],
+      [['plot', tmp.join('nope'), '--out', tmp.join('e1.svg')], /nope: not found/],
+      [['plot', empty, '--out', tmp.join('e2.svg')], /empty holds no metrics.jsonl/],
+      [['plot', a, '--metric', 'charts/nope', '--out', tmp.join('e3.svg')], /errs has no "charts\/nope" values \(its metrics: charts\/episodic_return, eval\/final_return_mean, losses\/policy\)/],
+      [['plot', a, '--x', 'epoch', '--out', tmp.join('e4.svg')], /--x must be global_step or time, got "epoch"/],
+      [['plot', a, '--out', tmp.join('e5.png')], /the plot is an SVG/],
     ];
     for (const [argv, re] of cases) {
       const r = await cli(...argv);

@@ -1,28 +1,18 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@mgail/core-autodiff-graph';
-import { runCli } from '../cli.js';
-import { bufferIo } from '../io.js';
+import { cli, useTempDir } from '../test-helpers.js';
 
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await runCli(argv, io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
-
-let dir: string;
+const tmp = useTempDir('mgail-cli-expert-');
 beforeAll(async () => {
   await initBackend({ quiet: true });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-cli-expert-'));
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('train-expert', () => {
   it('trains TRPO with a separate run directory, refuses to overwrite it, and resumes a finished run', async () => {
-    const out = path.join(dir, 'expert');
-    const run = path.join(dir, 'run');
+    const out = tmp.join('expert');
+    const run = tmp.join('run');
     const args = ['train-expert', '--env', 'CartPole-v1', '--algo', 'trpo', '--seed', '2', '--num-envs', '2', '--out', out, '--run-dir', run, '--eval-episodes', '2'];
     const t = await cli(...args, '--steps', '1024');
     expect(t.err).toBe('');

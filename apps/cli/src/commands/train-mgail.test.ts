@@ -1,29 +1,21 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@mgail/core-autodiff-graph';
 import { make } from '@mgail/envs-classic';
 import { collectDemos, writeDemos } from '@mgail/policies';
-import { runCli } from '../cli.js';
-import { bufferIo } from '../io.js';
-
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await runCli(argv, io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
+import { cli, useTempDir } from '../test-helpers.js';
 
 /** The scripted linear CartPole expert (500 every episode). */
 const linearExpert = (o: ArrayLike<number>) => (o[2] + 0.5 * o[3] + 0.01 * o[0] + 0.1 * o[1] > 0 ? 1 : 0);
 
-let dir: string, demos: string, cfg: string;
+const tmp = useTempDir('mgail-cli-mgail-');
+let demos: string, cfg: string;
 beforeAll(async () => {
   await initBackend({ quiet: true });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-cli-mgail-'));
-  demos = path.join(dir, 'demos.npz');
+  demos = tmp.join('demos.npz');
   writeDemos(demos, collectDemos(make('CartPole-v1'), linearExpert, { episodes: 2, seed: 0 }));
-  cfg = path.join(dir, 'tiny.json');
+  cfg = tmp.join('tiny.json');
   fs.writeFileSync(cfg, JSON.stringify({
     iterations: 30, prepIterations: 10, initialRandomSteps: 100, modelPretrainSteps: 2, evalEvery: 15, evalEpisodes: 1,
     policyHidden: [8], modelHidden: [8], discHidden: [8], modelEncoderDim: 8, unrollBatch: 2, horizon: 3,
@@ -32,7 +24,7 @@ beforeAll(async () => {
 
 describe('mgail train --algo mgail', () => {
   it('trains into a run directory, refuses to overwrite it, and resumes it', async () => {
-    const out = path.join(dir, 'run');
+    const out = tmp.join('run');
     const argv = ['train', '--algo', 'mgail', '--env', 'CartPole-v1', '--demos', demos, '--trajectories', '1', '--seed', '3', '--config', cfg, '--forward-model', 'advanced', '--out', out, '--eval-episodes', '1'];
     const t = await cli(...argv);
     expect(t.err).not.toMatch(/error/);
@@ -54,7 +46,7 @@ describe('mgail train --algo mgail', () => {
   });
 
   it('names a bad --forward-model', async () => {
-    const r = await cli('train', '--algo', 'mgail', '--env', 'CartPole-v1', '--demos', demos, '--config', cfg, '--forward-model', 'lstm', '--out', path.join(dir, 'bad'));
+    const r = await cli('train', '--algo', 'mgail', '--env', 'CartPole-v1', '--demos', demos, '--config', cfg, '--forward-model', 'lstm', '--out', tmp.join('bad'));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/--forward-model must be basic or advanced, got "lstm"/);
   });

@@ -1,33 +1,24 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@mgail/core-autodiff-graph';
 import { make } from '@mgail/envs-classic';
 import { collectDemos, readDemos, writeDemos } from '@mgail/policies';
 import { cartPoleLinearExpert } from '@mgail/baselines-gail-bc';
-import { runCli } from '../cli.js';
-import { bufferIo } from '../io.js';
+import { cli, useTempDir } from '../test-helpers.js';
 
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await runCli(argv, io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
-
-let dir: string;
+const tmp = useTempDir('mgail-cli-');
 let demos: string;
 beforeAll(async () => {
   await initBackend({ quiet: true });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-cli-'));
-  demos = path.join(dir, 'demos.npz');
+  demos = tmp.join('demos.npz');
   writeDemos(demos, collectDemos(make('CartPole-v1'), cartPoleLinearExpert, { episodes: 4, seed: 0 }));
 });
 
 describe('train / eval / collect', () => {
   it('trains BC into a run directory, then evaluates and collects with its checkpoint', async () => {
-    const out = path.join(dir, 'bc-run');
-    const cfg = path.join(dir, 'bc.json');
+    const out = tmp.join('bc-run');
+    const cfg = tmp.join('bc.json');
     fs.writeFileSync(cfg, JSON.stringify({ maxEpochs: 10 }));
     const t = await cli('train', '--algo', 'bc', '--env', 'CartPole-v1', '--demos', demos, '--trajectories', '4', '--seed', '1', '--out', out, '--config', cfg, '--eval-episodes', '2');
     expect(t.err).not.toMatch(/error/);
@@ -42,7 +33,7 @@ describe('train / eval / collect', () => {
     expect(typeof r.mean).toBe('number');
     expect(typeof r.std).toBe('number');
 
-    const file = path.join(dir, 'collected.npz');
+    const file = tmp.join('collected.npz');
     const c = await cli('collect', '--env', 'CartPole-v1', '--policy', path.join(out, 'policy.ckpt'), '--episodes', '2', '--out', file);
     expect(c.code).toBe(0);
     expect(readDemos(file).episodeStarts).toHaveLength(2);
@@ -57,11 +48,11 @@ describe('train / eval / collect', () => {
   });
 
   it('gives one-line errors for bad input', async () => {
-    const bad = path.join(dir, 'bad.ckpt');
+    const bad = tmp.join('bad.ckpt');
     fs.writeFileSync(bad, 'not a checkpoint');
     const cases: [string[], RegExp][] = [
       [['eval', '--env', 'CartPole-v1', '--policy', bad], /bad.ckpt is not a valid policy checkpoint/],
-      [['eval', '--env', 'CartPole-v1', '--policy', path.join(dir, 'missing.ckpt')], /not found/],
+      [['eval', '--env', 'CartPole-v1', '--policy', tmp.join('missing.ckpt')], /not found/],
       [['train', '--algo', 'nope', '--env', 'CartPole-v1', '--demos', demos], /unknown algorithm "nope".*bc/],
       [['train', '--algo', 'bc', '--env', 'Acrobot-v1', '--demos', demos], /demonstrations of CartPole-v1, not Acrobot-v1/],
       [['train', '--algo', 'bc', '--env', 'CartPole-v1', '--demos', demos, '--trajectories', '9'], /holds 4 trajectories/],

@@ -2,18 +2,11 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../cli.js';
-import { bufferIo } from '../io.js';
+import { cli } from '../test-helpers.js';
 
 /** The built CLI (turbo builds it before tests), run as its own process: `view` serves until interrupted. */
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/main.js');
 const EXPERTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../experts');
-
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await runCli(argv, io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
 
 describe('mgail view', () => {
   it('serves the replay page until interrupted, then exits 0', async () => {

@@ -1,40 +1,25 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@mgail/core-autodiff-graph';
 import { readDemos } from '@mgail/policies';
-import { runCli } from '../cli.js';
-import { bufferIo } from '../io.js';
-
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await runCli(argv, io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
+import { cli, useTempDir } from '../test-helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(here, '../../../..');
 const HOPPER_XML = path.join(REPO, 'packages/envs-mujoco-wasm/assets/hopper.xml');
 const HOPPER_DEMOS = path.join(REPO, 'experts/Hopper-v5/demos.npz');
 
-let dir: string;
+const tmp = useTempDir('mgail-cli-xml-');
 let heavy: string;
-const write = (name: string, text: string) => {
-  const p = path.join(dir, name);
-  fs.writeFileSync(p, text);
-  return p;
-};
 beforeAll(async () => {
   await initBackend({ quiet: true });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-cli-xml-'));
   const xml = fs.readFileSync(HOPPER_XML, 'utf8');
   // the user's robot: Hopper with a 10 kg torso (the bundled capsule weighs about 3.7 kg)
   expect(xml).toContain('name="torso_geom"');
-  heavy = write('heavy-hopper.xml', xml.replace('name="torso_geom"', 'name="torso_geom" mass="10"'));
+  heavy = tmp.write('heavy-hopper.xml', xml.replace('name="torso_geom"', 'name="torso_geom" mass="10"'));
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('--xml on MuJoCo envs', () => {
   it('rolls out on the user\'s model: same seed, different physics', async () => {
@@ -51,8 +36,8 @@ describe('--xml on MuJoCo envs', () => {
   });
 
   it('trains BC for a few epochs on a modified Hopper, then evaluates and collects on it', async () => {
-    const out = path.join(dir, 'bc-heavy');
-    const cfg = write('bc.yaml', 'maxEpochs: 2\nhidden: [32]\n');
+    const out = tmp.join('bc-heavy');
+    const cfg = tmp.write('bc.yaml', 'maxEpochs: 2\nhidden: [32]\n');
     const t = await cli('train', '--algo', 'bc', '--env', 'Hopper-v5', '--demos', HOPPER_DEMOS, '--trajectories', '1', '--xml', heavy, '--config', cfg, '--out', out, '--eval-episodes', '1');
     expect(t.code, t.err).toBe(0);
     const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
@@ -71,7 +56,7 @@ describe('--xml on MuJoCo envs', () => {
     const plain = JSON.parse((await cli('eval', '--env', 'Hopper-v5', '--policy', out, '--episodes', '1', '--seed', '10000', '--json')).out);
     expect(plain.returns).not.toEqual(summary.eval.returns);
 
-    const file = path.join(dir, 'heavy-demos.npz');
+    const file = tmp.join('heavy-demos.npz');
     const c = await cli('collect', '--env', 'Hopper-v5', '--policy', out, '--episodes', '1', '--seed', '10000', '--out', file, '--xml', heavy);
     expect(c.code, c.err).toBe(0);
     const d = readDemos(file);
@@ -83,15 +68,15 @@ describe('--xml on MuJoCo envs', () => {
   it('gives one-line errors for a bad model, one that does not fit the env, or a non-MuJoCo env', async () => {
     const xml = fs.readFileSync(HOPPER_XML, 'utf8');
     const cases: [string[], RegExp][] = [
-      [['rollout', '--env', 'Hopper-v5', '--xml', write('truncated.xml', '<mujoco><worldbody>')], /^mgail: error: --xml .*truncated\.xml: invalid MuJoCo XML .*truncated\.xml: .*XML parse error/],
-      [['rollout', '--env', 'Hopper-v5', '--xml', write('bad-size.xml', xml.replace('size="0.05 0.19999999999999996"', 'size="abc"'))], /^mgail: error: --xml .*bad-size\.xml: invalid MuJoCo XML .*bad format in attribute 'size'/],
+      [['rollout', '--env', 'Hopper-v5', '--xml', tmp.write('truncated.xml', '<mujoco><worldbody>')], /^mgail: error: --xml .*truncated\.xml: invalid MuJoCo XML .*truncated\.xml: .*XML parse error/],
+      [['rollout', '--env', 'Hopper-v5', '--xml', tmp.write('bad-size.xml', xml.replace('size="0.05 0.19999999999999996"', 'size="abc"'))], /^mgail: error: --xml .*bad-size\.xml: invalid MuJoCo XML .*bad format in attribute 'size'/],
       [
-        ['rollout', '--env', 'Hopper-v5', '--xml', write('four-motors.xml', xml.replace('</actuator>', '  <motor ctrlrange="-1 1" gear="50" joint="thigh_joint"/>\n  </actuator>'))],
+        ['rollout', '--env', 'Hopper-v5', '--xml', tmp.write('four-motors.xml', xml.replace('</actuator>', '  <motor ctrlrange="-1 1" gear="50" joint="thigh_joint"/>\n  </actuator>'))],
         /^mgail: error: --xml .*four-motors\.xml: Hopper-v5 on this model has observations of size 11 and actions of size 4; Hopper-v5 needs 11 and 3 \(keep the env's joints and actuators; change masses, sizes, gains or friction\)$/,
       ],
       [['rollout', '--env', 'CartPole-v1', '--xml', heavy], /^mgail: error: --xml needs a MuJoCo env; CartPole-v1 is not one \(MuJoCo envs: Hopper-v5, /],
-      [['rollout', '--env', 'Hopper-v5', '--xml', path.join(dir, 'nope.xml')], /^mgail: error: --xml .*nope\.xml: file not found/],
-      [['eval', '--env', 'Hopper-v5', '--policy', path.join(REPO, 'experts/Hopper-v5'), '--xml', path.join(dir, 'truncated.xml')], /^mgail: error: --xml .*truncated\.xml: invalid MuJoCo XML/],
+      [['rollout', '--env', 'Hopper-v5', '--xml', tmp.join('nope.xml')], /^mgail: error: --xml .*nope\.xml: file not found/],
+      [['eval', '--env', 'Hopper-v5', '--policy', path.join(REPO, 'experts/Hopper-v5'), '--xml', tmp.join('truncated.xml')], /^mgail: error: --xml .*truncated\.xml: invalid MuJoCo XML/],
     ];
     for (const [argv, re] of cases) {
       const r = await cli(...argv);

@@ -1,0 +1,47 @@
+// Shared setup for this package's tests; tsconfig.build.json leaves it out of dist (it imports vitest).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { runCli } from './cli.js';
+import { bufferIo } from './io.js';
+
+/** Runs `mgail ...argv` in this process and returns its exit code and the lines it wrote, joined. */
+export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = bufferIo();
+  const code = await runCli(argv, io);
+  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
+}
+
+export interface TempDir {
+  /** A path inside the directory. */
+  join(...parts: string[]): string;
+  /** Writes `text` to `name` inside the directory and returns its path. */
+  write(name: string, text: string): string;
+}
+
+/**
+ * A fresh directory under the OS temp dir for the calling test file: made in a beforeAll registered
+ * now (so it exists in the file's own beforeAll hooks registered after this call) and removed after its last test.
+ */
+export function useTempDir(prefix: string): TempDir {
+  let dir: string | undefined;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  });
+  afterAll(() => {
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const root = () => {
+    if (dir === undefined) throw new Error(`useTempDir(${JSON.stringify(prefix)}): the directory exists only in hooks and tests, not while the file is collected`);
+    return dir;
+  };
+  return {
+    join: (...parts) => path.join(root(), ...parts),
+    write: (name, text) => {
+      const p = path.join(root(), name);
+      fs.writeFileSync(p, text);
+      return p;
+    },
+  };
+}
