@@ -38,6 +38,26 @@ const base = (outDir: string, runDir: string): TrainExpertOptions => ({
 });
 
 describe('trainExpert', () => {
+  it('finishNow ends a stopped run at its checkpoint: policy, evaluation and a summary that says so', async () => {
+    const root = tmp();
+    const outDir = path.join(root, 'expert');
+    const runDir = path.join(root, 'run');
+    const first = await trainExpert({ ...base(outDir, runDir), maxIterationsThisSitting: 4 });
+    expect(first.finished).toBe(false);
+    first.policy.dispose();
+    expect(fs.existsSync(path.join(outDir, 'policy.ckpt'))).toBe(false);
+    const res = await trainExpert({ ...base(outDir, runDir), resume: true, steps: undefined, finishNow: true, evaluation: { makeEnv: () => make('CartPole-v1'), episodes: 2, seed: 0 } });
+    expect(res.finished).toBe(true);
+    expect(res.globalStep).toBe(128);
+    expect(res.evaluation?.returns).toHaveLength(2);
+    const summary = JSON.parse(fs.readFileSync(path.join(outDir, 'summary.json'), 'utf8'));
+    expect(summary.endedEarly).toEqual({ atStep: 128, plannedSteps: 320 });
+    const loaded = loadPolicy(path.join(outDir, 'policy.ckpt'));
+    expect(loaded.meta.envId).toBe("CartPole-v1");
+    loaded.policy.dispose();
+    res.policy.dispose();
+  });
+
   it('survives a crash: resume continues from the last checkpoint to the same total steps', async () => {
     const root = tmp();
     const outDir = path.join(root, 'expert');

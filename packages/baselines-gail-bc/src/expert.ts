@@ -43,6 +43,12 @@ export interface TrainExpertOptions {
   command?: string;
   /** Stop after this many iterations in this sitting; the run stays resumable. */
   maxIterationsThisSitting?: number;
+  /**
+   * With `resume`: end the run at its checkpoint's step instead of training on (when the compute
+   * ran out): the policy, its evaluation and summary.json are written as for a finished run, and
+   * the summary records the step it ended at and the steps it was planned for.
+   */
+  finishNow?: boolean;
   /** Polled after every iteration: true checkpoints and stops (a SIGINT handler sets it). */
   shouldStop?: () => boolean;
   /** Deterministic evaluation of the final policy, recorded in summary.json. */
@@ -140,7 +146,8 @@ export async function trainExpert(o: TrainExpertOptions): Promise<TrainExpertRes
       savedStep = L.globalStep;
     };
     let sitting = 0;
-    while (L.globalStep < steps) {
+    const finishNow = Boolean(o.finishNow && resuming);
+    while (!finishNow && L.globalStep < steps) {
       if (o.maxIterationsThisSitting !== undefined && sitting >= o.maxIterationsThisSitting) break;
       let s;
       try {
@@ -175,7 +182,7 @@ export async function trainExpert(o: TrainExpertOptions): Promise<TrainExpertRes
       if (o.shouldStop?.()) break;
     }
     save();
-    const finished = L.globalStep >= steps;
+    const finished = L.globalStep >= steps || finishNow;
     progress.done(L.globalStep, { return: recent.length ? mean(recent) : undefined });
     let evaluation: EvaluationResult | undefined;
     if (finished) {
@@ -190,6 +197,7 @@ export async function trainExpert(o: TrainExpertOptions): Promise<TrainExpertRes
       }
       writeJsonAtomic(path.join(o.outDir, 'summary.json'), {
         ...runInfo,
+        ...(finishNow && L.globalStep < steps ? { endedEarly: { atStep: L.globalStep, plannedSteps: steps } } : {}),
         globalStep: L.globalStep,
         iterations: L.iteration,
         sittings,

@@ -16,6 +16,7 @@ interface TrainExpertOpts {
   out?: string;
   runDir?: string;
   resume?: boolean;
+  finish?: boolean;
   numEnvs?: number;
   parallel?: boolean;
   evalEpisodes: number;
@@ -37,6 +38,7 @@ export function registerTrainExpert(program: Command, io: Io): void {
     .option('--out <dir>', 'output directory: policy.ckpt, summary.json (default runs/{env}__{algo}__{seed}__{time})')
     .option('--run-dir <dir>', 'where checkpoint.ckpt, config.json and metrics go (default: --out)')
     .option('--resume', 'continue from the run directory\'s checkpoint.ckpt')
+    .option('--finish', 'with --resume: end the run at its checkpoint (write policy.ckpt, evaluate, summary.json) instead of training on')
     .option('--num-envs <n>', 'parallel envs (overrides the per-env config)', parseIntFlag('num-envs', 1))
     .option('--parallel', 'step MuJoCo envs in worker threads')
     .option('--eval-episodes <n>', 'deterministic evaluation episodes of the final policy', parseIntFlag('eval-episodes', 1), 50)
@@ -46,6 +48,7 @@ export function registerTrainExpert(program: Command, io: Io): void {
     .action(async (opts: TrainExpertOpts) => {
       if (!(EXPERT_ALGOS as readonly string[]).includes(opts.algo)) throw new UserError(`unknown expert algorithm "${opts.algo}"`, `choose one of: ${EXPERT_ALGOS.join(', ')}`);
       if (opts.resume && !opts.out && !opts.runDir) throw new UserError('--resume needs --out DIR (or --run-dir DIR): the run to continue');
+      if (opts.finish && !opts.resume) throw new UserError('--finish ends a stopped run: pass it with --resume');
       const layers = cliConfigLayers(opts.config, { '--num-envs': { numEnvs: opts.numEnvs } });
       // a bad field fails here, before any directory or output (a resumed run keeps its checkpoint's config)
       if (!opts.resume) expertConfig(opts.algo as ExpertAlgo, opts.env, layers);
@@ -87,6 +90,7 @@ export function registerTrainExpert(program: Command, io: Io): void {
           outDir,
           runDir,
           resume: opts.resume,
+          finishNow: opts.finish,
           command,
           checkpointEvery: opts.checkpointEvery,
           overrides: layers,
