@@ -1,36 +1,5 @@
-/** The JSON the server sends (mirrors `ReplayInfo` and `EpisodeData` in ../replay.ts). */
-export interface EpisodeSummary {
-  index: number;
-  length: number;
-  return: number;
-  terminated: boolean;
-  truncated: boolean;
-}
-
-export interface ReplayInfo {
-  envId: string;
-  kind: 'mujoco' | 'classic' | 'generic';
-  source: string;
-  origin: 'demos' | 'rollout';
-  episodes: EpisodeSummary[];
-  initialEpisode: number;
-  fps: number;
-  obsDim: number;
-  actDim: number;
-  discrete: boolean;
-  nq?: number;
-  nv?: number;
-}
-
-export interface EpisodeData extends EpisodeSummary {
-  observations: number[][];
-  actions: number[][];
-  rewards: number[];
-  qpos?: number[][];
-  terms?: Record<string, number[]>;
-  info?: Record<string, number[]>;
-  resimRewardError?: number;
-}
+import type { EpisodeData } from './protocol.js';
+export type { EpisodeData, EpisodeSummary, ReplayInfo, ReplayKind } from './protocol.js';
 
 /** Draws frame f (0..length) of an episode. */
 export interface Renderer {
