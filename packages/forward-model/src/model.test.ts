@@ -49,6 +49,26 @@ describe('forward models', () => {
     });
   }
 
+  it('multiStepError with a warm-up starts the open loop at the window\'s step w (basic: the same as the cut window)', () => {
+    const m = makeForwardModel({ kind: 'basic', obsDim: 2, actDim: 1, rng: new Rng(3), hidden: [8] });
+    const win = linearWindows(new Rng(4), 6, 5);
+    const cut = (x: Float32Array, d: number) => {
+      const out = new Float32Array(6 * 3 * d);
+      for (let b = 0; b < 6; b++) out.set(x.subarray((b * 5 + 2) * d, (b * 5 + 5) * d), b * 3 * d);
+      return out;
+    };
+    const tail = { batch: 6, length: 3, states: cut(win.states, 2), actions: cut(win.actions, 1), nextStates: cut(win.nextStates, 2) };
+    const a = m.multiStepError(win, 3, { warmup: 2 });
+    const b = m.multiStepError(tail, 3);
+    a.forEach((x, i) => expect(x).toBeCloseTo(b[i], 5));
+    expect(() => m.multiStepError(win, 4, { warmup: 2 })).toThrow(/horizon must be in 1..3/);
+    const adv = makeForwardModel({ kind: 'advanced', obsDim: 2, actDim: 1, rng: new Rng(3), encoderDim: 8 });
+    // the recurrent model's warm-up history changes its open-loop predictions
+    expect(adv.multiStepError(win, 3, { warmup: 2 })[0]).not.toBeCloseTo(adv.multiStepError(tail, 3)[0], 6);
+    m.dispose();
+    adv.dispose();
+  });
+
   it('advanced: the GRU state carried across steps changes predictions (really recurrent)', () => {
     const m = new AdvancedForwardModel({ obsDim: 2, actDim: 1, rng: new Rng(1), encoderDim: 8 });
     expect(m.recurrent).toBe(true);

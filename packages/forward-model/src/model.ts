@@ -189,22 +189,27 @@ export abstract class ForwardModel {
    * Open-loop error: from each window's first real state, roll the model forward on the
    * recorded actions for `horizon` steps (default: the window length); returns the mean squared
    * error in standardized-state units at each step. For the recurrent model the GRU state is
-   * carried through the rollout.
+   * carried through the rollout. With `warmup` w > 0 the first w transitions are read with
+   * their real states (the recurrent model's history, as in an MGAIL unroll) and the open loop
+   * starts from the real state at step w; it needs windows of length ≥ w + horizon.
    */
-  multiStepError(trajectories: TransitionWindows, horizon = trajectories.length): number[] {
+  multiStepError(trajectories: TransitionWindows, horizon = trajectories.length, options: { warmup?: number } = {}): number[] {
     const { batch: B, length: L } = trajectories;
+    const w = options.warmup ?? 0;
     checkWindows(trajectories, this.obsDim, this.actDim, 'ForwardModel.multiStepError');
-    if (!Number.isInteger(horizon) || horizon < 1 || horizon > L) throw new Error(`ForwardModel.multiStepError: horizon must be in 1..${L} (the window length), got ${horizon}`);
+    if (!Number.isInteger(w) || w < 0 || w >= L) throw new Error(`ForwardModel.multiStepError: warmup must be an integer in 0..${L - 1}, got ${w}`);
+    if (!Number.isInteger(horizon) || horizon < 1 || horizon > L - w) throw new Error(`ForwardModel.multiStepError: horizon must be in 1..${L - w} (the window length${w ? ' minus the warm-up' : ''}), got ${horizon}`);
     return tf.tidy(() => {
       const S = tf.tensor3d(trajectories.states, [B, L, this.obsDim]);
       const A = tf.tensor3d(trajectories.actions, [B, L, this.actDim]);
       const N = tf.tensor3d(trajectories.nextStates, [B, L, this.obsDim]);
       const at = (X: tf.Tensor3D, d: number, t: number) => tf.reshape(tf.slice(X, [0, t, 0], [B, 1, d]), [B, d]) as tf.Tensor2D;
       const invStd = tf.tensor1d(Float32Array.from(this.stateStats.std(), (x) => 1 / x));
-      let s = at(S, this.obsDim, 0);
       let h = this.initialState(B);
+      for (let t = 0; t < w; t++) h = this.predict(at(S, this.obsDim, t), at(A, this.actDim, t), h).h;
+      let s = at(S, this.obsDim, w);
       const out: number[] = [];
-      for (let t = 0; t < horizon; t++) {
+      for (let t = w; t < w + horizon; t++) {
         const p = this.predict(s, at(A, this.actDim, t), h);
         s = p.next;
         h = p.h;
