@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { make } from '@mgail/envs-classic';
+import { collectDemos, writeDemos, type Controller } from '@mgail/policies';
 import { runCli } from './cli.js';
 import { bufferIo } from './io.js';
 
@@ -44,4 +46,10 @@ export function useTempDir(prefix: string): TempDir {
       return p;
     },
   };
+}
+
+/** Writes `episodes` episodes of `expert` on the classic env `envId` (reset seeds from 0) to `file`; returns `file`. */
+export function recordDemos(file: string, envId: string, expert: Controller, episodes: number): string {
+  writeDemos(file, collectDemos(make(envId), expert, { episodes, seed: 0 }));
+  return file;
 }

@@ -2,17 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@mgail/core-autodiff-graph';
-import { make } from '@mgail/envs-classic';
-import { collectDemos, writeDemos } from '@mgail/policies';
 import { cartPoleLinearExpert } from '@mgail/baselines-gail-bc';
-import { cli, useTempDir } from '../test-helpers.js';
+import { cli, recordDemos, useTempDir } from '../test-helpers.js';
 
 const tmp = useTempDir('mgail-cli-config-');
 let demos: string;
 beforeAll(async () => {
   await initBackend({ quiet: true });
-  demos = tmp.join('demos.npz');
-  writeDemos(demos, collectDemos(make('CartPole-v1'), cartPoleLinearExpert, { episodes: 2, seed: 0 }));
+  demos = recordDemos(tmp.join('demos.npz'), 'CartPole-v1', cartPoleLinearExpert, 2);
 });
 
 describe('--config FILE', () => {

@@ -2,16 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@mgail/core-autodiff-graph';
-import { make } from '@mgail/envs-classic';
-import { collectDemos, writeDemos } from '@mgail/policies';
-import { cli, useTempDir } from '../test-helpers.js';
+import { cli, recordDemos, useTempDir } from '../test-helpers.js';
 
 const tmp = useTempDir('mgail-cli-diverge-');
 let demos: string;
 beforeAll(async () => {
   await initBackend({ quiet: true });
-  demos = tmp.join('pendulum.npz');
-  writeDemos(demos, collectDemos(make('Pendulum-v1'), (o) => [Math.max(-2, Math.min(2, -3 * o[1] - 0.5 * o[2]))], { episodes: 2, seed: 0 }));
+  demos = recordDemos(tmp.join('pendulum.npz'), 'Pendulum-v1', (o) => [Math.max(-2, Math.min(2, -3 * o[1] - 0.5 * o[2]))], 2);
 });
 
 describe('divergence guard in the CLI', () => {

@@ -2,19 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@mgail/core-autodiff-graph';
-import { make } from '@mgail/envs-classic';
-import { collectDemos, writeDemos } from '@mgail/policies';
-import { cli, useTempDir } from '../test-helpers.js';
-
-/** The scripted linear CartPole expert (500 every episode). */
-const linearExpert = (o: ArrayLike<number>) => (o[2] + 0.5 * o[3] + 0.01 * o[0] + 0.1 * o[1] > 0 ? 1 : 0);
+import { cartPoleLinearExpert } from '@mgail/baselines-gail-bc';
+import { cli, recordDemos, useTempDir } from '../test-helpers.js';
 
 const tmp = useTempDir('mgail-cli-mgail-');
 let demos: string, cfg: string;
 beforeAll(async () => {
   await initBackend({ quiet: true });
-  demos = tmp.join('demos.npz');
-  writeDemos(demos, collectDemos(make('CartPole-v1'), linearExpert, { episodes: 2, seed: 0 }));
+  demos = recordDemos(tmp.join('demos.npz'), 'CartPole-v1', cartPoleLinearExpert, 2);
   cfg = tmp.join('tiny.json');
   fs.writeFileSync(cfg, JSON.stringify({
     iterations: 30, prepIterations: 10, initialRandomSteps: 100, modelPretrainSteps: 2, evalEvery: 15, evalEpisodes: 1,
