@@ -1,12 +1,2 @@
-import { defineConfig } from 'vitest/config';
-
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    // tfjs-wasm and mujoco-wasm keep module-level state; separate processes keep tests independent.
-    pool: 'forks',
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-  },
-});
+// The settings all packages share (pool, timeouts, test files) are in the repo root's vitest.shared.ts.
+export { default } from '../../vitest.shared.ts';
