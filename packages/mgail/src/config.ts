@@ -47,6 +47,12 @@ export interface MGAILConfig {
   policyLr: number;
   /** The policy learning rate decays linearly from policyLr to policyLr × this over the post-prep iterations (1 = constant). */
   policyLrFinalFraction: number;
+  /**
+   * The returned policy is the uniform average of π's weights over the last fraction of the
+   * post-prep iterations (0 = off: the last iterate). Averaging iterates smooths the adversarial
+   * game's oscillation without looking at any reward; logged evaluations use the current iterate.
+   */
+  policyAverageFraction: number;
   /** Global gradient-norm clip of the policy gradient (0 = off). */
   policyMaxGradNorm: number;
   /**
@@ -150,6 +156,7 @@ export const DEFAULT_MGAIL_CONFIG: MGAILConfig = {
   policyActivation: 'relu',
   policyLr: 1e-4,
   policyLrFinalFraction: 1,
+  policyAverageFraction: 0,
   policyMaxGradNorm: 10,
   actionNoise: 'learned',
   logStdInit: -0.5,
@@ -213,6 +220,7 @@ const RULES: ConfigRules<MGAILConfig> = {
   gamma: { kind: 'number', min: 0, max: 1, minExclusive: true },
   discDropout: { kind: 'number', min: 0, max: 1, maxExclusive: true },
   policyLrFinalFraction: { kind: 'number', min: 0, max: 1 },
+  policyAverageFraction: { kind: 'number', min: 0, max: 1, maxExclusive: true },
   discLabelSmoothing: { kind: 'number', min: 0, max: 0.5, maxExclusive: true },
   expertRestartProb: { kind: 'number', min: 0, max: 1 },
 };

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DivergenceError, initBackend, readMetricsJsonl, tf } from '@mgail/core-autodiff-graph';
+import { decodeTensors, DivergenceError, initBackend, readMetricsJsonl, tf } from '@mgail/core-autodiff-graph';
 import { make, type Env } from '@mgail/envs-classic';
 import { collectDemos, evaluatePolicy, readDemos, selectEpisodes, type Demonstrations } from '@mgail/policies';
 import { ReplayBuffer } from './buffer.js';
@@ -114,6 +114,37 @@ describe('MGAIL on CartPole-v1', () => {
     expect(steps).toEqual([10, 20, 30, 40]);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).config.iterations).toBe(40);
     second.policy.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('policyAverageFraction returns the average of the last iterates; the checkpoint keeps the last iterate and the average', async () => {
+    const base = {
+      iterations: 40, prepIterations: 10, initialRandomSteps: 100, modelPretrainSteps: 2, evalEvery: 0, checkpointEvery: 0,
+      policyHidden: [8], modelHidden: [8], discHidden: [8], unrollBatch: 2, horizon: 3,
+    };
+    const common = { envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos: selectEpisodes(scripted, 1), seed: 6 };
+    const before0 = tf.memory().numTensors;
+    const last = await trainMGAIL({ ...common, config: mgailConfig('CartPole-v1', base) });
+    const kept = tf.memory().numTensors - before0;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-avg-'));
+    const before = tf.memory().numTensors;
+    const averaged = await trainMGAIL({ ...common, config: mgailConfig('CartPole-v1', { ...base, policyAverageFraction: 0.5 }), runDir: dir });
+    // the returned policy is the only thing left, as without averaging: the average's copies are disposed
+    expect(tf.memory().numTensors - before).toBe(kept);
+    const { tensors, metadata } = decodeTensors(fs.readFileSync(path.join(dir, 'checkpoint.ckpt')));
+    expect(metadata.policyAverageCount).toBe(15); // the last half of the 30 post-prep iterations
+    const w = averaged.policy.getWeights(), wLast = last.policy.getWeights();
+    let differs = false;
+    for (const [k, v] of Object.entries(w)) {
+      // the training itself is unchanged by averaging: the checkpoint's last iterate is the plain run's final policy
+      expect(Array.from(tensors[`policy:${k}`].data)).toEqual(Array.from(wLast[k]));
+      expect(Array.from(tensors[`policyAvg:${k}`].data)).toEqual(Array.from(v));
+      if (v.some((x, i) => x !== wLast[k][i])) differs = true;
+    }
+    expect(differs).toBe(true);
+    expect(() => mgailConfig('CartPole-v1', { policyAverageFraction: 1 })).toThrow(/policyAverageFraction/);
+    last.policy.dispose();
+    averaged.policy.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -138,6 +138,8 @@ interface CheckpointMeta {
   optimizers: Record<'policy' | 'disc' | 'model', AdamState['meta']>;
   buffer: ReplayBufferState;
   evalHistory: MGAILResult['evalHistory'];
+  /** Iterates in the running policy average (`policyAverageFraction`); absent when none yet. */
+  policyAverageCount?: number;
 }
 
 
@@ -218,6 +220,20 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
   const modelOptions = { kind: c.forwardModel, hidden: c.modelHidden, encoderDim: c.modelEncoderDim, historyLength: c.modelHistory, lr: c.modelLr };
   const model = makeForwardModel({ ...modelOptions, obsDim, actDim, rng: initRng.spawn() });
   const policyOpt = new Adam(policyVars, { lr: c.policyLr, maxGradNorm: c.policyMaxGradNorm || undefined });
+  // iterate averaging: policy steps from averageFrom on are averaged into copies of π's variables
+  const averageFrom = c.iterations - Math.floor((c.policyAverageFraction ?? 0) * Math.max(0, c.iterations - c.prepIterations));
+  let policyAverage: Map<string, tf.Variable> | null = null;
+  let policyAverageCount = 0;
+  const addToAverage = () => {
+    if (!policyAverage) policyAverage = new Map([...policyVars].map(([k, v]) => [k, variableFrom(v)]));
+    policyAverageCount++;
+    tf.tidy(() => {
+      for (const [k, v] of policyVars) {
+        const a = policyAverage!.get(k)!;
+        a.assign(tf.add(a, tf.div(tf.sub(v, a), policyAverageCount)));
+      }
+    });
+  };
   // the workers' live envs follow the trainer's in the buffer: worker w's env i is B·(w + 1) + i
   const buffer = new ReplayBuffer(B * (1 + W), c.bufferSize, obsDim, actDim);
   const windowLength = model.recurrent ? c.modelHistory : 1;
@@ -308,6 +324,14 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     model.optimizer.setState({ tensors: pick('opt/model:'), meta: meta.optimizers.model });
     buffer.load(pick('buffer:'), meta.buffer, ckptFile!);
     startIteration = meta.iteration;
+    if (meta.policyAverageCount) {
+      const avg = pick('policyAvg:');
+      policyAverage = new Map([...policyVars].map(([k, v]) => {
+        if (!avg[k]) throw new Error(`${ckptFile}: the policy average has no ${k}`);
+        return [k, variableFrom(tf.tensor(Float32Array.from(avg[k].data), v.shape), true)];
+      }));
+      policyAverageCount = meta.policyAverageCount;
+    }
     envSteps = meta.envSteps;
     elapsedBefore = meta.elapsedSeconds;
     evalHistory.push(...meta.evalHistory);
@@ -397,11 +421,13 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     put('opt/model:', mo.tensors);
     const b = buffer.save();
     put('buffer:', b.tensors);
+    if (policyAverage) put('policyAvg:', Object.fromEntries([...policyAverage].map(([k, v]) => [k, { data: Float32Array.from(v.dataSync() as Float32Array), shape: [...v.shape] }])));
     const meta: CheckpointMeta = {
       format: MGAIL_CHECKPOINT_FORMAT, formatVersion: 1, envId: o.envId, seed: o.seed, iteration, envSteps,
       elapsedSeconds: elapsedBefore + (Date.now() - started) / 1000, expertTransitions: nExpert, config: c,
       policyNormalizer: policy.normalizer.toJSON(), modelStatistics: model.statistics(),
       optimizers: { policy: po.meta, disc: dopt.meta, model: mo.meta }, buffer: b.state, evalHistory,
+      ...(policyAverage ? { policyAverageCount } : {}),
     };
     assertFiniteTensors(iteration, tensors, 'mgail');
     writeFileAtomic(ckptFile, encodeTensors(tensors, meta as unknown as Record<string, unknown>));
@@ -494,6 +520,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
         }
         const avg = sum!.map((x) => { const y = tf.div(x, c.unrollsPerUpdate); x.dispose(); return y; });
         policyOpt.applyGradients(avg);
+        if (c.policyAverageFraction > 0 && it >= averageFrom) addToAverage();
         lastGradNorm = policyOpt.lastGradNorm ?? NaN;
         tf.dispose(avg);
         lastJ = jSum / c.unrollsPerUpdate;
@@ -580,6 +607,8 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
       }
     }
     save(it);
+    // the finished run returns the averaged iterate (the checkpoint keeps the last one and the average)
+    if (policyAverage && it >= c.iterations) for (const [k, v] of policyVars) v.assign(policyAverage.get(k)!);
     await o.onFinish?.({ model, disc, buffer, policy, rng: new Rng(mixSeed(o.seed, 0xf1)) });
     progress?.done(it, { eval: evalHistory.at(-1)?.mean, steps: envSteps });
     return { policy, envSteps, iterations: it, finished: it >= c.iterations, wallClockSeconds: elapsedBefore + (Date.now() - started) / 1000, evalHistory, timing: timing() };
@@ -591,11 +620,21 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     disc.dispose();
     model.dispose();
     policyOpt.dispose();
+    if (policyAverage) for (const v of (policyAverage as Map<string, tf.Variable>).values()) v.dispose();
     for (const e of envs) e.close();
     evalEnv.close();
   }
 }
 
+
+/** A non-trainable variable holding a copy of x (the copy's temporary tensor is disposed; `own` disposes x too). */
+function variableFrom(x: tf.Tensor, own = false): tf.Variable {
+  const t = x.clone();
+  const v = tf.variable(t, false);
+  t.dispose();
+  if (own) x.dispose();
+  return v;
+}
 
 function expertActionStd(actions: Float32Array, dim: number): number[] {
   const n = actions.length / dim;
