@@ -10,6 +10,7 @@
 //
 //   node scripts/figure4.mjs [--trajectories 25] [--seed 0] [--horizon 30] [--episodes 10]
 //       [--kinds basic,advanced] [--set key=value ...] [--out results]
+//   node scripts/figure4.mjs --render results/figure4-hopper.json   (rewrites the .md and .svg from a saved run)
 // Writes <out>/figure4-hopper.json, .md and .svg. Build first (pnpm --filter @mgail/mgail... build
 // and @mgail/envs-mujoco-wasm).
 import fs from 'node:fs';
@@ -39,6 +40,11 @@ const episodes = Number(opt('episodes', '10'));
 const kinds = opt('kinds', 'basic,advanced').split(',');
 const outDir = path.resolve(opt('out', path.resolve(here, '..', 'results')));
 const windows = 256;
+const renderFrom = opt('render', null);
+if (renderFrom) {
+  render(JSON.parse(fs.readFileSync(renderFrom, 'utf8')), renderFrom.replace(/\.json$/, ''));
+  process.exit(0);
+}
 
 const mujoco = await import(path.resolve(here, '../../envs-mujoco-wasm/dist/index.js'));
 await initBackend({ quiet: true });
@@ -62,8 +68,10 @@ function expertWindows(d, rng, count, length, firstEpisode) {
 }
 
 const rows = [];
+let warmupUsed = 0;
 for (const kind of kinds) {
   const config = mgailConfig(envId, { ...sets, forwardModel: kind });
+  warmupUsed = config.modelHistory - 1;
   const warmup = config.modelHistory - 1; // the same windows and start states for both kinds (the MLP ignores the warm-up)
   let errors = null;
   const t0 = Date.now();
@@ -80,7 +88,7 @@ for (const kind of kinds) {
   const ev = evaluatePolicy(evalEnv, res.policy, { episodes, seed: 10_000 + seed, deterministic: true });
   evalEnv.close();
   res.policy.dispose();
-  const row = { kind, trajectories: N, seed, finalReturn: ev.mean, finalStd: ev.std, envSteps: res.envSteps, seconds, iterations: res.iterations, evalHistory: res.evalHistory, msPerIteration: res.timing.perIteration, ...errors, sets };
+  const row = { kind, config, trajectories: N, seed, finalReturn: ev.mean, finalStd: ev.std, envSteps: res.envSteps, seconds, iterations: res.iterations, evalHistory: res.evalHistory, msPerIteration: res.timing.perIteration, ...errors, sets };
   console.log(JSON.stringify(row));
   rows.push(row);
 }
@@ -88,7 +96,12 @@ for (const kind of kinds) {
 fs.mkdirSync(outDir, { recursive: true });
 const base = path.join(outDir, 'figure4-hopper');
 const command = `node scripts/figure4.mjs ${args.join(' ')}`.trim();
-fs.writeFileSync(`${base}.json`, JSON.stringify({ envId, command, horizon: H, windows, rows }, null, 1) + '\n');
+const result = { envId, command, horizon: H, windows, warmup: warmupUsed, episodes, trajectories: N, seed, sets, rows };
+fs.writeFileSync(`${base}.json`, JSON.stringify(result, null, 1) + '\n');
+render(result, base);
+console.error(`wrote ${base}.json, .md, .svg`);
+
+function render({ envId, command, horizon: H, windows, warmup, episodes, trajectories: N, seed, sets, rows }, base) {
 
 const steps = [1, 2, 5, 10, 20, 30, 50].filter((k) => k <= H);
 const f = (x) => (x < 0.01 ? x.toExponential(2) : x.toFixed(3));
@@ -99,7 +112,7 @@ const md = [
   '',
   `${N} expert trajectories, seed ${seed}, configs/${envId}.json${Object.keys(sets).length ? ` with ${JSON.stringify(sets)}` : ''}.`,
   `Open-loop error: mean squared error of the predicted state after k steps, in standardized state units, over ${windows} windows`,
-  `(recorded actions fed in; the GRU warmed up on the ${rows[0] ? mgailConfig(envId, sets).modelHistory - 1 : 0} real transitions before each start).`,
+  `(recorded actions fed in; the GRU warmed up on the ${warmup} real transitions before each start).`,
   `"agent" windows come from each run's own replay buffer; "expert" windows are the same for both models, from ${rows[0]?.expertHeldOut ? 'held-out expert trajectories' : 'the expert trajectories'}.`,
   'Final return: the final policy (no selection), deterministic, ' + episodes + ' episodes.',
   '',
@@ -135,4 +148,4 @@ const svg = [
   '</svg>',
 ];
 fs.writeFileSync(`${base}.svg`, svg.join('\n') + '\n');
-console.error(`wrote ${base}.json, .md, .svg`);
+}
