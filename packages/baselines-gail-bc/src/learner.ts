@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import {
+  Adam,
   Rng,
   assertFiniteLosses,
   assertFiniteTensors,
@@ -7,11 +8,13 @@ import {
   encodeTensors,
   moduleToTensors,
   writeFileAtomic,
+  type AdamState,
   type ConfigRules,
   type RunningMeanStdJSON,
   type TensorRecord,
 } from '@mgail/core-autodiff-graph';
 import { makePolicy, type Policy } from '@mgail/policies';
+import { resolveConfig, type ConfigOverrides } from './config.js';
 import { RolloutCollector, type CollectorState, type Rollout } from './rollout-buffer.js';
 import { ValueFunction } from './value.js';
 import type { VectorEnvLike } from './vec.js';
@@ -48,6 +51,46 @@ export const ON_POLICY_RULES: ConfigRules<OnPolicyConfig> = {
   gaeLambda: { kind: 'number', min: 0, max: 1 },
   activation: { kind: 'choice', choices: ['tanh', 'relu'] },
 };
+
+/**
+ * The on-policy defaults PPO and TRPO share (8 envs, γ 0.99, 64×64 tanh networks, observation
+ * normalization), with `tuned` laid over them; fresh arrays each call, so no two configs alias.
+ */
+export function onPolicyDefaults(tuned: Partial<OnPolicyConfig> = {}): OnPolicyConfig {
+  return {
+    numEnvs: 8,
+    numSteps: 128,
+    gamma: 0.99,
+    gaeLambda: 0.95,
+    normalizeRewards: false,
+    normalizeObservations: true,
+    hidden: [64, 64],
+    valueHidden: [64, 64],
+    activation: 'tanh',
+    logStdInit: 0,
+    ...tuned,
+  };
+}
+
+/**
+ * The config function of an on-policy algorithm: its defaults, then `configs/<algo>/<env-id>.json`,
+ * then `overrides` (an object, or layers such as a config file then flags), checked against
+ * ON_POLICY_RULES and the algorithm's own `rules`.
+ */
+export function onPolicyConfigResolver<C extends OnPolicyConfig>(
+  algo: string,
+  defaults: C,
+  rules: ConfigRules<C>,
+): (envId?: string, overrides?: ConfigOverrides<C>, source?: string) => C {
+  const all = { ...ON_POLICY_RULES, ...rules } as ConfigRules<C>;
+  return (envId, overrides = {}, source = 'overrides') => resolveConfig(algo, defaults, envId, overrides, source, all);
+}
+
+/** How long an on-policy run is and how it is seeded. */
+export interface LearnerOptions {
+  seed: number;
+  totalSteps: number;
+}
 
 /** What one on-policy iteration (rollout, then update) measured. */
 export interface IterationStats {
@@ -124,13 +167,15 @@ export abstract class OnPolicyLearner<C extends OnPolicyConfig> {
   readonly policy: Policy;
   readonly value: ValueFunction;
   readonly collector: RolloutCollector;
+  /** The learner's Adam (what it covers is the concrete learner's choice); its state is the checkpoint's algo state. */
+  readonly optimizer: Adam;
   iteration = 0;
   globalStep = 0;
 
   constructor(
     readonly venv: VectorEnvLike,
     readonly config: C,
-    readonly opts: { seed: number; totalSteps: number },
+    readonly opts: LearnerOptions,
   ) {
     if (venv.numEnvs !== config.numEnvs) throw new Error(`the vector env has ${venv.numEnvs} envs, the config asks for numEnvs = ${config.numEnvs}`);
     const rng = new Rng(opts.seed);
@@ -141,6 +186,8 @@ export abstract class OnPolicyLearner<C extends OnPolicyConfig> {
       rng.spawn(),
     );
     this.value = new ValueFunction(this.policy.obsDim, { hidden: config.valueHidden, activation: config.activation }, rng.spawn(), (o) => this.policy.normalize(o));
+    // Called before the subclass's own fields exist: it may use only the policy, critic and config.
+    this.optimizer = this.createOptimizer();
     this.collector = new RolloutCollector(venv, this.policy, this.value, config);
     this.collector.reset(opts.seed);
   }
@@ -178,9 +225,17 @@ export abstract class OnPolicyLearner<C extends OnPolicyConfig> {
   }
 
   protected abstract update(ro: Rollout, rng: Rng): UpdateStats;
+  protected abstract createOptimizer(): Adam;
+
   /** Optimizer tensors and JSON state of the concrete learner. */
-  protected abstract saveAlgoState(): { tensors: TensorRecord; meta: Record<string, unknown> };
-  protected abstract loadAlgoState(tensors: TensorRecord, meta: Record<string, unknown>): void;
+  protected saveAlgoState(): { tensors: TensorRecord; meta: Record<string, unknown> } {
+    const s = this.optimizer.getState();
+    return { tensors: s.tensors, meta: { adam: s.meta } };
+  }
+
+  protected loadAlgoState(tensors: TensorRecord, meta: Record<string, unknown>): void {
+    this.optimizer.setState({ tensors, meta: meta.adam as AdamState['meta'] });
+  }
 
   /** Everything a resumed run needs, in one atomically written file. */
   save(file: string, extra: Record<string, unknown> = {}, envId?: string): void {
@@ -236,9 +291,7 @@ export abstract class OnPolicyLearner<C extends OnPolicyConfig> {
 
   /** Frees the critic and optimizer state, leaving the trained policy to the caller. */
   disposeExceptPolicy(): void {
-    this.disposeAlgo();
+    this.optimizer.dispose();
     this.value.dispose();
   }
-
-  protected abstract disposeAlgo(): void;
 }

@@ -1,8 +1,6 @@
-import { Adam, tf, type AdamState, type Rng, type TensorRecord } from '@mgail/core-autodiff-graph';
-import { resolveConfig, type ConfigOverrides } from './config.js';
-import { OnPolicyLearner, ON_POLICY_RULES, type OnPolicyConfig, type UpdateStats } from './learner.js';
+import { Adam, tf, type Rng } from '@mgail/core-autodiff-graph';
+import { OnPolicyLearner, onPolicyConfigResolver, onPolicyDefaults, type OnPolicyConfig, type UpdateStats } from './learner.js';
 import type { Rollout } from './rollout-buffer.js';
-import type { VectorEnvLike } from './vec.js';
 
 /** Proximal policy optimization (Schulman et al. 2017), as CleanRL's ppo.py / ppo_continuous_action.py. */
 export interface PPOConfig extends OnPolicyConfig {
@@ -32,16 +30,7 @@ export interface PPOConfig extends OnPolicyConfig {
 
 /** PPO's code defaults (8 envs × 128 steps, lr 3e-4 annealed to 0, 4 minibatches × 10 epochs, clip 0.2); `configs/ppo/<env>.json` overrides them per env. */
 export const DEFAULT_PPO_CONFIG: PPOConfig = {
-  numEnvs: 8,
-  numSteps: 128,
-  gamma: 0.99,
-  gaeLambda: 0.95,
-  normalizeRewards: false,
-  normalizeObservations: true,
-  hidden: [64, 64],
-  valueHidden: [64, 64],
-  activation: 'tanh',
-  logStdInit: 0,
+  ...onPolicyDefaults(),
   lr: 3e-4,
   annealLr: true,
   numMinibatches: 4,
@@ -55,8 +44,8 @@ export const DEFAULT_PPO_CONFIG: PPOConfig = {
   normAdv: true,
 };
 
-const PPO_RULES = {
-  ...ON_POLICY_RULES,
+/** PPO's defaults, then `configs/ppo/<env-id>.json`, then `overrides` (an object, or layers such as a config file then flags). */
+export const ppoConfig = onPolicyConfigResolver<PPOConfig>('ppo', DEFAULT_PPO_CONFIG, {
   lr: { kind: 'number', min: 0, minExclusive: true },
   numMinibatches: { kind: 'int', min: 1 },
   updateEpochs: { kind: 'int', min: 1 },
@@ -65,21 +54,14 @@ const PPO_RULES = {
   vfCoef: { kind: 'number', min: 0 },
   maxGradNorm: { kind: 'number', min: 0 },
   targetKl: { kind: 'number', min: 0 },
-} as const;
-
-/** PPO's defaults, then `configs/ppo/<env-id>.json`, then `overrides` (an object, or layers such as a config file then flags). */
-export function ppoConfig(envId?: string, overrides: ConfigOverrides<PPOConfig> = {}, source = 'overrides'): PPOConfig {
-  return resolveConfig('ppo', DEFAULT_PPO_CONFIG, envId, overrides, source, PPO_RULES);
-}
+});
 
 /** PPO-clip with a shared Adam over policy and critic, minibatch epochs and early stopping on KL. */
 export class PPO extends OnPolicyLearner<PPOConfig> {
   readonly algo = 'ppo';
-  readonly optimizer: Adam;
 
-  constructor(venv: VectorEnvLike, config: PPOConfig, opts: { seed: number; totalSteps: number }) {
-    super(venv, config, opts);
-    this.optimizer = new Adam(new Map([...this.policy.namedVariables, ...this.value.net.namedVariables]), { lr: config.lr, eps: 1e-5, maxGradNorm: config.maxGradNorm });
+  protected createOptimizer(): Adam {
+    return new Adam(new Map([...this.policy.namedVariables, ...this.value.net.namedVariables]), { lr: this.config.lr, eps: 1e-5, maxGradNorm: this.config.maxGradNorm });
   }
 
   protected update(ro: Rollout, rng: Rng): UpdateStats {
@@ -158,19 +140,6 @@ export class PPO extends OnPolicyLearner<PPOConfig> {
     const out = kept.map((p) => p.dataSync()[0]);
     tf.dispose([value, mb, ...kept, ...Object.values(grads)]);
     return out;
-  }
-
-  protected saveAlgoState(): { tensors: TensorRecord; meta: Record<string, unknown> } {
-    const s = this.optimizer.getState();
-    return { tensors: s.tensors, meta: { adam: s.meta } };
-  }
-
-  protected loadAlgoState(tensors: TensorRecord, meta: Record<string, unknown>): void {
-    this.optimizer.setState({ tensors, meta: meta.adam as AdamState['meta'] });
-  }
-
-  protected disposeAlgo(): void {
-    this.optimizer.dispose();
   }
 }
 

@@ -1,9 +1,8 @@
-import { Adam, assignFlat, flattenTensors, flattenVariables, tf, type AdamState, type Rng, type TensorRecord } from '@mgail/core-autodiff-graph';
+import { Adam, assignFlat, flattenTensors, flattenVariables, tf, type Rng } from '@mgail/core-autodiff-graph';
 import { CategoricalPolicy, GaussianPolicy } from '@mgail/policies';
 import { conjugateGradient, dot } from './cg.js';
-import { resolveConfig, type ConfigOverrides } from './config.js';
 import { FisherVectorProduct } from './fisher.js';
-import { OnPolicyLearner, ON_POLICY_RULES, type OnPolicyConfig, type UpdateStats } from './learner.js';
+import { OnPolicyLearner, onPolicyConfigResolver, onPolicyDefaults, type LearnerOptions, type OnPolicyConfig, type UpdateStats } from './learner.js';
 import { explainedVariance } from './ppo.js';
 import type { Rollout } from './rollout-buffer.js';
 import type { VectorEnvLike } from './vec.js';
@@ -36,16 +35,7 @@ export interface TRPOConfig extends OnPolicyConfig {
 
 /** TRPO's code defaults (8 envs × 256 steps, max KL 0.01, 10 conjugate-gradient iterations, damping 0.1); `configs/trpo/<env>.json` overrides them per env. */
 export const DEFAULT_TRPO_CONFIG: TRPOConfig = {
-  numEnvs: 8,
-  numSteps: 256,
-  gamma: 0.99,
-  gaeLambda: 0.97,
-  normalizeRewards: false,
-  normalizeObservations: true,
-  hidden: [64, 64],
-  valueHidden: [64, 64],
-  activation: 'tanh',
-  logStdInit: 0,
+  ...onPolicyDefaults({ numSteps: 256, gaeLambda: 0.97 }),
   maxKl: 0.01,
   damping: 0.1,
   cgIterations: 10,
@@ -59,8 +49,8 @@ export const DEFAULT_TRPO_CONFIG: TRPOConfig = {
   valueMinibatches: 16,
 };
 
-const TRPO_RULES = {
-  ...ON_POLICY_RULES,
+/** TRPO's defaults, then `configs/trpo/<env-id>.json`, then `overrides` (an object, or layers such as a config file then flags). */
+export const trpoConfig = onPolicyConfigResolver<TRPOConfig>('trpo', DEFAULT_TRPO_CONFIG, {
   maxKl: { kind: 'number', min: 0, minExclusive: true },
   damping: { kind: 'number', min: 0 },
   cgIterations: { kind: 'int', min: 1 },
@@ -71,12 +61,7 @@ const TRPO_RULES = {
   valueLr: { kind: 'number', min: 0, minExclusive: true },
   valueEpochs: { kind: 'int', min: 0 },
   valueMinibatches: { kind: 'int', min: 1 },
-} as const;
-
-/** TRPO's defaults, then `configs/trpo/<env-id>.json`, then `overrides` (an object, or layers such as a config file then flags). */
-export function trpoConfig(envId?: string, overrides: ConfigOverrides<TRPOConfig> = {}, source = 'overrides'): TRPOConfig {
-  return resolveConfig('trpo', DEFAULT_TRPO_CONFIG, envId, overrides, source, TRPO_RULES);
-}
+});
 
 /**
  * TRPO: a natural gradient step of the surrogate, scaled to the KL trust region, found by
@@ -85,13 +70,20 @@ export function trpoConfig(envId?: string, overrides: ConfigOverrides<TRPOConfig
  */
 export class TRPO extends OnPolicyLearner<TRPOConfig> {
   readonly algo = 'trpo';
-  readonly valueOptimizer: Adam;
 
-  constructor(venv: VectorEnvLike, config: TRPOConfig, opts: { seed: number; totalSteps: number }) {
+  constructor(venv: VectorEnvLike, config: TRPOConfig, opts: LearnerOptions) {
     super(venv, config, opts);
     if (!(config.maxKl > 0)) throw new Error(`TRPO: maxKl must be > 0, got ${config.maxKl}`);
     if (!(config.backtrackCoef > 0 && config.backtrackCoef < 1)) throw new Error(`TRPO: backtrackCoef must be in (0, 1), got ${config.backtrackCoef}`);
-    this.valueOptimizer = new Adam(this.value.net, { lr: config.valueLr });
+  }
+
+  /** The critic's Adam (the policy moves by the natural gradient step, not by Adam). */
+  get valueOptimizer(): Adam {
+    return this.optimizer;
+  }
+
+  protected createOptimizer(): Adam {
+    return new Adam(this.value.net, { lr: this.config.valueLr });
   }
 
   protected update(ro: Rollout, rng: Rng): UpdateStats {
@@ -206,19 +198,6 @@ export class TRPO extends OnPolicyLearner<TRPOConfig> {
       tf.dispose([obs, ret]);
     }
     return sum / Math.max(1, n);
-  }
-
-  protected saveAlgoState(): { tensors: TensorRecord; meta: Record<string, unknown> } {
-    const s = this.valueOptimizer.getState();
-    return { tensors: s.tensors, meta: { adam: s.meta } };
-  }
-
-  protected loadAlgoState(tensors: TensorRecord, meta: Record<string, unknown>): void {
-    this.valueOptimizer.setState({ tensors, meta: meta.adam as AdamState['meta'] });
-  }
-
-  protected disposeAlgo(): void {
-    this.valueOptimizer.dispose();
   }
 }
 
