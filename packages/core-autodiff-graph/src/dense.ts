@@ -1,6 +1,6 @@
 import { tf } from './backend.js';
 import { Rng, initializerFor, zerosInit, type InitName } from './random.js';
-import { VariableStore, getWeights, assignFromTensors, type Module, type NamedVariables, type TensorData } from './variables.js';
+import { StoreModule } from './variables.js';
 import { fusedDense, fusedLayersActive } from './fused.js';
 
 /** The activations a `Dense` layer and an `MLP` accept. */
@@ -53,24 +53,21 @@ export function activate(x: tf.Tensor2D, activation: Activation): tf.Tensor2D {
  * On wasm the layer uses the `MgailDense` kernel of fused.ts (2-D, no reshapes, a one-pass
  * ReLU mask in the backward pass).
  */
-export class Dense implements Module {
-  readonly name: string;
+export class Dense extends StoreModule {
   readonly activation: Activation;
   readonly kernel: tf.Variable<tf.Rank.R2>;
   readonly bias: tf.Variable<tf.Rank.R1> | null;
-  private readonly store: VariableStore;
 
   constructor(
     readonly inDim: number,
     readonly outDim: number,
     opts: DenseOptions,
   ) {
+    super(opts.name, 'Dense');
     if (!Number.isInteger(inDim) || inDim <= 0 || !Number.isInteger(outDim) || outDim <= 0) {
       throw new Error(`Dense ${opts.name}: dims must be positive integers, got ${inDim} -> ${outDim}`);
     }
-    this.name = opts.name;
     this.activation = checkActivation(opts.activation ?? 'linear', `Dense ${opts.name}`);
-    this.store = new VariableStore(opts.name);
     const init = initializerFor(opts.init ?? 'glorot_uniform', opts.gain ?? 1);
     const shape = [inDim, outDim];
     this.kernel = this.store.add('kernel', { data: init(opts.rng, shape), shape }) as tf.Variable<tf.Rank.R2>;
@@ -98,25 +95,5 @@ export class Dense implements Module {
       }) as tf.Tensor2D;
       return fusable ? y : activate(y, this.activation);
     });
-  }
-
-  get variables(): tf.Variable[] {
-    return this.store.variables;
-  }
-
-  get namedVariables(): NamedVariables {
-    return this.store.namedVariables;
-  }
-
-  getWeights(): Record<string, Float32Array> {
-    return getWeights(this);
-  }
-
-  setWeights(weights: Record<string, Float32Array | TensorData>): void {
-    assignFromTensors(this, weights, { source: `Dense ${this.name}` });
-  }
-
-  dispose(): void {
-    this.store.dispose();
   }
 }

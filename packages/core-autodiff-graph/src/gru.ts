@@ -1,6 +1,6 @@
 import { tf } from './backend.js';
 import { uniformInit, type Rng } from './random.js';
-import { VariableStore, getWeights, assignFromTensors, type Module, type NamedVariables, type TensorData } from './variables.js';
+import { StoreModule } from './variables.js';
 import { fusedDense, fusedGRUGates, fusedLayersActive } from './fused.js';
 
 /** The seed of a `GRUCell`'s initialization and its variable scope. */
@@ -23,24 +23,21 @@ export interface GRUCellOptions {
  * On wasm the gate arithmetic after the two matmuls is one kernel forward and one backward
  * (`MgailGRUGates` in fused.ts) instead of about fifteen small ops.
  */
-export class GRUCell implements Module {
-  readonly name: string;
+export class GRUCell extends StoreModule {
   readonly kernelIH: tf.Variable<tf.Rank.R2>;
   readonly biasIH: tf.Variable<tf.Rank.R1>;
   readonly kernelHH: tf.Variable<tf.Rank.R2>;
   readonly biasHH: tf.Variable<tf.Rank.R1>;
-  private readonly store: VariableStore;
 
   constructor(
     readonly inDim: number,
     readonly hiddenDim: number,
     opts: GRUCellOptions,
   ) {
+    super(opts.name, 'GRUCell');
     if (!Number.isInteger(inDim) || inDim <= 0 || !Number.isInteger(hiddenDim) || hiddenDim <= 0) {
       throw new Error(`GRUCell ${opts.name}: dims must be positive integers, got in=${inDim}, hidden=${hiddenDim}`);
     }
-    this.name = opts.name;
-    this.store = new VariableStore(opts.name);
     const init = uniformInit(1 / Math.sqrt(hiddenDim));
     const add = (local: string, shape: number[]) => this.store.add(local, { data: init(opts.rng, shape), shape });
     const h3 = 3 * hiddenDim;
@@ -81,25 +78,5 @@ export class GRUCell implements Module {
   /** A zero hidden state for a batch. */
   initialState(batch: number): tf.Tensor2D {
     return tf.zeros([batch, this.hiddenDim]);
-  }
-
-  get variables(): tf.Variable[] {
-    return this.store.variables;
-  }
-
-  get namedVariables(): NamedVariables {
-    return this.store.namedVariables;
-  }
-
-  getWeights(): Record<string, Float32Array> {
-    return getWeights(this);
-  }
-
-  setWeights(weights: Record<string, Float32Array | TensorData>): void {
-    assignFromTensors(this, weights, { source: `GRUCell ${this.name}` });
-  }
-
-  dispose(): void {
-    this.store.dispose();
   }
 }

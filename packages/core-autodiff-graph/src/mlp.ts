@@ -1,7 +1,7 @@
 import { tf } from './backend.js';
 import { Dense, checkActivation, type Activation } from './dense.js';
 import type { Rng, InitName } from './random.js';
-import { VariableStore, getWeights, assignFromTensors, type Module, type NamedVariables, type TensorData } from './variables.js';
+import { StoreModule } from './variables.js';
 
 /** An `MLP`'s sizes, activations, initialization, seed and variable scope. */
 export interface MLPOptions {
@@ -27,23 +27,20 @@ export interface MLPOptions {
  * A multilayer perceptron of fused Dense layers named `${name}/l1`, `${name}/l2`, ...,
  * `${name}/out`, so its variables are `${name}/l1/kernel`, `${name}/l1/bias`, ...
  */
-export class MLP implements Module {
-  readonly name: string;
+export class MLP extends StoreModule {
   readonly inDim: number;
   readonly outDim: number;
   readonly layers: Dense[];
-  private readonly store: VariableStore;
 
   constructor(opts: MLPOptions) {
+    super(opts.name, 'MLP');
     const where = `MLP ${opts.name}`;
     checkActivation(opts.activation, where);
     for (const h of opts.hidden) {
       if (!Number.isInteger(h) || h <= 0) throw new Error(`${where}: hidden sizes must be positive integers, got [${opts.hidden.join(', ')}]`);
     }
-    this.name = opts.name;
     this.inDim = opts.inDim;
     this.outDim = opts.outDim;
-    this.store = new VariableStore(opts.name);
     const dims = [opts.inDim, ...opts.hidden];
     this.layers = opts.hidden.map(
       (h, i) =>
@@ -73,25 +70,5 @@ export class MLP implements Module {
       for (const l of this.layers) h = l.apply(h);
       return h;
     });
-  }
-
-  get variables(): tf.Variable[] {
-    return this.store.variables;
-  }
-
-  get namedVariables(): NamedVariables {
-    return this.store.namedVariables;
-  }
-
-  getWeights(): Record<string, Float32Array> {
-    return getWeights(this);
-  }
-
-  setWeights(weights: Record<string, Float32Array | TensorData>): void {
-    assignFromTensors(this, weights, { source: `MLP ${this.name}` });
-  }
-
-  dispose(): void {
-    this.store.dispose();
   }
 }

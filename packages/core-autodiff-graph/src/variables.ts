@@ -136,6 +136,42 @@ export class VariableStore {
   }
 }
 
+/**
+ * A module whose variables all live in one `VariableStore` scoped by its name: the accessors,
+ * weight I/O and disposal every layer shares. `kind` names the layer type in errors
+ * ('Dense policy/l1: missing weights ...').
+ */
+export abstract class StoreModule implements Module {
+  protected readonly store: VariableStore;
+
+  constructor(
+    readonly name: string,
+    private readonly kind: string,
+  ) {
+    this.store = new VariableStore(name);
+  }
+
+  get variables(): tf.Variable[] {
+    return this.store.variables;
+  }
+
+  get namedVariables(): NamedVariables {
+    return this.store.namedVariables;
+  }
+
+  getWeights(): Record<string, Float32Array> {
+    return getWeights(this);
+  }
+
+  setWeights(weights: Record<string, Float32Array | TensorData>): void {
+    assignFromTensors(this, weights, { source: `${this.kind} ${this.name}` });
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}
+
 function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
