@@ -1,6 +1,6 @@
-import type { Rng } from '@mgail/envs-classic';
 import { MJ_OBJ_BODY } from './binding.js';
-import { MujocoEnv, type CommonOptions, type EnvDefinition, type InfoField, type SharedModel } from './mujoco-env.js';
+import { LocomotionEnv, scalarInfo } from './locomotion.js';
+import type { CommonOptions, EnvDefinition, SharedModel } from './mujoco-env.js';
 import { clip, npSumSquares, npSumSquaresClipped } from './numeric.js';
 import { bool, commonSchema, num, range, type OptionSchema } from './options.js';
 
@@ -37,17 +37,17 @@ const REMOVED = {
     'useContactForces is an Ant-v4 argument; in Ant-v5 the contact cost is always part of the reward and includeCfrcExtInObservation (default true) controls the observation',
 };
 
-const INFO: readonly InfoField[] = [
-  { name: 'x_position', size: 1 },
-  { name: 'y_position', size: 1 },
-  { name: 'distance_from_origin', size: 1 },
-  { name: 'x_velocity', size: 1 },
-  { name: 'y_velocity', size: 1 },
-  { name: 'reward_forward', size: 1 },
-  { name: 'reward_ctrl', size: 1 },
-  { name: 'reward_contact', size: 1 },
-  { name: 'reward_survive', size: 1 },
-];
+const INFO = scalarInfo(
+  'x_position',
+  'y_position',
+  'distance_from_origin',
+  'x_velocity',
+  'y_velocity',
+  'reward_forward',
+  'reward_ctrl',
+  'reward_contact',
+  'reward_survive',
+);
 
 type Parsed = Required<Omit<AntOptions, 'renderMode'>>;
 
@@ -57,38 +57,30 @@ type Parsed = Required<Omit<AntOptions, 'renderMode'>>;
  * ctrl cost - contact cost (all bodies, clipped forces). Healthy: finite state and z within
  * healthyZRange (inclusive). Reset: uniform noise on qpos, `resetNoiseScale * N(0, 1)` on qvel.
  */
-export class AntEnv extends MujocoEnv {
+export class AntEnv extends LocomotionEnv<Parsed> {
   static readonly id = 'Ant-v5';
-  private readonly o: Parsed;
-  private readonly posStart: number;
   private readonly mainBody: number;
-  private readonly nbody: number;
-  private xBefore = 0;
-  private yBefore = 0;
-  private readonly sq: Float64Array;
   private xpos!: Float64Array;
   private cfrcExt!: Float64Array;
 
   constructor(shared: SharedModel, options: Parsed, kwargs: Record<string, unknown> = {}) {
     const m = shared.model;
-    const posStart = options.excludeCurrentPositionsFromObservation ? 2 : 0;
+    // Before super: a bad body name must fail before any MjData is allocated.
     const mainBody = resolveBody(shared, options.mainBody);
     super({
       id: AntEnv.id,
       shared,
-      frameSkip: options.frameSkip,
-      obsDim: m.nq - posStart + m.nv + (options.includeCfrcExtInObservation ? (m.nbody - 1) * 6 : 0),
-      maxEpisodeSteps: options.maxEpisodeSteps,
-      rewardThreshold: 6000,
+      options,
       kwargs,
+      rootPositions: 2,
+      extraObs: options.includeCfrcExtInObservation ? (m.nbody - 1) * 6 : 0,
+      rewardThreshold: 6000,
       infoFields: INFO,
       resetInfoCount: 3,
+      scratchSize: Math.max(m.nu, m.nbody * 6),
+      velocityNoise: 'normal',
     });
-    this.o = options;
-    this.posStart = posStart;
     this.mainBody = mainBody;
-    this.nbody = m.nbody;
-    this.sq = new Float64Array(Math.max(this.nu, this.nbody * 6));
   }
 
   /** Gymnasium's `is_healthy`. */
@@ -110,18 +102,8 @@ export class AntEnv extends MujocoEnv {
     return lo <= q[2] && q[2] <= hi;
   }
 
-  protected resetModel(rng: Rng): void {
-    const s = this.o.resetNoiseScale;
-    const qpos = this.uniformQpos(rng, s);
-    const qvel = this.normalQvel(rng, s);
-    this.setStateRaw(qpos, qvel);
-  }
-
   protected writeObs(out: Float64Array, off: number): void {
-    const q = this.qpos, v = this.qvel;
-    let k = off;
-    for (let i = this.posStart; i < this.nq; i++) out[k++] = q[i];
-    for (let i = 0; i < this.nv; i++) out[k++] = v[i];
+    let k = this.writeQposQvel(out, off);
     if (this.o.includeCfrcExtInObservation) {
       const f = this.cfrcExt, [lo, hi] = this.o.contactForceRange;
       for (let i = 6, n = this.nbody * 6; i < n; i++) out[k++] = clip(f[i], lo, hi);

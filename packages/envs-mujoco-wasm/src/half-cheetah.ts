@@ -1,5 +1,5 @@
-import type { Rng } from '@mgail/envs-classic';
-import { MujocoEnv, type CommonOptions, type EnvDefinition, type InfoField, type SharedModel } from './mujoco-env.js';
+import { LocomotionEnv, scalarInfo } from './locomotion.js';
+import type { CommonOptions, EnvDefinition, SharedModel } from './mujoco-env.js';
 import { npSumSquares } from './numeric.js';
 import { commonSchema, num, type OptionSchema } from './options.js';
 
@@ -15,12 +15,7 @@ const SCHEMA: OptionSchema = {
   ctrlCostWeight: num(0.1, 'ctrl_cost_weight'),
 };
 
-const INFO: readonly InfoField[] = [
-  { name: 'x_position', size: 1 },
-  { name: 'x_velocity', size: 1 },
-  { name: 'reward_forward', size: 1 },
-  { name: 'reward_ctrl', size: 1 },
-];
+const INFO = scalarInfo('x_position', 'x_velocity', 'reward_forward', 'reward_ctrl');
 
 type Parsed = Required<Omit<HalfCheetahOptions, 'renderMode'>>;
 
@@ -29,44 +24,15 @@ type Parsed = Required<Omit<HalfCheetahOptions, 'renderMode'>>;
  * clipping). Reward: forward - ctrl cost. Never terminates. Reset: uniform noise on qpos,
  * `resetNoiseScale * N(0, 1)` on qvel.
  */
-export class HalfCheetahEnv extends MujocoEnv {
+export class HalfCheetahEnv extends LocomotionEnv<Parsed> {
   static readonly id = 'HalfCheetah-v5';
-  private readonly o: Parsed;
-  private readonly posStart: number;
-  private xBefore = 0;
-  private readonly sq: Float64Array;
 
   constructor(shared: SharedModel, options: Parsed, kwargs: Record<string, unknown> = {}) {
-    const posStart = options.excludeCurrentPositionsFromObservation ? 1 : 0;
-    const m = shared.model;
-    super({
-      id: HalfCheetahEnv.id,
-      shared,
-      frameSkip: options.frameSkip,
-      obsDim: m.nq - posStart + m.nv,
-      maxEpisodeSteps: options.maxEpisodeSteps,
-      rewardThreshold: 4800,
-      kwargs,
-      infoFields: INFO,
-      resetInfoCount: 1,
-    });
-    this.o = options;
-    this.posStart = posStart;
-    this.sq = new Float64Array(this.nu);
-  }
-
-  protected resetModel(rng: Rng): void {
-    const s = this.o.resetNoiseScale;
-    const qpos = this.uniformQpos(rng, s);
-    const qvel = this.normalQvel(rng, s);
-    this.setStateRaw(qpos, qvel);
+    super({ id: HalfCheetahEnv.id, shared, options, kwargs, rootPositions: 1, rewardThreshold: 4800, infoFields: INFO, resetInfoCount: 1, velocityNoise: 'normal' });
   }
 
   protected writeObs(out: Float64Array, off: number): void {
-    const q = this.qpos, v = this.qvel;
-    let k = off;
-    for (let i = this.posStart; i < this.nq; i++) out[k++] = q[i];
-    for (let i = 0; i < this.nv; i++) out[k++] = v[i];
+    this.writeQposQvel(out, off);
   }
 
   protected beforeStep(): void {

@@ -1,5 +1,5 @@
-import type { Rng } from '@mgail/envs-classic';
-import { MujocoEnv, type CommonOptions, type EnvDefinition, type InfoField, type SharedModel } from './mujoco-env.js';
+import { LocomotionEnv } from './locomotion.js';
+import type { CommonOptions, EnvDefinition, InfoField, SharedModel } from './mujoco-env.js';
 import { clip, npSum, npSumSquares } from './numeric.js';
 import { bool, commonSchema, num, range, type OptionSchema } from './options.js';
 
@@ -41,17 +41,11 @@ type Parsed = Required<Omit<HumanoidOptions, 'renderMode'>>;
  * mass center) + healthy - ctrl cost (of data.ctrl) - clip(contact cost, contactCostRange).
  * Healthy: healthyZRange[0] < z < healthyZRange[1]. Reset: uniform noise on qpos and qvel.
  */
-export class HumanoidEnv extends MujocoEnv {
+export class HumanoidEnv extends LocomotionEnv<Parsed> {
   static readonly id = 'Humanoid-v5';
-  private readonly o: Parsed;
-  private readonly posStart: number;
-  private readonly nbody: number;
   private readonly ntendon: number;
   private readonly bodyMass: Float64Array;
   private readonly totalMass: number;
-  private xBefore = 0;
-  private yBefore = 0;
-  private readonly sq: Float64Array;
   private xipos!: Float64Array;
   private cinert!: Float64Array;
   private cvel!: Float64Array;
@@ -62,10 +56,8 @@ export class HumanoidEnv extends MujocoEnv {
 
   constructor(shared: SharedModel, options: Parsed, kwargs: Record<string, unknown> = {}) {
     const m = shared.model;
-    const posStart = options.excludeCurrentPositionsFromObservation ? 2 : 0;
     const b = m.nbody - 1;
-    const obsDim =
-      m.nq - posStart + m.nv +
+    const extraObs =
       (options.includeCinertInObservation ? b * 10 : 0) +
       (options.includeCvelInObservation ? b * 6 : 0) +
       (options.includeQfrcActuatorInObservation ? m.nv - 6 : 0) +
@@ -74,10 +66,10 @@ export class HumanoidEnv extends MujocoEnv {
     super({
       id: HumanoidEnv.id,
       shared,
-      frameSkip: options.frameSkip,
-      obsDim,
-      maxEpisodeSteps: options.maxEpisodeSteps,
+      options,
       kwargs,
+      rootPositions: 2,
+      extraObs,
       infoFields: [
         { name: 'x_position', size: 1 },
         { name: 'y_position', size: 1 },
@@ -92,14 +84,12 @@ export class HumanoidEnv extends MujocoEnv {
         { name: 'reward_contact', size: 1 },
       ] satisfies InfoField[],
       resetInfoCount: 5,
+      scratchSize: Math.max(m.nu, m.nbody * 6),
+      velocityNoise: 'uniform',
     });
-    this.o = options;
-    this.posStart = posStart;
-    this.nbody = m.nbody;
     this.ntendon = nt;
     this.bodyMass = Float64Array.from(m.body_mass);
     this.totalMass = npSum(this.bodyMass, 0, this.nbody);
-    this.sq = new Float64Array(Math.max(this.nu, this.nbody * 6));
   }
 
   /** Gymnasium's `is_healthy`. */
@@ -125,18 +115,9 @@ export class HumanoidEnv extends MujocoEnv {
     return lo < z && z < hi;
   }
 
-  protected resetModel(rng: Rng): void {
-    const s = this.o.resetNoiseScale;
-    const qpos = this.uniformQpos(rng, s);
-    const qvel = this.uniformQvel(rng, s);
-    this.setStateRaw(qpos, qvel);
-  }
-
   protected writeObs(out: Float64Array, off: number): void {
-    const q = this.qpos, v = this.qvel, nb6 = this.nbody * 6;
-    let k = off;
-    for (let i = this.posStart; i < this.nq; i++) out[k++] = q[i];
-    for (let i = 0; i < this.nv; i++) out[k++] = v[i];
+    const nb6 = this.nbody * 6;
+    let k = this.writeQposQvel(out, off);
     if (this.o.includeCinertInObservation) for (let i = 10, n = this.nbody * 10, c = this.cinert; i < n; i++) out[k++] = c[i];
     if (this.o.includeCvelInObservation) for (let i = 6, c = this.cvel; i < nb6; i++) out[k++] = c[i];
     if (this.o.includeQfrcActuatorInObservation) for (let i = 6, f = this.qfrcActuator; i < this.nv; i++) out[k++] = f[i];

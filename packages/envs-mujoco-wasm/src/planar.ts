@@ -1,6 +1,6 @@
-import type { Rng } from '@mgail/envs-classic';
-import { MujocoEnv, type CommonOptions, type InfoField, type SharedModel } from './mujoco-env.js';
-import { clip, npSumSquares } from './numeric.js';
+import { LocomotionEnv, scalarInfo } from './locomotion.js';
+import type { CommonOptions, InfoField, SharedModel } from './mujoco-env.js';
+import { npSumSquares } from './numeric.js';
 
 /** Keyword arguments Hopper-v5 and Walker2d-v5 share (hopper_v5.py, walker2d_v5.py), camelCase. */
 export interface PlanarOptions extends CommonOptions {
@@ -13,14 +13,7 @@ export interface PlanarOptions extends CommonOptions {
 }
 
 /** Hopper and Walker2d share `info` (`_get_reset_info` is the first two). */
-export const PLANAR_INFO: readonly InfoField[] = [
-  { name: 'x_position', size: 1 },
-  { name: 'z_distance_from_origin', size: 1 },
-  { name: 'x_velocity', size: 1 },
-  { name: 'reward_forward', size: 1 },
-  { name: 'reward_ctrl', size: 1 },
-  { name: 'reward_survive', size: 1 },
-];
+export const PLANAR_INFO: readonly InfoField[] = scalarInfo('x_position', 'z_distance_from_origin', 'x_velocity', 'reward_forward', 'reward_ctrl', 'reward_survive');
 
 type ParsedPlanar = Required<Omit<PlanarOptions, 'renderMode'>>;
 
@@ -30,29 +23,10 @@ type ParsedPlanar = Required<Omit<PlanarOptions, 'renderMode'>>;
  * healthy when z and the torso angle are inside their (strict) ranges; uniform reset noise on
  * qpos and qvel. Subclasses add their own health conditions by overriding `healthy`.
  */
-export abstract class PlanarWalkerEnv<O extends ParsedPlanar = ParsedPlanar> extends MujocoEnv {
-  protected readonly o: O;
-  private readonly posStart: number;
-  private xBefore = 0;
-  private readonly sq: Float64Array;
+export abstract class PlanarWalkerEnv<O extends ParsedPlanar = ParsedPlanar> extends LocomotionEnv<O> {
 
   constructor(id: string, shared: SharedModel, options: O, kwargs: Record<string, unknown>, rewardThreshold?: number) {
-    const posStart = options.excludeCurrentPositionsFromObservation ? 1 : 0;
-    const m = shared.model;
-    super({
-      id,
-      shared,
-      frameSkip: options.frameSkip,
-      obsDim: m.nq - posStart + m.nv,
-      maxEpisodeSteps: options.maxEpisodeSteps,
-      ...(rewardThreshold !== undefined ? { rewardThreshold } : {}),
-      kwargs,
-      infoFields: PLANAR_INFO,
-      resetInfoCount: 2,
-    });
-    this.o = options;
-    this.posStart = posStart;
-    this.sq = new Float64Array(this.nu);
+    super({ id, shared, options, kwargs, rootPositions: 1, rewardThreshold, infoFields: PLANAR_INFO, resetInfoCount: 2, velocityNoise: 'uniform' });
   }
 
   /** Gymnasium's `is_healthy`. */
@@ -68,18 +42,8 @@ export abstract class PlanarWalkerEnv<O extends ParsedPlanar = ParsedPlanar> ext
     return zLo < z && z < zHi && aLo < angle && angle < aHi;
   }
 
-  protected resetModel(rng: Rng): void {
-    const s = this.o.resetNoiseScale;
-    const qpos = this.uniformQpos(rng, s);
-    const qvel = this.uniformQvel(rng, s);
-    this.setStateRaw(qpos, qvel);
-  }
-
   protected writeObs(out: Float64Array, off: number): void {
-    const q = this.qpos, v = this.qvel;
-    let k = off;
-    for (let i = this.posStart; i < this.nq; i++) out[k++] = q[i];
-    for (let i = 0; i < this.nv; i++) out[k++] = clip(v[i], -10, 10);
+    this.writeQposQvel(out, off, 10);
   }
 
   protected beforeStep(): void {
