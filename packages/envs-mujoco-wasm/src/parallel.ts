@@ -19,19 +19,7 @@ import {
 import { SharedModel, type MujocoEnv } from './mujoco-env.js';
 import { resolveDefinition } from './registry.js';
 import { buildEnvs } from './vector.js';
-import {
-  allocateBuffers,
-  readReset,
-  readStep,
-  vectorSeeds,
-  writeActions,
-  type AutoresetMode,
-  type MujocoVectorResetResult,
-  type MujocoVectorStepResult,
-  type VectorBuffers,
-  type VectorLayout,
-  VectorCore,
-} from './vector-core.js';
+import { allocateBuffers, checkAutoresetMode, VectorCore, VectorSession, type AutoresetMode, type MujocoVectorResetResult, type MujocoVectorStepResult, type VectorLayout } from './vector-core.js';
 
 /** How a `ParallelVectorEnv` resets finished sub-envs and spreads them over worker threads. */
 export interface ParallelVectorEnvOptions {
@@ -86,8 +74,7 @@ export class ParallelVectorEnv {
   readonly episodeStatistics: EpisodeStatistics;
   /** MuJoCo version the workers run. */
   readonly mujocoVersion: string;
-  private readonly layout: VectorLayout;
-  private readonly buffers: VectorBuffers;
+  private readonly session: VectorSession;
   private readonly ctl: Int32Array;
   private readonly err: Uint8Array;
   private readonly workers: Worker[];
@@ -96,8 +83,6 @@ export class ParallelVectorEnv {
   private readonly crashed: Promise<never>;
   private crash: Error | null = null;
   private busy = false;
-  private started = false;
-  private seeded = false;
   private closed = false;
   private closing = false;
 
@@ -106,9 +91,7 @@ export class ParallelVectorEnv {
     workers: Worker[];
     ready: WorkerReady;
     mode: AutoresetMode;
-    statsBufferLength: number;
-    buffers: VectorBuffers;
-    layout: VectorLayout;
+    session: VectorSession;
     ctl: Int32Array;
     err: Uint8Array;
     mainCore: VectorCore | null;
@@ -127,11 +110,10 @@ export class ParallelVectorEnv {
     this.mujocoVersion = ready.mujocoVersion;
     this.singleObservationSpace = new Box(-Infinity, Infinity, [ready.obsDim]);
     this.singleActionSpace = new Box(ready.low, ready.high);
-    this.layout = init.layout;
-    this.buffers = init.buffers;
+    this.session = init.session;
     this.ctl = init.ctl;
     this.err = init.err;
-    this.episodeStatistics = new EpisodeStatistics(this.numEnvs, init.statsBufferLength);
+    this.episodeStatistics = init.session.episodeStatistics;
     this.crashed = new Promise<never>((_, reject) => {
       for (const [w, worker] of this.workers.entries()) {
         const fail = (why: string) => {
@@ -151,10 +133,7 @@ export class ParallelVectorEnv {
     const what = `ParallelVectorEnv(${id})`;
     if (!Number.isInteger(numEnvs) || numEnvs <= 0) throw new Error(`${what}: numEnvs must be a positive integer, got ${numEnvs}`);
     const { autoresetMode, numWorkers, useMainThread, statsBufferLength, ...envOptions } = options;
-    const mode = autoresetMode ?? 'next-step';
-    if (mode !== 'next-step' && mode !== 'same-step') {
-      throw new Error(`${what}: autoresetMode must be 'next-step' or 'same-step', got ${JSON.stringify(mode)}`);
-    }
+    const mode = checkAutoresetMode(what, autoresetMode ?? 'next-step');
     if (useMainThread !== undefined && typeof useMainThread !== 'boolean') throw new Error(`${what}: useMainThread must be true or false`);
     const inMain = useMainThread ?? true;
     const cores = os.availableParallelism();
@@ -215,7 +194,8 @@ export class ParallelVectorEnv {
     const err = new Uint8Array(new SharedArrayBuffer(ERRBUF_BYTES * nw));
     workers.forEach((w, index) => w.postMessage({ buffers, ctl, err, index }));
     const mainCore = mainCount > 0 ? new VectorCore(mainEnvs, 0, layout, mode) : null;
-    return new ParallelVectorEnv({ numEnvs, workers, ready, mode, statsBufferLength: statsBufferLength ?? 100, buffers, layout, ctl, err, mainCore });
+    const session = new VectorSession(layout, buffers, new EpisodeStatistics(numEnvs, statsBufferLength ?? 100));
+    return new ParallelVectorEnv({ numEnvs, workers, ready, mode, session, ctl, err, mainCore });
   }
 
   get id(): string {
@@ -225,34 +205,31 @@ export class ParallelVectorEnv {
   /** Resets every sub-env: seed n seeds env i with n + i, an array gives each its own seed. */
   async reset(options: { seed?: number | number[] } = {}): Promise<MujocoVectorResetResult> {
     this.assertIdle();
-    const seeds = vectorSeeds(`ParallelVectorEnv(${this.id})`, this.numEnvs, options.seed, this.seeded);
-    for (let i = 0; i < this.numEnvs; i++) this.buffers.seeds[i] = seeds[i] ?? NaN;
-    this.busy = true;
-    try {
-      await this.command(CMD_RESET);
-    } finally {
-      this.busy = false;
-    }
-    this.seeded = true;
-    this.started = true;
-    return readReset(this.layout, this.buffers, this.episodeStatistics);
+    this.session.prepareReset(`ParallelVectorEnv(${this.id})`, options.seed);
+    return this.busyCommand(CMD_RESET, () => this.session.finishReset());
   }
 
   /** Steps every sub-env: `numEnvs * actDim` numbers env-major, or one action per env. */
   async step(actions: ArrayLike<number> | ArrayLike<ArrayLike<number>>): Promise<MujocoVectorStepResult> {
     this.assertIdle();
     const what = `ParallelVectorEnv(${this.id})`;
-    if (!this.started) throw new Error(`${what}: step() called before reset(); call reset() first`);
-    writeActions(what, this.layout, actions, this.buffers.actions);
-    // Busy until the promise settles (not just until the workers finish), so a second call
-    // that was not awaited is refused deterministically.
+    this.session.prepareStep(what, actions);
+    return this.busyCommand(CMD_STEP, () => this.session.finishStep());
+  }
+
+  /**
+   * Runs `cmd`, then `finish` in the same turn as `busy` clears. Busy until the promise settles
+   * (not just until the workers finish), so a second call that was not awaited is refused
+   * deterministically.
+   */
+  private async busyCommand<T>(cmd: number, finish: () => T): Promise<T> {
     this.busy = true;
     try {
-      await this.command(CMD_STEP);
+      await this.command(cmd);
     } finally {
       this.busy = false;
     }
-    return readStep(this.layout, this.buffers, this.episodeStatistics);
+    return finish();
   }
 
   /** Frees every env and ends the workers. */
@@ -291,8 +268,8 @@ export class ParallelVectorEnv {
     let mainError: unknown = null;
     if (this.mainCore) {
       try {
-        if (cmd === CMD_RESET) this.mainCore.reset(this.buffers);
-        else if (cmd === CMD_STEP) this.mainCore.step(this.buffers);
+        if (cmd === CMD_RESET) this.mainCore.reset(this.session.buffers);
+        else if (cmd === CMD_STEP) this.mainCore.step(this.session.buffers);
         else this.mainCore.close();
       } catch (e) {
         mainError = e;

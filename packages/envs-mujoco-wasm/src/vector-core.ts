@@ -215,6 +215,55 @@ export function readStep(l: VectorLayout, b: VectorBuffers, stats: EpisodeStatis
   };
 }
 
+/** Returns `mode` when it is an `AutoresetMode`, else throws naming `what`. */
+export function checkAutoresetMode(what: string, mode: unknown): AutoresetMode {
+  if (mode !== 'next-step' && mode !== 'same-step') {
+    throw new Error(`${what}: autoresetMode must be 'next-step' or 'same-step', got ${JSON.stringify(mode)}`);
+  }
+  return mode;
+}
+
+/**
+ * The caller's side both vector envs share, whichever thread runs the cores: the layout and
+ * buffers, episode statistics, the seeding rule across resets, the step-before-reset check and
+ * the results read back from the buffers.
+ */
+export class VectorSession {
+  private started = false;
+  private seeded = false;
+
+  constructor(
+    readonly layout: VectorLayout,
+    readonly buffers: VectorBuffers,
+    readonly episodeStatistics: EpisodeStatistics,
+  ) {}
+
+  /** Writes a reset's seeds into the buffers, before the cores reset. */
+  prepareReset(what: string, seed: number | readonly number[] | undefined): void {
+    const n = this.layout.numEnvs;
+    const seeds = vectorSeeds(what, n, seed, this.seeded);
+    for (let i = 0; i < n; i++) this.buffers.seeds[i] = seeds[i] ?? NaN;
+  }
+
+  /** The result of a reset the cores finished. */
+  finishReset(): MujocoVectorResetResult {
+    this.seeded = true;
+    this.started = true;
+    return readReset(this.layout, this.buffers, this.episodeStatistics);
+  }
+
+  /** Checks a reset came first and writes the actions into the buffers, before the cores step. */
+  prepareStep(what: string, actions: ArrayLike<number> | ArrayLike<ArrayLike<number>>): void {
+    if (!this.started) throw new Error(`${what}: step() called before reset(); call reset() first`);
+    writeActions(what, this.layout, actions, this.buffers.actions);
+  }
+
+  /** The result of a step the cores finished. */
+  finishStep(): MujocoVectorStepResult {
+    return readStep(this.layout, this.buffers, this.episodeStatistics);
+  }
+}
+
 /** Seeds for a vector reset, envs-classic's rule: n -> n + i; an array per env; first unseeded reset -> i. */
 export function vectorSeeds(what: string, numEnvs: number, seed: number | readonly number[] | undefined, seededBefore: boolean): (number | undefined)[] {
   if (Array.isArray(seed)) {

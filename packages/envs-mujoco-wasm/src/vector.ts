@@ -1,20 +1,7 @@
 import { EpisodeStatistics, type Box } from '@mgail/envs-classic';
 import { SharedModel, type MujocoEnv } from './mujoco-env.js';
 import { construct, resolveDefinition } from './registry.js';
-import {
-  allocateBuffers,
-  layoutOf,
-  readReset,
-  readStep,
-  vectorSeeds,
-  VectorCore,
-  writeActions,
-  type AutoresetMode,
-  type MujocoVectorResetResult,
-  type MujocoVectorStepResult,
-  type VectorBuffers,
-  type VectorLayout,
-} from './vector-core.js';
+import { allocateBuffers, checkAutoresetMode, layoutOf, VectorCore, VectorSession, type AutoresetMode, type MujocoVectorResetResult, type MujocoVectorStepResult } from './vector-core.js';
 
 /** How a `MujocoVectorEnv` resets finished sub-envs and how many episode records it keeps. */
 export interface MujocoVectorEnvOptions {
@@ -41,20 +28,14 @@ export class MujocoVectorEnv {
   readonly obsDim: number;
   readonly actDim: number;
   readonly episodeStatistics: EpisodeStatistics;
-  private readonly layout: VectorLayout;
-  private readonly buffers: VectorBuffers;
+  private readonly session: VectorSession;
   private readonly core: VectorCore;
-  private started = false;
-  private seeded = false;
   private closed = false;
 
   /** Wraps envs that are already built (same id and spaces); the vector env owns them from now on. */
   constructor(envs: readonly MujocoEnv[], options: MujocoVectorEnvOptions = {}) {
     if (!Array.isArray(envs) || envs.length === 0) throw new Error('MujocoVectorEnv: needs at least one env');
-    const mode = options.autoresetMode ?? 'next-step';
-    if (mode !== 'next-step' && mode !== 'same-step') {
-      throw new Error(`MujocoVectorEnv: autoresetMode must be 'next-step' or 'same-step', got ${JSON.stringify(mode)}`);
-    }
+    const mode = checkAutoresetMode('MujocoVectorEnv', options.autoresetMode ?? 'next-step');
     const e0 = envs[0];
     for (let i = 1; i < envs.length; i++) {
       const e = envs[i];
@@ -69,10 +50,10 @@ export class MujocoVectorEnv {
     this.singleActionSpace = e0.actionSpace;
     this.obsDim = e0.obsDim;
     this.actDim = e0.nu;
-    this.layout = layoutOf(e0, this.numEnvs);
-    this.buffers = allocateBuffers(this.layout, false);
-    this.core = new VectorCore(this.envs, 0, this.layout, mode);
+    const layout = layoutOf(e0, this.numEnvs);
+    this.core = new VectorCore(this.envs, 0, layout, mode);
     this.episodeStatistics = new EpisodeStatistics(this.numEnvs, options.statsBufferLength ?? 100);
+    this.session = new VectorSession(layout, allocateBuffers(layout, false), this.episodeStatistics);
   }
 
   get id(): string {
@@ -82,26 +63,22 @@ export class MujocoVectorEnv {
   /** Resets every sub-env: seed n seeds env i with n + i, an array gives each its own seed. */
   reset(options: { seed?: number | number[] } = {}): MujocoVectorResetResult {
     this.assertOpen();
-    const seeds = vectorSeeds(`MujocoVectorEnv(${this.id})`, this.numEnvs, options.seed, this.seeded);
-    for (let i = 0; i < this.numEnvs; i++) this.buffers.seeds[i] = seeds[i] ?? NaN;
-    this.core.reset(this.buffers);
-    this.seeded = true;
-    this.started = true;
-    return readReset(this.layout, this.buffers, this.episodeStatistics);
+    this.session.prepareReset(`MujocoVectorEnv(${this.id})`, options.seed);
+    this.core.reset(this.session.buffers);
+    return this.session.finishReset();
   }
 
   /** Steps every sub-env: `numEnvs * actDim` numbers env-major, or one action per env. */
   step(actions: ArrayLike<number> | ArrayLike<ArrayLike<number>>): MujocoVectorStepResult {
     this.assertOpen();
     const what = `MujocoVectorEnv(${this.id})`;
-    if (!this.started) throw new Error(`${what}: step() called before reset(); call reset() first`);
-    writeActions(what, this.layout, actions, this.buffers.actions);
+    this.session.prepareStep(what, actions);
     try {
-      this.core.step(this.buffers);
+      this.core.step(this.session.buffers);
     } catch (e) {
       throw new Error(`${what}: ${(e as Error).message}`, { cause: e });
     }
-    return readStep(this.layout, this.buffers, this.episodeStatistics);
+    return this.session.finishStep();
   }
 
   /** Frees every MjData and the shared model. */
