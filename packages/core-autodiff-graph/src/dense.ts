@@ -21,6 +21,11 @@ export interface DenseOptions {
   useBias?: boolean;
 }
 
+/** Throws `${where}: dims must be positive integers, got ${got}` unless every dim is one. */
+export function checkDims(where: string, dims: readonly number[], got: string): void {
+  if (dims.some((d) => !Number.isInteger(d) || d <= 0)) throw new Error(`${where}: dims must be positive integers, got ${got}`);
+}
+
 /** Returns `a` as an `Activation`, or throws naming `where` and the valid choices. */
 export function checkActivation(a: string, where: string): Activation {
   if (!(ACTIVATIONS as readonly string[]).includes(a)) {
@@ -64,9 +69,7 @@ export class Dense extends StoreModule {
     opts: DenseOptions,
   ) {
     super(opts.name, 'Dense');
-    if (!Number.isInteger(inDim) || inDim <= 0 || !Number.isInteger(outDim) || outDim <= 0) {
-      throw new Error(`Dense ${opts.name}: dims must be positive integers, got ${inDim} -> ${outDim}`);
-    }
+    checkDims(`Dense ${opts.name}`, [inDim, outDim], `${inDim} -> ${outDim}`);
     this.activation = checkActivation(opts.activation ?? 'linear', `Dense ${opts.name}`);
     const init = initializerFor(opts.init ?? 'glorot_uniform', opts.gain ?? 1);
     const shape = [inDim, outDim];

@@ -1,5 +1,6 @@
 import { tf } from './backend.js';
 import { uniformInit, type Rng } from './random.js';
+import { checkDims } from './dense.js';
 import { StoreModule } from './variables.js';
 import { fusedDense, fusedGRUGates, fusedLayersActive } from './fused.js';
 
@@ -35,9 +36,7 @@ export class GRUCell extends StoreModule {
     opts: GRUCellOptions,
   ) {
     super(opts.name, 'GRUCell');
-    if (!Number.isInteger(inDim) || inDim <= 0 || !Number.isInteger(hiddenDim) || hiddenDim <= 0) {
-      throw new Error(`GRUCell ${opts.name}: dims must be positive integers, got in=${inDim}, hidden=${hiddenDim}`);
-    }
+    checkDims(`GRUCell ${opts.name}`, [inDim, hiddenDim], `in=${inDim}, hidden=${hiddenDim}`);
     const init = uniformInit(1 / Math.sqrt(hiddenDim));
     const add = (local: string, shape: number[]) => this.store.add(local, { data: init(opts.rng, shape), shape });
     const h3 = 3 * hiddenDim;
