@@ -23,10 +23,11 @@ export const TABLE1_BUDGETS: Record<string, Table1Budget> = {
   // equal to GAIL's would stop it a few hundred iterations after its 200 discriminator-only prep iterations.
   'Acrobot-v1': { gail: { totalSteps: 60_000, evalEvery: 3 }, mgail: { iterations: 1000, evalEvery: 50 } },
   'MountainCar-v0': { gail: { totalSteps: 60_000, evalEvery: 3 }, mgail: { iterations: 1000, evalEvery: 50 } },
-  // MGAIL: its tuned config as it is (20,000 iterations, about 1.4M env steps; packages/mgail/README.md)
+  // MGAIL: Hopper's tuned config as it is (20,000 iterations, about 1.4M env steps; packages/mgail/README.md);
+  // Walker2d and HalfCheetah: the same config untuned, 10,000 iterations (their configs/<env>.json say so)
   'Hopper-v5': { gail: MUJOCO_GAIL },
-  'Walker2d-v5': { gail: MUJOCO_GAIL, mgailEnvSteps: 200_000 },
-  'HalfCheetah-v5': { gail: MUJOCO_GAIL, mgailEnvSteps: 200_000 },
+  'Walker2d-v5': { gail: MUJOCO_GAIL },
+  'HalfCheetah-v5': { gail: MUJOCO_GAIL },
   'Ant-v5': { gail: MUJOCO_GAIL, mgailEnvSteps: 200_000 },
   'Humanoid-v5': { gail: MUJOCO_GAIL, mgailEnvSteps: 200_000 },
 };
