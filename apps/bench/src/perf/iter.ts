@@ -27,6 +27,8 @@ export interface IterResult {
  * updates) on `envId` from its shipped demonstrations, with the env's checked-in config except:
  * no prep (every iteration updates the policy), no evaluation, no checkpoints, and
  * `policyWorkers` = `workers` (0: one thread; 1: the policy update's unrolls shared with a worker).
+ * A config with one unroll of B side-by-side envs per update runs, with workers, as one unroll of
+ * B / (workers + 1) envs per thread: the same start states and env steps per update.
  */
 export async function benchMgailIteration(o: { envId: string; workers: number; reps: number; warmup: number; experts?: string; overrides?: Record<string, unknown> }): Promise<IterResult> {
   const mujoco = /-v\d+$/.test(o.envId) && !/^(CartPole|Acrobot|MountainCar|MountainCarContinuous|Pendulum)-/.test(o.envId);
@@ -34,8 +36,13 @@ export async function benchMgailIteration(o: { envId: string; workers: number; r
   const envModule = mj ? mj.MODULE_URL : CLASSIC_MODULE_URL;
   const demosFile = path.join(o.experts ?? path.join(REPO_ROOT, 'experts'), o.envId, 'demos.npz');
   const demos = selectEpisodes(readDemos(demosFile, { envId: o.envId }), 4);
+  const base = mgailConfig(o.envId, o.overrides ?? {});
+  // Same start states per update on more threads: B side-by-side envs in one unroll become
+  // (workers + 1) unrolls of B / (workers + 1) envs each, one per thread.
+  const split = o.workers > 0 && base.unrollsPerUpdate === 1 && base.unrollBatch % (o.workers + 1) === 0;
   const config = mgailConfig(o.envId, {
     ...o.overrides, iterations: o.warmup + o.reps, prepIterations: 0, evalEvery: 0, checkpointEvery: 0, policyWorkers: o.workers,
+    ...(split ? { unrollBatch: base.unrollBatch / (o.workers + 1), unrollsPerUpdate: o.workers + 1 } : {}),
   });
   // logEvery 1: every row holds that iteration's phase times (time/*_ms)
   const rows: Record<string, number>[] = [];
