@@ -1,4 +1,9 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
+
+/** The repository root (this file is src/io.ts or dist/io.js of apps/bench): experts/ and results live there. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** Where the bench writes: stdout for results, stderr for progress (tests capture both). */
 export interface Io {

@@ -19,19 +19,11 @@ import { fileURLToPath } from 'node:url';
 import { initBackend, Rng } from '@mgail/core-autodiff-graph';
 import { evaluatePolicy, readDemos, selectEpisodes } from '@mgail/policies';
 import { mgailConfig, trainMGAIL } from '@mgail/mgail';
+import { parseArgs } from './args.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const sets = {};
-args.forEach((a, i) => {
-  if (a !== '--set') return;
-  const [k, ...rest] = args[i + 1].split('=');
-  sets[k] = JSON.parse(rest.join('='));
-});
+const { opt, sets } = parseArgs(args);
 const envId = 'Hopper-v5';
 const N = Number(opt('trajectories', '25'));
 const seed = Number(opt('seed', '0'));

@@ -6,24 +6,16 @@
 // One JSON line per run on stdout; progress on stderr. Build first (pnpm --filter @mgail/mgail... build).
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { initBackend } from '@mgail/core-autodiff-graph';
-import { make } from '@mgail/envs-classic';
+import { make, MODULE_URL as CLASSIC_MODULE_URL } from '@mgail/envs-classic';
 import { collectDemos, evaluatePolicy, readDemos, selectEpisodes } from '@mgail/policies';
 import { mgailConfig, trainMGAIL } from '@mgail/mgail';
+import { parseArgs } from './args.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const sets = {};
-args.forEach((a, i) => {
-  if (a !== '--set') return;
-  const [k, ...rest] = args[i + 1].split('=');
-  sets[k] = JSON.parse(rest.join('='));
-});
+const { opt, sets } = parseArgs(args);
 const envId = opt('env', 'CartPole-v1');
 const demosFile = opt('demos', path.resolve(here, '../../../experts', envId, 'demos.npz'));
 const trajs = opt('trajectories', '1,10').split(',').map(Number);
@@ -36,10 +28,7 @@ const configFile = opt('config', null);
 const mujoco = /-v5$/.test(envId) ? await import(path.resolve(here, '../../envs-mujoco-wasm/dist/index.js')) : null;
 const makeEnv = (id) => (mujoco ? mujoco.make(id) : make(id));
 // how policyWorkers threads make the same envs
-const workerEnv = {
-  module: pathToFileURL(mujoco ? path.resolve(here, '../../envs-mujoco-wasm/dist/index.js') : path.resolve(here, '../node_modules/@mgail/envs-classic/dist/index.js')).href,
-  args: [envId],
-};
+const workerEnv = { module: mujoco ? mujoco.MODULE_URL : CLASSIC_MODULE_URL, args: [envId] };
 
 await initBackend({ quiet: true });
 const linearExpert = (o) => (o[2] + 0.5 * o[3] + 0.01 * o[0] + 0.1 * o[1] > 0 ? 1 : 0);

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     step,
   };
   const load = (n: NetSnapshot) => {
-    policy.setWeights(Object.fromEntries(Object.entries(n.policy).map(([k, v]) => [k, v])));
+    policy.setWeights(n.policy);
     policy.normalizer.load(n.normalizer as Parameters<Policy['normalizer']['load']>[0]);
     if (n.model) assignFromTensors(model.store, n.model, { source: 'trainer' });
     if (n.modelStatistics) model.loadStatistics(n.modelStatistics);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { tf } from '@mgail/core-autodiff-graph';
-import type { UnrollWorkerInit, UnrollWorkerReply, UnrollWorkerRequest, NetSnapshot } from './workers-protocol.js';
+import type { UnrollWorkerInit, UnrollWorkerReply, UnrollWorkerRequest } from './workers-protocol.js';
 
 /** One worker's answer to a request. */
 export type WorkerResult = Required<Pick<UnrollWorkerReply, 'transitions' | 'returns' | 'busyMs' | 'envStepMs' | 'numTensors'>> &
@@ -71,8 +71,6 @@ export class UnrollWorkers {
     }));
   }
 }
-
-export type { NetSnapshot };
 
 /** The compiled worker script; tests run from `src/`, where only the built one exists. */
 function workerScript(): URL {

@@ -1,11 +1,10 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { make as makeClassic, MODULE_URL as CLASSIC_MODULE_URL } from '@mgail/envs-classic';
+import { listEnvs as classicEnvs, make as makeClassic, MODULE_URL as CLASSIC_MODULE_URL } from '@mgail/envs-classic';
 import { mgailConfig, trainMGAIL, type MGAILTiming } from '@mgail/mgail';
 import { readDemos, selectEpisodes } from '@mgail/policies';
+import { REPO_ROOT } from '../io.js';
 import { median, round } from './timing.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 export interface IterResult {
   env: string;
@@ -31,8 +30,8 @@ export interface IterResult {
  * B / (workers + 1) envs per thread: the same start states and env steps per update.
  */
 export async function benchMgailIteration(o: { envId: string; workers: number; reps: number; warmup: number; experts?: string; overrides?: Record<string, unknown> }): Promise<IterResult> {
-  const mujoco = /-v\d+$/.test(o.envId) && !/^(CartPole|Acrobot|MountainCar|MountainCarContinuous|Pendulum)-/.test(o.envId);
-  const mj = mujoco ? await import('@mgail/envs-mujoco-wasm') : null;
+  // an id the classic registry does not know is a MuJoCo env
+  const mj = classicEnvs().includes(o.envId) ? null : await import('@mgail/envs-mujoco-wasm');
   const envModule = mj ? mj.MODULE_URL : CLASSIC_MODULE_URL;
   const demosFile = path.join(o.experts ?? path.join(REPO_ROOT, 'experts'), o.envId, 'demos.npz');
   const demos = selectEpisodes(readDemos(demosFile, { envId: o.envId }), 4);

@@ -1,14 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { initBackend, writeFileAtomic, writeJsonAtomic } from '@mgail/core-autodiff-graph';
 import { listEnvs as listClassic, make as makeClassic, makeVec as makeClassicVec, type Env } from '@mgail/envs-classic';
 import { evaluatePolicy, readDemos, selectEpisodes, type Demonstrations, type Policy } from '@mgail/policies';
 import { bcConfig, gailConfig, trainBC, trainGAIL, type VectorEnvLike } from '@mgail/baselines-gail-bc';
 import { mgailConfig, readMGAILCheckpointMeta, trainMGAIL } from '@mgail/mgail';
-import { parseIntList, parsePositiveInt, type Io } from '../io.js';
+import { parseIntList, parsePositiveInt, REPO_ROOT, type Io } from '../io.js';
 import { machineInfo, type MachineInfo } from '../perf/machine.js';
 import { PUBLISHED } from '../table1/published.js';
 import { DEFAULT_ENV_STEPS, TABLE1_BUDGETS, describeBudget } from '../table1/budgets.js';
@@ -20,7 +19,6 @@ import {
 /** Table 1's tasks in the paper's order, with their default trajectory counts. */
 export const TABLE1_ENVS: readonly { env: string; trajectories: number[] }[] = PUBLISHED.map((p) => ({ env: p.envId, trajectories: [...p.trajectories] }));
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 export interface Table1Options {
   envs: string[];
