@@ -56,6 +56,22 @@ export interface MGAILConfig {
   /** Global gradient-norm clip of the policy gradient (0 = off). */
   policyMaxGradNorm: number;
   /**
+   * Behavioural-cloning warm start: Adam steps (lr `bcLr`, batches of `bcBatchSize` expert pairs)
+   * of maximum likelihood on the demonstrations before the first iteration (0 = off: the paper
+   * starts from a random π). The same warm start GAIL's `bcWarmStart` gives its generator.
+   */
+  bcPretrainSteps: number;
+  /** Adam learning rate of the BC warm start. */
+  bcLr: number;
+  /** Expert pairs per BC step (warm start and `bcWeight` term). */
+  bcBatchSize: number;
+  /**
+   * Weight λ of an auxiliary BC term added to every policy update, λ · E_expert[−log π(a_E | s_E)]
+   * averaged over a batch (0 = off: the paper's objective alone). It anchors π to the
+   * demonstrations while the adversarial game oscillates.
+   */
+  bcWeight: number;
+  /**
    * Gaussian policies: `learned` trains a state-independent log-std (initialized at logStdInit);
    * `expert` fixes σ = (expert action std) / noiseIntensity in raw action units (the authors').
    */
@@ -158,6 +174,10 @@ export const DEFAULT_MGAIL_CONFIG: MGAILConfig = {
   policyLrFinalFraction: 1,
   policyAverageFraction: 0,
   policyMaxGradNorm: 10,
+  bcPretrainSteps: 0,
+  bcLr: 1e-3,
+  bcBatchSize: 64,
+  bcWeight: 0,
   actionNoise: 'learned',
   logStdInit: -0.5,
   noiseIntensity: 6,
@@ -201,14 +221,14 @@ const CHOICES: Partial<Record<keyof MGAILConfig, readonly string[]>> = {
 };
 
 const POSITIVE_INTEGERS: (keyof MGAILConfig)[] = [
-  'horizon', 'unrollBatch', 'unrollsPerUpdate', 'modelHistory', 'modelBatchSize', 'discBatchSize', 'bufferSize', 'evalEpisodes', 'modelEncoderDim',
+  'horizon', 'unrollBatch', 'unrollsPerUpdate', 'modelHistory', 'modelBatchSize', 'discBatchSize', 'bcBatchSize', 'bufferSize', 'evalEpisodes', 'modelEncoderDim',
 ];
 const NON_NEGATIVE_INTEGERS: (keyof MGAILConfig)[] = [
   'iterations', 'prepIterations', 'initialRandomSteps', 'modelPretrainSteps', 'discPolicyInterval', 'collectEvery', 'collectSteps', 'evalEvery',
-  'checkpointEvery', 'modelUpdatesPerIteration', 'discUpdatesPerIteration', 'policyWorkers',
+  'checkpointEvery', 'modelUpdatesPerIteration', 'discUpdatesPerIteration', 'policyWorkers', 'bcPretrainSteps',
 ];
-const POSITIVE_NUMBERS: (keyof MGAILConfig)[] = ['policyLr', 'modelLr', 'discLr', 'noiseIntensity', 'temperature', 'discExpertWeight', 'discStdFloor'];
-const NON_NEGATIVE_NUMBERS: (keyof MGAILConfig)[] = ['policyMaxGradNorm', 'entropyCoef', 'discWeightDecay', 'discGradientPenalty'];
+const POSITIVE_NUMBERS: (keyof MGAILConfig)[] = ['policyLr', 'bcLr', 'modelLr', 'discLr', 'noiseIntensity', 'temperature', 'discExpertWeight', 'discStdFloor'];
+const NON_NEGATIVE_NUMBERS: (keyof MGAILConfig)[] = ['policyMaxGradNorm', 'bcWeight', 'entropyCoef', 'discWeightDecay', 'discGradientPenalty'];
 
 /** What each field accepts (fields not listed are checked against their default's type). */
 const RULES: ConfigRules<MGAILConfig> = {

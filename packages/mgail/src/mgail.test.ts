@@ -52,18 +52,40 @@ describe('MGAIL on CartPole-v1', () => {
     res.policy.dispose();
   });
 
-  it('keeps tf.memory().numTensors flat over 200 iterations (every code path: recurrent model, alternating D/policy, collection, entropy, eval)', async () => {
+  it('keeps tf.memory().numTensors flat over 200 iterations (every code path: recurrent model, alternating D/policy, collection, entropy, BC term, eval)', async () => {
     const config = mgailConfig('CartPole-v1', {
       iterations: 200, prepIterations: 20, initialRandomSteps: 200, modelPretrainSteps: 5, evalEvery: 50, evalEpisodes: 1,
       policyHidden: [16], modelHidden: [16], discHidden: [16], modelEncoderDim: 8, forwardModel: 'advanced', modelHistory: 3,
       unrollBatch: 2, horizon: 4, unrollsPerUpdate: 2, discPolicyInterval: 30, collectEvery: 7, collectSteps: 3, entropyCoef: 0.01,
-      discDropout: 0.25, discGradientPenalty: 0.1,
+      discDropout: 0.25, discGradientPenalty: 0.1, bcPretrainSteps: 5, bcWeight: 0.5, bcBatchSize: 8,
     });
     const counts: number[] = [];
     const res = await trainMGAIL({ envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos: selectEpisodes(scripted, 1), config, seed: 1, onLog: () => counts.push(tf.memory().numTensors) });
     expect(counts).toHaveLength(20);
     expect(new Set(counts).size).toBe(1);
     res.policy.dispose();
+  });
+
+  it('bcPretrainSteps warm-starts π by behavioural cloning before the first iteration; bcWeight logs the BC term', async () => {
+    const small = { iterations: 10, prepIterations: 10, initialRandomSteps: 100, modelPretrainSteps: 1, evalEvery: 0, policyHidden: [32], modelHidden: [8], discHidden: [8], unrollBatch: 2, horizon: 3 };
+    const common = { envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos: scripted, seed: 4 };
+    // prep only (no policy update): what is evaluated is the warm start alone
+    const cold = await trainMGAIL({ ...common, config: mgailConfig('CartPole-v1', small) });
+    const warm = await trainMGAIL({ ...common, config: mgailConfig('CartPole-v1', { ...small, bcPretrainSteps: 300, bcLr: 3e-3 }) });
+    const agreement = (p: typeof cold.policy) => {
+      const { actions } = p.act(scripted.observations, { deterministic: true });
+      return actions.filter((a, i) => a === scripted.actions[i]).length / actions.length;
+    };
+    expect(agreement(warm.policy)).toBeGreaterThan(0.9);
+    expect(agreement(cold.policy)).toBeLessThan(0.8);
+    cold.policy.dispose();
+    warm.policy.dispose();
+    const rows: Record<string, number>[] = [];
+    const res = await trainMGAIL({ ...common, config: mgailConfig('CartPole-v1', { ...small, iterations: 20, prepIterations: 5, bcWeight: 1 }), onLog: (_, m) => rows.push(m) });
+    expect(rows.at(-1)!['losses/bc_nll']).toBeGreaterThan(0);
+    expect(rows.at(-1)!['losses/bc_nll']).toBeLessThan(5);
+    res.policy.dispose();
+    expect(() => mgailConfig('CartPole-v1', { bcWeight: -1 })).toThrow(/"bcWeight"/);
   });
 
   it('stops on a NaN loss with a one-line error and keeps the last good checkpoint', async () => {

@@ -253,6 +253,25 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     ? { prob: c.expertRestartProb, qpos: o.demos.qpos!, qvel: o.demos.qvel!, nq: o.demos.nq!, nv: o.demos.nv! }
     : null;
   const resetEnv = (i: number, seed?: number): Float32Array => resetLive(envs[i], rng, restarts, seed);
+  /** ∇ of weight · E[−log π(a_E | s_E)] over a random batch of expert pairs (in policyVars order; the caller disposes) and the mean NLL. */
+  const bcGradients = (weight: number): { grads: tf.Tensor[]; nll: number } => {
+    const n = c.bcBatchSize;
+    const ob = new Float32Array(n * obsDim);
+    const ac = discrete ? new Int32Array(n) : new Float32Array(n * actDim);
+    for (let k = 0; k < n; k++) {
+      const j = rng.int(nExpert);
+      for (let d = 0; d < obsDim; d++) ob[k * obsDim + d] = o.demos.observations[j * obsDim + d];
+      if (discrete) ac[k] = o.demos.actions[j];
+      else for (let d = 0; d < actDim; d++) ac[k * actDim + d] = o.demos.actions[j * actDim + d];
+    }
+    const obsT = tf.tensor2d(ob, [n, obsDim]);
+    const actT = discrete ? tf.tensor1d(ac, 'int32') : tf.tensor2d(ac, [n, actDim]);
+    const vars = [...policyVars.values()];
+    const { value, grads } = tf.variableGrads(() => tf.mul(-weight, tf.mean(policy.logProb(obsT, actT))) as tf.Scalar, vars);
+    const nll = value.dataSync()[0] / weight;
+    tf.dispose([value, obsT, actT]);
+    return { grads: vars.map((v) => grads[v.name]), nll };
+  };
   const oneHot = (a: number) => {
     const v = new Float32Array(actDim);
     v[a] = 1;
@@ -347,6 +366,19 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     if (pendingStates.length) policy.normalizer.update(Float32Array.from(pendingStates));
     updateModelStatistics();
     if (buffer.length > 0) for (let k = 0; k < c.modelPretrainSteps; k++) model.train(buffer.sampleWindows(rng, c.modelBatchSize, windowLength));
+    // optional BC warm start (not in the paper, which starts from a random π)
+    if (c.bcPretrainSteps > 0) {
+      const bcOpt = new Adam(policyVars, { lr: c.bcLr });
+      try {
+        for (let k = 0; k < c.bcPretrainSteps; k++) {
+          const { grads } = bcGradients(1);
+          bcOpt.applyGradients(grads);
+          tf.dispose(grads);
+        }
+      } finally {
+        bcOpt.dispose();
+      }
+    }
   }
 
   const prepMs = performance.now() - prepStarted;
@@ -433,7 +465,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     writeFileAtomic(ckptFile, encodeTensors(tensors, meta as unknown as Record<string, unknown>));
   };
 
-  let lastModelLoss = NaN, lastJ = NaN, lastGradNorm = NaN, lastD: DiscriminatorStats | null = null;
+  let lastModelLoss = NaN, lastJ = NaN, lastGradNorm = NaN, lastBc = NaN, lastD: DiscriminatorStats | null = null;
   let lastLog = Date.now(), lastLogSteps = envSteps;
   let lastT = { ...T }, lastTIt = startIteration, lastRowPerf = performance.now();
   const timing = (): MGAILTiming => {
@@ -518,7 +550,13 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
             else sum = sum.map((x, k) => { const y = tf.add(x, r.sum![k]); x.dispose(); r.sum![k].dispose(); return y; });
           }
         }
-        const avg = sum!.map((x) => { const y = tf.div(x, c.unrollsPerUpdate); x.dispose(); return y; });
+        let avg = sum!.map((x) => { const y = tf.div(x, c.unrollsPerUpdate); x.dispose(); return y; });
+        if (c.bcWeight > 0) {
+          // the auxiliary BC term (bcWeight): its gradient joins J's before the clip and the Adam step
+          const bc = bcGradients(c.bcWeight);
+          avg = avg.map((x, k) => { const y = tf.add(x, bc.grads[k]); x.dispose(); bc.grads[k].dispose(); return y; });
+          lastBc = bc.nll;
+        }
         policyOpt.applyGradients(avg);
         if (c.policyAverageFraction > 0 && it >= averageFrom) addToAverage();
         lastGradNorm = policyOpt.lastGradNorm ?? NaN;
@@ -550,6 +588,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
           'disc/agent_d': lastD?.agentD ?? NaN,
           'losses/policy': lastJ,
           'losses/policy_grad_norm': lastGradNorm,
+          ...(c.bcWeight > 0 ? { 'losses/bc_nll': lastBc } : {}),
           'charts/policy_lr': policyOpt.lr,
           'charts/env_steps': envSteps,
           'time/sps': ((envSteps - lastLogSteps) / Math.max(1, now - lastLog)) * 1000,
