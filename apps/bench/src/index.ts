@@ -12,6 +12,6 @@ export { buildWorkloadB } from './perf/workload_b.js';
 export type { WorkloadBNets } from './perf/workload_b.js';
 export { runTable1, registerTable1, planCells, writeTable1Report, sampleEfficiency, firstReach, mgailBelowGail, randomReturns, TABLE1_ENVS } from './suites/table1.js';
 export type { Table1Options, Table1Summary, EfficiencyRow } from './suites/table1.js';
-export { cellKey, table1Markdown, rowCharts, lineChartSvg, pooled, TABLE1_ALGOS } from './table1/report.js';
+export { cellKey, table1Markdown, rowCharts, pooled, TABLE1_ALGOS } from './table1/report.js';
 export type { CellResult, EvalPoint, Table1Data, EnvRefs } from './table1/report.js';
 export { TABLE1_BUDGETS, describeBudget } from './table1/budgets.js';

@@ -92,6 +92,9 @@ export {
 } from './run.js';
 export type { RunDirOptions, MetricValues } from './run.js';
 
+export { lineChartSvg, niceTicks } from './chart.js';
+export type { LineChartSpec, ChartSeries, ChartRefLine } from './chart.js';
+
 export { resolveConfigLayers, checkField, readJsonConfig, ConfigError } from './config.js';
 export type { FieldRule, ConfigRules, ConfigLayer } from './config.js';
 

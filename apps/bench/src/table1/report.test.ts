@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cellKey, lineChartSvg, niceTicks, rowCharts, table1Markdown, type CellResult, type Table1Data } from './report.js';
+import { lineChartSvg, niceTicks } from '@mgail/core-autodiff-graph';
+import { cellKey, rowCharts, table1Markdown, type CellResult, type Table1Data } from './report.js';
 
 const cell = (algo: string, seed: number, returns: number[]): CellResult => ({
   env: 'CartPole-v1', algo, trajectories: 1, seed, eval: { episodes: returns.length, mean: 0, std: 0, returns },

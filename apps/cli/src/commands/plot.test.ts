@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MetricsWriter } from '@mgail/core-autodiff-graph';
-import { niceTicks } from '../plot.js';
+import { MetricsWriter, niceTicks } from '@mgail/core-autodiff-graph';
 import { cli, useTempDir } from '../test-helpers.js';
 
 const tmp = useTempDir('mgail-cli-plot-');
