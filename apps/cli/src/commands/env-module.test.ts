@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '@mgail/core-autodiff-graph';
-import { readDemos } from '@mgail/policies';
+import { initBackend, saveTensors } from '@mgail/core-autodiff-graph';
+import { MGAIL_CHECKPOINT_FORMAT, mgailConfig } from '@mgail/mgail';
+import { readDemos, selectEpisodes } from '@mgail/policies';
 import { cli, useTempDir } from '../test-helpers.js';
 
 const example = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../examples/custom-env');
@@ -57,6 +58,24 @@ describe('--env-module', () => {
     const c = await cli('collect', ...mod, '--env', 'PointMass-v0', '--policy', bcOut, '--episodes', '2', '--out', file);
     expect(c.code).toBe(0);
     expect(readDemos(file).episodeStarts).toHaveLength(2);
+  });
+
+  it('refuses policyWorkers for its envs, whether configured or kept in a resumed checkpoint', async () => {
+    const mod = ['--env-module', moduleFile];
+    const cfg = tmp.join('workers.json');
+    fs.writeFileSync(cfg, JSON.stringify({ policyWorkers: 1 }));
+    const fresh = await cli('train', ...mod, '--algo', 'mgail', '--env', 'PointMass-v0', '--demos', demos, '--trajectories', '4', '--config', cfg, '--out', tmp.join('workers-fresh'));
+    expect(fresh.code).toBe(1);
+    expect(fresh.err.trim().split('\n').at(-1)).toMatch(/^mgail: error: .*policyWorkers 1: worker threads cannot make PointMass-v0, an env from --env-module \(set policyWorkers to 0/);
+
+    // a resumed run keeps its checkpoint's config (here policyWorkers 1), whatever the flags say
+    const out = tmp.join('workers-resume');
+    const config = { ...mgailConfig('PointMass-v0'), policyWorkers: 1 };
+    const expertTransitions = selectEpisodes(readDemos(demos), 4).rewards.length;
+    await saveTensors(path.join(out, 'checkpoint.ckpt'), {}, { format: MGAIL_CHECKPOINT_FORMAT, formatVersion: 1, envId: 'PointMass-v0', seed: 0, iteration: 3, expertTransitions, config });
+    const resumed = await cli('train', ...mod, '--algo', 'mgail', '--env', 'PointMass-v0', '--demos', demos, '--trajectories', '4', '--out', out, '--resume');
+    expect(resumed.code).toBe(1);
+    expect(resumed.err.trim().split('\n').at(-1)).toMatch(/^mgail: error: .*checkpoint\.ckpt is a run with policyWorkers > 0: worker threads cannot make PointMass-v0, an env from --env-module \(a resumed run keeps its config/);
   });
 
   it('gives one-line errors naming the module and the problem', async () => {

@@ -119,9 +119,11 @@ export const TRAIN_ALGOS: Record<string, {
         throw new UserError(`${ctx.runDir} holds an unfinished MGAIL run (checkpoint.ckpt)`, 'pass --resume to continue it, --force to start over, or choose another --out');
       }
       const workerEnv = await workerEnvSpec(ctx.envId, ctx.envOptions);
-      const workers = ctx.opts.resume && fs.existsSync(ckpt) ? readMGAILCheckpointMeta(ckpt).config.policyWorkers ?? 0 : config.policyWorkers;
-      if (workers > 0 && !workerEnv) {
-        throw new UserError(`policyWorkers ${workers}: worker threads cannot make ${ctx.envId}, an env from --env-module`, 'set policyWorkers to 0 for this env');
+      // a resumed run keeps its checkpoint's config: trainMGAIL reads it (once) and refuses
+      // policyWorkers there without a workerEnv, which the catch below words for the command line
+      const resuming = ctx.opts.resume && fs.existsSync(ckpt);
+      if (!resuming && config.policyWorkers > 0 && !workerEnv) {
+        throw new UserError(`policyWorkers ${config.policyWorkers}: worker threads cannot make ${ctx.envId}, an env from --env-module`, 'set policyWorkers to 0 for this env');
       }
       let res;
       try {
@@ -135,6 +137,9 @@ export const TRAIN_ALGOS: Record<string, {
           throw new DivergenceError(`${e.message}; ${kept}`, e.field, e.step);
         }
         const msg = (e as Error).message;
+        if (/policyWorkers > 0 needs the workerEnv option/.test(msg)) {
+          throw new UserError(`${ckpt} is a run with policyWorkers > 0: worker threads cannot make ${ctx.envId}, an env from --env-module`, 'a resumed run keeps its config; rerun with --force instead of --resume to start over with policyWorkers 0');
+        }
         if (/is a run on|is a run with seed|expert transitions|not an MGAIL training checkpoint/.test(msg)) throw new UserError(msg);
         throw e;
       }
