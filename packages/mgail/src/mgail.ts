@@ -29,7 +29,7 @@ import {
 } from '@mgail/policies';
 import { ReplayBuffer, type ReplayBufferState } from './buffer.js';
 import type { MGAILConfig } from './config.js';
-import { concatRows, mixSeed, resetLive, sumUnrollGradients, warmModelState as warmFromHistory, type ExpertRestarts, type MujocoLike } from './shard.js';
+import { LiveEnvs, mixSeed, sumUnrollGradients, warmModelState as warmFromHistory, type ExpertRestarts, type MujocoLike } from './shard.js';
 import { UnrollWorkers, type WorkerResult } from './unroll-workers.js';
 import type { NetSnapshot, WorkerEnvSpec } from './workers-protocol.js';
 
@@ -244,15 +244,12 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
   // phase timers (ms); `envStepMs` accumulates inside stepLive wherever it is called from
   const T = { total: 0, collect: 0, model: 0, disc: 0, policy: 0, policyEnvStep: 0, envStep: 0, eval: 0, checkpoint: 0, workerBusy: 0, workerWait: 0, workerEnvStep: 0 };
   let inUnroll = false;
-  const episodeReturn = new Float64Array(B);
-  const finishedReturns: number[] = [];
   let pendingStates: number[] = [], pendingNext: number[] = [];
   let rng = new Rng(mixSeed(o.seed, 0xc0ffee));
   // restarts inside the expert's state distribution (MuJoCo): qpos/qvel of a random expert state
   const restarts: ExpertRestarts | null = canRestartFromExpert
     ? { prob: c.expertRestartProb, qpos: o.demos.qpos!, qvel: o.demos.qvel!, nq: o.demos.nq!, nv: o.demos.nv! }
     : null;
-  const resetEnv = (i: number, seed?: number): Float32Array => resetLive(envs[i], rng, restarts, seed);
   /** ∇ of weight · E[−log π(a_E | s_E)] over a random batch of expert pairs (in policyVars order; the caller disposes) and the mean NLL. */
   const bcGradients = (weight: number): { grads: tf.Tensor[]; nll: number } => {
     const n = c.bcBatchSize;
@@ -272,42 +269,24 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     tf.dispose([value, obsT, actT]);
     return { grads: vars.map((v) => grads[v.name]), nll };
   };
-  const oneHot = (a: number) => {
-    const v = new Float32Array(actDim);
-    v[a] = 1;
-    return v;
-  };
-  const obs: Float32Array[] = [];
-  /** Steps live env i, records the transition, resets at the episode's end; returns the real next state. */
-  const stepLive = (i: number, action: number | Float32Array): { next: Float32Array; done: boolean } => {
-    const t0 = performance.now();
-    const r = envs[i].step(action);
-    const dt = performance.now() - t0;
-    T.envStep += dt;
-    if (inUnroll) T.policyEnvStep += dt;
-    const next = Float32Array.from(r.observation);
-    const done = r.terminated || r.truncated;
-    buffer.add(i, obs[i], typeof action === 'number' ? oneHot(action) : action, next, done);
-    for (let j = 0; j < obsDim; j++) {
-      pendingStates.push(obs[i][j]);
-      pendingNext.push(next[j]);
-    }
-    envSteps++;
-    episodeReturn[i] += r.reward; // the env's reward is only logged, never learned from
-    if (done) {
-      finishedReturns.push(episodeReturn[i]);
-      episodeReturn[i] = 0;
-      obs[i] = resetEnv(i);
-    } else obs[i] = next;
-    return { next, done };
-  };
-  /** Steps every live env `steps` times with the current stochastic policy (no gradients). */
-  const rollLive = (steps: number) => {
-    for (let t = 0; t < steps; t++) {
-      const { actions } = policy.act(concatRows(obs), { rng });
-      for (let i = 0; i < B; i++) stepLive(i, discrete ? actions[i] : (actions as Float32Array).slice(i * actDim, (i + 1) * actDim));
-    }
-  };
+  /** The recurrent model's state after the last n − 1 real transitions of each live env (null for the basic model). */
+  const warmModelState = (): tf.Tensor2D | null =>
+    warmFromHistory(model, envs.map((_, i) => buffer.recentHistory(i, c.modelHistory - 1)), obsDim, actDim);
+  // every real step lands in the agent buffer and the model's statistics, wherever it is taken
+  const live = new LiveEnvs(envs, {
+    obsDim, actDim, discrete, restarts, rng: () => rng, warmState: warmModelState,
+    record: (t, ms) => {
+      T.envStep += ms;
+      if (inUnroll) T.policyEnvStep += ms;
+      buffer.add(t.env, t.s, t.a, t.s2, t.done);
+      for (let j = 0; j < obsDim; j++) {
+        pendingStates.push(t.s[j]);
+        pendingNext.push(t.s2[j]);
+      }
+      envSteps++;
+    },
+  });
+  const finishedReturns = live.returns; // the env's reward is only logged, never learned from
   const randomAction = (): number | Float32Array => {
     if (actSpace.kind === 'discrete') return rng.int(actSpace.n);
     const a = new Float32Array(actDim);
@@ -356,11 +335,11 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     evalHistory.push(...meta.evalHistory);
     rng = new Rng(mixSeed(o.seed, startIteration, 0xbeef));
     // episodes in progress at the checkpoint are dropped: the live envs restart, seeded by (seed, iteration)
-    for (let i = 0; i < B; i++) obs.push(resetEnv(i, mixSeed(o.seed, startIteration, i)));
+    for (let i = 0; i < B; i++) live.reset(i, mixSeed(o.seed, startIteration, i));
   } else {
     // ============================================================ pre-fill the buffer, fix the policy's input statistics, pre-train f
-    for (let i = 0; i < B; i++) obs.push(resetEnv(i, o.seed * 1000 + i));
-    for (let k = 0; k < c.initialRandomSteps; k++) stepLive(k % B, randomAction());
+    for (let i = 0; i < B; i++) live.reset(i, o.seed * 1000 + i);
+    for (let k = 0; k < c.initialRandomSteps; k++) live.step(k % B, randomAction());
     // π's inputs are standardized with expert and early agent states, then kept fixed
     policy.normalizer.update(o.demos.observations);
     if (pendingStates.length) policy.normalizer.update(Float32Array.from(pendingStates));
@@ -399,10 +378,6 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     }
     return out;
   };
-  /** The recurrent model's state after the last n − 1 real transitions of each live env (null for the basic model). */
-  const warmModelState = (): tf.Tensor2D | null =>
-    warmFromHistory(model, envs.map((_, i) => buffer.recentHistory(i, c.modelHistory - 1)), obsDim, actDim);
-
   // ================================================================ unroll workers (the second core)
   const pool = W > 0
     ? await UnrollWorkers.start(Array.from({ length: W }, (_, w) => ({
@@ -506,8 +481,8 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
       const rollSteps = (!trainPolicy || c.imagination ? c.horizon : 0) + (c.collectEvery > 0 && it % c.collectEvery === 0 ? c.collectSteps : 0);
       const nets = pool && rollSteps > 0 ? snapshot(false) : null;
       const rolled = nets ? pool!.request((w) => ({ type: 'roll', seed: mixSeed(o.seed, it, 3, w), steps: rollSteps, nets })) : null;
-      if (!trainPolicy || c.imagination) rollLive(c.horizon); // keeps fresh agent data flowing while the policy does not step the envs
-      if (c.collectEvery > 0 && c.collectSteps > 0 && it % c.collectEvery === 0) rollLive(c.collectSteps);
+      if (!trainPolicy || c.imagination) live.roll(policy, c.horizon); // keeps fresh agent data flowing while the policy does not step the envs
+      if (c.collectEvery > 0 && c.collectSteps > 0 && it % c.collectEvery === 0) live.roll(policy, c.collectSteps);
       if (rolled) {
         const t0 = performance.now();
         absorb(await rolled);
@@ -536,7 +511,6 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
         // with fewer unrolls than threads the workers have nothing to do (and get no weights)
         const nets = pool && share(1) > 0 ? snapshot(true) : null;
         const remote = nets ? pool!.request((w) => ({ type: 'grad', seed: mixSeed(o.seed, it, 4, w), unrolls: share(w + 1), nets })) : null;
-        const live = { size: B, obsDim, actDim, discrete, obs: () => obs, warmState: warmModelState, step: stepLive };
         let { sum, jSum } = sumUnrollGradients({ policy, vars, model, disc }, live, c, rng, share(0));
         if (remote) {
           const t0 = performance.now();
@@ -660,7 +634,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     model.dispose();
     policyOpt.dispose();
     if (policyAverage) for (const v of (policyAverage as Map<string, tf.Variable>).values()) v.dispose();
-    for (const e of envs) e.close();
+    live.close();
     evalEnv.close();
   }
 }

@@ -162,6 +162,98 @@ export function resetLive(env: MujocoLike, rng: Rng, r: ExpertRestarts | null, s
   return Float32Array.from(ob);
 }
 
+/** One real transition of live env `env` (one-hot action for discrete envs). */
+export interface LiveTransition {
+  env: number;
+  s: Float32Array;
+  a: Float32Array;
+  s2: Float32Array;
+  done: boolean;
+}
+
+/**
+ * The live envs of the trainer's thread or of an unroll worker: their current observations, the
+ * episode bookkeeping (returns, resets with expert restarts) and the record of every real step.
+ * What a step is recorded into (the agent buffer, a worker's outbox) is the owner's `record`.
+ */
+export class LiveEnvs implements LiveView {
+  readonly size: number;
+  readonly obsDim: number;
+  readonly actDim: number;
+  readonly discrete: boolean;
+  /** Returns of the episodes finished since the owner last emptied this (logged only, never learned from). */
+  readonly returns: number[] = [];
+  private readonly current: Float32Array[] = [];
+  private readonly episodeReturn: Float64Array;
+
+  constructor(
+    private readonly envs: MujocoLike[],
+    private readonly o: {
+      obsDim: number; actDim: number; discrete: boolean;
+      restarts: ExpertRestarts | null;
+      /** The owner's current random stream (it is replaced per iteration or request). */
+      rng: () => Rng;
+      /** Called with every real transition and the env step's wall time (ms). */
+      record: (t: LiveTransition, envStepMs: number) => void;
+      /** The recurrent model's state after each env's recent history (null for the basic model). */
+      warmState: () => tf.Tensor2D | null;
+    },
+  ) {
+    this.size = envs.length;
+    this.obsDim = o.obsDim;
+    this.actDim = o.actDim;
+    this.discrete = o.discrete;
+    this.episodeReturn = new Float64Array(envs.length);
+  }
+
+  obs(): Float32Array[] {
+    return this.current;
+  }
+
+  warmState(): tf.Tensor2D | null {
+    return this.o.warmState();
+  }
+
+  /** Resets env i (seeded when a seed is given), possibly into an expert state; its episode restarts. */
+  reset(i: number, seed?: number): void {
+    this.current[i] = resetLive(this.envs[i], this.o.rng(), this.o.restarts, seed);
+    this.episodeReturn[i] = 0;
+  }
+
+  /** Steps env i, records the transition, resets at the episode's end; returns the real next state. */
+  step(i: number, action: number | Float32Array): { next: Float32Array; done: boolean } {
+    const t0 = performance.now();
+    const r = this.envs[i].step(action);
+    const ms = performance.now() - t0;
+    const next = Float32Array.from(r.observation);
+    const done = r.terminated || r.truncated;
+    let a: Float32Array;
+    if (typeof action === 'number') {
+      a = new Float32Array(this.actDim);
+      a[action] = 1;
+    } else a = action;
+    this.o.record({ env: i, s: this.current[i], a, s2: next, done }, ms);
+    this.episodeReturn[i] += r.reward;
+    if (done) {
+      this.returns.push(this.episodeReturn[i]);
+      this.reset(i);
+    } else this.current[i] = next;
+    return { next, done };
+  }
+
+  /** Steps every env `steps` times with π's stochastic actions (no gradients). */
+  roll(policy: Policy, steps: number): void {
+    for (let t = 0; t < steps; t++) {
+      const { actions } = policy.act(concatRows(this.current), { rng: this.o.rng() });
+      for (let i = 0; i < this.size; i++) this.step(i, this.discrete ? actions[i] : (actions as Float32Array).slice(i * this.actDim, (i + 1) * this.actDim));
+    }
+  }
+
+  close(): void {
+    for (const e of this.envs) e.close();
+  }
+}
+
 /** A seed for (run seed, iteration, stream): a resumed run draws what an uninterrupted one would. */
 export function mixSeed(...xs: number[]): number {
   let h = 0x811c9dc5;

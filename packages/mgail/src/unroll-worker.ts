@@ -10,7 +10,7 @@ import { makeForwardModel } from '@mgail/forward-model';
 import { makePolicy, type Policy } from '@mgail/policies';
 import type { Env } from '@mgail/envs-classic';
 import { ReplayBuffer } from './buffer.js';
-import { concatRows, resetLive, sumUnrollGradients, warmModelState, type LiveView, type MujocoLike } from './shard.js';
+import { concatRows, LiveEnvs, sumUnrollGradients, warmModelState, type LiveTransition, type MujocoLike } from './shard.js';
 import type { NetSnapshot, PackedTransitions, UnrollWorkerInit, UnrollWorkerReply, UnrollWorkerRequest } from './workers-protocol.js';
 
 const port = parentPort;
@@ -43,43 +43,18 @@ async function main(): Promise<void> {
   const history = new ReplayBuffer(init.numEnvs, init.numEnvs * Math.max(2, init.historyLength + 1), obsDim, actDim);
 
   let rng = new Rng(init.restartSeed);
-  const obs = envs.map((e, i) => resetLive(e, rng, init.restarts, init.resetSeeds[i]));
-  const episodeReturn = new Float64Array(init.numEnvs);
-  let out: { env: number[]; s: Float32Array[]; a: Float32Array[]; s2: Float32Array[]; done: number[] } = { env: [], s: [], a: [], s2: [], done: [] };
-  let returns: number[] = [];
+  let out: LiveTransition[] = [];
   let envStepMs = 0;
-
-  const step = (i: number, action: number | Float32Array): { next: Float32Array; done: boolean } => {
-    const t0 = performance.now();
-    const r = envs[i].step(action);
-    envStepMs += performance.now() - t0;
-    const next = Float32Array.from(r.observation);
-    const done = r.terminated || r.truncated;
-    let a: Float32Array;
-    if (typeof action === 'number') {
-      a = new Float32Array(actDim);
-      a[action] = 1;
-    } else a = action;
-    history.add(i, obs[i], a, next, done);
-    out.env.push(i);
-    out.s.push(obs[i]);
-    out.a.push(a);
-    out.s2.push(next);
-    out.done.push(done ? 1 : 0);
-    episodeReturn[i] += r.reward; // logged only
-    if (done) {
-      returns.push(episodeReturn[i]);
-      episodeReturn[i] = 0;
-      obs[i] = resetLive(envs[i], rng, init.restarts);
-    } else obs[i] = next;
-    return { next, done };
-  };
-  const live: LiveView = {
-    size: init.numEnvs, obsDim, actDim, discrete,
-    obs: () => obs,
+  const live = new LiveEnvs(envs, {
+    obsDim, actDim, discrete, restarts: init.restarts, rng: () => rng,
     warmState: () => warmModelState(model, envs.map((_, i) => history.recentHistory(i, init.historyLength - 1)), obsDim, actDim),
-    step,
-  };
+    record: (t, ms) => {
+      envStepMs += ms;
+      history.add(t.env, t.s, t.a, t.s2, t.done);
+      out.push(t);
+    },
+  });
+  init.resetSeeds.forEach((seed, i) => live.reset(i, seed));
   const load = (n: NetSnapshot) => {
     policy.setWeights(n.policy);
     policy.normalizer.load(n.normalizer as Parameters<Policy['normalizer']['load']>[0]);
@@ -88,11 +63,11 @@ async function main(): Promise<void> {
     if (n.disc) assignFromTensors(disc.net, n.disc, { source: 'trainer' });
   };
   const pack = (): PackedTransitions => {
-    const n = out.env.length;
     const p: PackedTransitions = {
-      n, env: Int32Array.from(out.env), s: concatRows(out.s), a: concatRows(out.a), s2: concatRows(out.s2), done: Uint8Array.from(out.done),
+      n: out.length, env: Int32Array.from(out, (t) => t.env), s: concatRows(out.map((t) => t.s)), a: concatRows(out.map((t) => t.a)),
+      s2: concatRows(out.map((t) => t.s2)), done: Uint8Array.from(out, (t) => (t.done ? 1 : 0)),
     };
-    out = { env: [], s: [], a: [], s2: [], done: [] };
+    out = [];
     return p;
   };
 
@@ -101,7 +76,7 @@ async function main(): Promise<void> {
       policy.dispose();
       model.dispose();
       disc.dispose();
-      for (const e of envs) e.close();
+      live.close();
       process.exit(0); // ends this worker thread only
 
     }
@@ -117,14 +92,10 @@ async function main(): Promise<void> {
         reply.jSum = jSum;
         if (sum) tf.dispose(sum);
       } else {
-        for (let t = 0; t < req.steps; t++) {
-          const { actions } = policy.act(concatRows(obs), { rng });
-          for (let i = 0; i < init.numEnvs; i++) step(i, discrete ? actions[i] : (actions as Float32Array).slice(i * actDim, (i + 1) * actDim));
-        }
+        live.roll(policy, req.steps);
       }
       reply.transitions = pack();
-      reply.returns = returns;
-      returns = [];
+      reply.returns = live.returns.splice(0);
       reply.envStepMs = envStepMs;
       reply.busyMs = performance.now() - t0;
       reply.numTensors = tf.memory().numTensors;
