@@ -1,4 +1,4 @@
-export { trainMGAIL, readMGAILCheckpointMeta, MGAIL_CHECKPOINT_FORMAT } from './mgail.js';
+export { trainMGAIL, readMGAILCheckpointMeta, MGAIL_CHECKPOINT_FORMAT, MissingWorkerEnvError } from './mgail.js';
 export type { MGAILOptions, MGAILResult, MGAILTiming } from './mgail.js';
 export { mgailConfig, DEFAULT_MGAIL_CONFIG, configDir } from './config.js';
 export type { MGAILConfig } from './config.js';

@@ -123,6 +123,14 @@ export interface MGAILTiming {
 
 export const MGAIL_CHECKPOINT_FORMAT = 'mgail-training-checkpoint';
 
+/** The config (or a resumed checkpoint's config) asks for unroll workers, and no `workerEnv` says how they make their envs. */
+export class MissingWorkerEnvError extends Error {
+  constructor(readonly policyWorkers: number) {
+    super(`MGAIL: policyWorkers ${policyWorkers} > 0 needs the workerEnv option (how a worker thread makes its envs)`);
+    this.name = 'MissingWorkerEnvError';
+  }
+}
+
 interface CheckpointMeta {
   format: typeof MGAIL_CHECKPOINT_FORMAT;
   formatVersion: 1;
@@ -185,7 +193,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
   const B = c.unrollBatch;
   // older checkpoints have no policyWorkers
   const W = c.policyWorkers ?? 0;
-  if (W > 0 && !o.workerEnv) throw new Error('MGAIL: policyWorkers > 0 needs the workerEnv option (how a worker thread makes its envs)');
+  if (W > 0 && !o.workerEnv) throw new MissingWorkerEnvError(W);
 
   // ================================================================ envs, spaces, demonstrations
   const envs: MujocoLike[] = [];

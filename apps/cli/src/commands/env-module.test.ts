@@ -75,7 +75,7 @@ describe('--env-module', () => {
     await saveTensors(path.join(out, 'checkpoint.ckpt'), {}, { format: MGAIL_CHECKPOINT_FORMAT, formatVersion: 1, envId: 'PointMass-v0', seed: 0, iteration: 3, expertTransitions, config });
     const resumed = await cli('train', ...mod, '--algo', 'mgail', '--env', 'PointMass-v0', '--demos', demos, '--trajectories', '4', '--out', out, '--resume');
     expect(resumed.code).toBe(1);
-    expect(resumed.err.trim().split('\n').at(-1)).toMatch(/^mgail: error: .*checkpoint\.ckpt is a run with policyWorkers > 0: worker threads cannot make PointMass-v0, an env from --env-module \(a resumed run keeps its config/);
+    expect(resumed.err.trim().split('\n').at(-1)).toMatch(/^mgail: error: .*checkpoint\.ckpt is a run with policyWorkers 1: worker threads cannot make PointMass-v0, an env from --env-module \(a resumed run keeps its config/);
   });
 
   it('gives one-line errors naming the module and the problem', async () => {

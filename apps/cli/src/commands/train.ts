@@ -5,7 +5,7 @@ import { createRunDir, DivergenceError, initBackend, MetricsWriter, Progress, wr
 import type { Env } from '@mgail/envs-classic';
 import { evaluatePolicy, savePolicy, type Demonstrations, type Policy } from '@mgail/policies';
 import { bcConfig, gailConfig, trainBC, trainGAIL, type BCConfig, type GAILConfig } from '@mgail/baselines-gail-bc';
-import { mgailConfig, readMGAILCheckpointMeta, trainMGAIL, type MGAILConfig } from '@mgail/mgail';
+import { mgailConfig, MissingWorkerEnvError, readMGAILCheckpointMeta, trainMGAIL, type MGAILConfig } from '@mgail/mgail';
 import { cliConfigLayers } from '../config-file.js';
 import { loadDemosArg } from '../demos.js';
 import { makeEnv, makeVecEnv, workerEnvSpec, xmlEnvOptions } from '../envs.js';
@@ -136,10 +136,10 @@ export const TRAIN_ALGOS: Record<string, {
           const kept = fs.existsSync(ckpt) ? `the last good checkpoint (iteration ${readMGAILCheckpointMeta(ckpt).iteration}) is kept in ${ckpt}` : 'no checkpoint was written';
           throw new DivergenceError(`${e.message}; ${kept}`, e.field, e.step);
         }
-        const msg = (e as Error).message;
-        if (/policyWorkers > 0 needs the workerEnv option/.test(msg)) {
-          throw new UserError(`${ckpt} is a run with policyWorkers > 0: worker threads cannot make ${ctx.envId}, an env from --env-module`, 'a resumed run keeps its config; rerun with --force instead of --resume to start over with policyWorkers 0');
+        if (e instanceof MissingWorkerEnvError) {
+          throw new UserError(`${ckpt} is a run with policyWorkers ${e.policyWorkers}: worker threads cannot make ${ctx.envId}, an env from --env-module`, 'a resumed run keeps its config; rerun with --force instead of --resume to start over with policyWorkers 0');
         }
+        const msg = (e as Error).message;
         if (/is a run on|is a run with seed|expert transitions|not an MGAIL training checkpoint/.test(msg)) throw new UserError(msg);
         throw e;
       }
