@@ -29,7 +29,7 @@ import {
 } from '@mgail/policies';
 import { ReplayBuffer, type ReplayBufferState } from './buffer.js';
 import type { MGAILConfig } from './config.js';
-import { LiveEnvs, mixSeed, sumUnrollGradients, warmModelState as warmFromHistory, type ExpertRestarts, type MujocoLike } from './shard.js';
+import { addGradients, LiveEnvs, mixSeed, sumUnrollGradients, warmModelState as warmFromHistory, type ExpertRestarts, type MujocoLike } from './shard.js';
 import { UnrollWorkers, type WorkerResult } from './unroll-workers.js';
 import type { NetSnapshot, WorkerEnvSpec } from './workers-protocol.js';
 
@@ -280,18 +280,21 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
   /** The recurrent model's state after the last n − 1 real transitions of each live env (null for the basic model). */
   const warmModelState = (): tf.Tensor2D | null =>
     warmFromHistory(model, envs.map((_, i) => buffer.recentHistory(i, c.modelHistory - 1)), obsDim, actDim);
-  // every real step lands in the agent buffer and the model's statistics, wherever it is taken
+  /** Every real transition, here or in a worker, lands in the agent buffer (env `bufferEnv`) and the model's statistics. */
+  const recordTransition = (bufferEnv: number, s: Float32Array, a: Float32Array, s2: Float32Array, done: boolean) => {
+    buffer.add(bufferEnv, s, a, s2, done);
+    for (let j = 0; j < obsDim; j++) {
+      pendingStates.push(s[j]);
+      pendingNext.push(s2[j]);
+    }
+    envSteps++;
+  };
   const live = new LiveEnvs(envs, {
     obsDim, actDim, discrete, restarts, rng: () => rng, warmState: warmModelState,
     record: (t, ms) => {
       T.envStep += ms;
       if (inUnroll) T.policyEnvStep += ms;
-      buffer.add(t.env, t.s, t.a, t.s2, t.done);
-      for (let j = 0; j < obsDim; j++) {
-        pendingStates.push(t.s[j]);
-        pendingNext.push(t.s2[j]);
-      }
-      envSteps++;
+      recordTransition(t.env, t.s, t.a, t.s2, t.done);
     },
   });
   const finishedReturns = live.returns; // the env's reward is only logged, never learned from
@@ -407,14 +410,9 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     results.forEach((r, w) => {
       const t = r.transitions;
       for (let k = 0; k < t.n; k++) {
-        const s = t.s.subarray(k * obsDim, (k + 1) * obsDim), s2 = t.s2.subarray(k * obsDim, (k + 1) * obsDim);
-        buffer.add(B * (w + 1) + t.env[k], s, t.a.subarray(k * actDim, (k + 1) * actDim), s2, t.done[k] === 1);
-        for (let j = 0; j < obsDim; j++) {
-          pendingStates.push(s[j]);
-          pendingNext.push(s2[j]);
-        }
+        recordTransition(B * (w + 1) + t.env[k], t.s.subarray(k * obsDim, (k + 1) * obsDim), t.a.subarray(k * actDim, (k + 1) * actDim),
+          t.s2.subarray(k * obsDim, (k + 1) * obsDim), t.done[k] === 1);
       }
-      envSteps += t.n;
       finishedReturns.push(...r.returns);
       T.workerBusy += r.busyMs;
       T.workerEnvStep += r.envStepMs;
@@ -486,11 +484,11 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
       const trainPolicy = !inPrep && phase !== 1;
 
       // ---------------------------------------------------------- 1. collect
+      // a horizon's worth keeps fresh agent data flowing while the policy does not step the envs
       const rollSteps = (!trainPolicy || c.imagination ? c.horizon : 0) + (c.collectEvery > 0 && it % c.collectEvery === 0 ? c.collectSteps : 0);
       const nets = pool && rollSteps > 0 ? snapshot(false) : null;
       const rolled = nets ? pool!.request((w) => ({ type: 'roll', seed: mixSeed(o.seed, it, 3, w), steps: rollSteps, nets })) : null;
-      if (!trainPolicy || c.imagination) live.roll(policy, c.horizon); // keeps fresh agent data flowing while the policy does not step the envs
-      if (c.collectEvery > 0 && c.collectSteps > 0 && it % c.collectEvery === 0) live.roll(policy, c.collectSteps);
+      live.roll(policy, rollSteps);
       if (rolled) {
         const t0 = performance.now();
         absorb(await rolled);
@@ -528,15 +526,14 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
           for (const r of results) {
             if (!r.sum) continue;
             jSum += r.jSum ?? 0;
-            if (!sum) sum = r.sum;
-            else sum = sum.map((x, k) => { const y = tf.add(x, r.sum![k]); x.dispose(); r.sum![k].dispose(); return y; });
+            sum = addGradients(sum, r.sum);
           }
         }
         let avg = sum!.map((x) => { const y = tf.div(x, c.unrollsPerUpdate); x.dispose(); return y; });
         if (c.bcWeight > 0) {
           // the auxiliary BC term (bcWeight): its gradient joins J's before the clip and the Adam step
           const bc = bcGradients(c.bcWeight);
-          avg = avg.map((x, k) => { const y = tf.add(x, bc.grads[k]); x.dispose(); bc.grads[k].dispose(); return y; });
+          avg = addGradients(avg, bc.grads);
           lastBc = bc.nll;
         }
         policyOpt.applyGradients(avg);

@@ -90,12 +90,24 @@ export function sumUnrollGradients(nets: UnrollNets, live: LiveView, c: UnrollCo
       },
     }).objective, vars);
     jSum += value.dataSync()[0];
-    const g = vars.map((v) => grads[v.name]);
-    if (!sum) sum = g.map((x) => x.clone());
-    else sum = sum.map((x, k) => { const y = tf.add(x, g[k]); x.dispose(); return y; });
-    tf.dispose([value, start, ...(h0 ? [h0] : []), ...Object.values(grads)]);
+    sum = addGradients(sum, vars.map((v) => grads[v.name]));
+    tf.dispose([value, start, ...(h0 ? [h0] : [])]);
   }
   return { sum, jSum };
+}
+
+/**
+ * Elementwise a + b of two gradient lists in the same variable order; consumes both (they are
+ * disposed, the sum is new). A null `a` is an empty sum: b itself is returned.
+ */
+export function addGradients(a: tf.Tensor[] | null, b: tf.Tensor[]): tf.Tensor[] {
+  if (!a) return b;
+  return a.map((x, k) => {
+    const y = tf.add(x, b[k]);
+    x.dispose();
+    b[k].dispose();
+    return y;
+  });
 }
 
 /**
