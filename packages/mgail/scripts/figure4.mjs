@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend, Rng } from '@mgail/core-autodiff-graph';
+import { initBackend, lineChartSvg, Rng } from '@mgail/core-autodiff-graph';
 import { evaluatePolicy, readDemos, selectEpisodes } from '@mgail/policies';
 import { mgailConfig, trainMGAIL } from '@mgail/mgail';
 import { parseArgs } from './args.mjs';
@@ -116,28 +116,18 @@ const md = [
 fs.writeFileSync(`${base}.md`, md.join('\n'));
 
 // SVG: log10 error against k, one line per (model, data), return in the legend
-const W = 640, Hh = 400, m = { l: 60, r: 20, t: 30, b: 45 };
-const series = rows.flatMap((r) => [
-  { label: `${r.kind}, agent data (return ${r.finalReturn.toFixed(0)})`, ys: r.agent, color: r.kind === 'basic' ? '#d62728' : '#1f77b4', dash: '' },
-  { label: `${r.kind}, expert data`, ys: r.expert, color: r.kind === 'basic' ? '#d62728' : '#1f77b4', dash: '6,4' },
-]);
-const ally = series.flatMap((s) => s.ys).filter((y) => y > 0);
-const lo = Math.floor(Math.log10(Math.min(...ally))), hi = Math.ceil(Math.log10(Math.max(...ally)));
-const X = (k) => m.l + ((k - 1) / Math.max(1, H - 1)) * (W - m.l - m.r);
-const Y = (y) => m.t + (1 - (Math.log10(Math.max(y, 10 ** lo)) - lo) / Math.max(1, hi - lo)) * (Hh - m.t - m.b);
-const svg = [
-  `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${Hh}" font-family="sans-serif" font-size="12">`,
-  `<rect width="${W}" height="${Hh}" fill="white"/>`,
-  `<text x="${W / 2}" y="18" text-anchor="middle" font-size="14">${envId}: open-loop prediction error, basic vs advanced forward model</text>`,
-  `<line x1="${m.l}" y1="${Hh - m.b}" x2="${W - m.r}" y2="${Hh - m.b}" stroke="black"/>`,
-  `<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${Hh - m.b}" stroke="black"/>`,
-  ...Array.from({ length: hi - lo + 1 }, (_, i) => lo + i).map((e) => `<line x1="${m.l}" y1="${Y(10 ** e)}" x2="${W - m.r}" y2="${Y(10 ** e)}" stroke="#ddd"/><text x="${m.l - 6}" y="${Y(10 ** e) + 4}" text-anchor="end">1e${e}</text>`),
-  ...steps.map((k) => `<text x="${X(k)}" y="${Hh - m.b + 16}" text-anchor="middle">${k}</text>`),
-  `<text x="${(W + m.l) / 2}" y="${Hh - 8}" text-anchor="middle">open-loop steps k</text>`,
-  `<text x="14" y="${Hh / 2}" text-anchor="middle" transform="rotate(-90 14 ${Hh / 2})">MSE (standardized state)</text>`,
-  ...series.map((s) => `<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} points="${s.ys.map((y, i) => `${X(i + 1).toFixed(1)},${Y(y).toFixed(1)}`).join(' ')}"/>`),
-  ...series.map((s, i) => `<line x1="${m.l + 10}" y1="${m.t + 12 + 16 * i}" x2="${m.l + 40}" y2="${m.t + 12 + 16 * i}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/><text x="${m.l + 46}" y="${m.t + 16 + 16 * i}">${s.label}</text>`),
-  '</svg>',
-];
-fs.writeFileSync(`${base}.svg`, svg.join('\n') + '\n');
+const color = (kind) => (kind === 'basic' ? '#d62728' : '#1f77b4');
+const curve = (ys) => ys.map((y, i) => [i + 1, Math.log10(y)]);
+const svg = lineChartSvg({
+  title: `${envId}: open-loop prediction error, basic vs advanced forward model`,
+  xLabel: 'open-loop steps k',
+  yLabel: 'log10 MSE (standardized state)',
+  series: rows.flatMap((r) => [
+    { label: `${r.kind}, agent data (return ${r.finalReturn.toFixed(0)})`, points: curve(r.agent), color: color(r.kind) },
+    { label: `${r.kind}, expert data`, points: curve(r.expert), color: color(r.kind), dashed: true },
+  ]),
+  legend: 'below',
+  width: 640,
+});
+fs.writeFileSync(`${base}.svg`, svg);
 }
