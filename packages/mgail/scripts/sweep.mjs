@@ -3,13 +3,14 @@
 //   --env takes classic ids and MuJoCo ids (Hopper-v5: @mgail/envs-mujoco-wasm, built, is loaded from the workspace)
 //   --demos scripted: 10 episodes of the scripted linear CartPole expert (push right iff θ + 0.5θ̇ + 0.01x + 0.1ẋ > 0)
 //   --defaults-only ignores configs/<env>.json (the authors' defaults plus --set)
+//   --run-dir DIR writes each run's metrics, checkpoint and final policy.ckpt under DIR/<env>-n<k>-s<seed>[-<tag>]
 // One JSON line per run on stdout; progress on stderr. Build first (pnpm --filter @mgail/mgail... build).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '@mgail/core-autodiff-graph';
 import { make, MODULE_URL as CLASSIC_MODULE_URL } from '@mgail/envs-classic';
-import { collectDemos, evaluatePolicy, readDemos, selectEpisodes } from '@mgail/policies';
+import { collectDemos, evaluatePolicy, readDemos, savePolicy, selectEpisodes } from '@mgail/policies';
 import { mgailConfig, trainMGAIL } from '@mgail/mgail';
 import { parseArgs } from './args.mjs';
 
@@ -41,10 +42,12 @@ for (const k of trajs) {
     const config = mgailConfig(args.includes('--defaults-only') ? undefined : envId, { ...fileSets, ...sets });
     const t0 = Date.now();
     const runDir = opt('run-dir', null);
+    const dir = runDir ? path.join(runDir, `${envId}-n${k}-s${seed}${tag ? `-${tag}` : ''}`) : undefined;
     const res = await trainMGAIL({
-      envId, makeEnv: () => makeEnv(envId), workerEnv, demos: selectEpisodes(all, k), config, seed, progress: args.includes('--progress'),
-      runDir: runDir ? path.join(runDir, `${envId}-n${k}-s${seed}${tag ? `-${tag}` : ''}`) : undefined,
+      envId, makeEnv: () => makeEnv(envId), workerEnv, demos: selectEpisodes(all, k), config, seed, progress: args.includes('--progress'), runDir: dir,
     });
+    // the final policy, for `mgail eval` and scripts/compare.mjs
+    if (dir) savePolicy(path.join(dir, 'policy.ckpt'), res.policy, { envId, algo: 'mgail', seed, trajectories: k });
     const evalEnv = await makeEnv(envId);
     const ev = evaluatePolicy(evalEnv, res.policy, { episodes, seed: 10_000 + seed, deterministic: true });
     evalEnv.close();

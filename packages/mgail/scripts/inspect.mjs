@@ -1,0 +1,63 @@
+// Trains MGAIL once (discrete-action classic env), then prints what the final D and π say along one
+// demonstration: per step the expert's action, D(s, a) for every action, and π(a | s).
+// Shows whether D's action signal points to the expert's action where π disagrees, and what the
+// forward model f says the extreme actions change (f(s, last) − f(s, 0) over the demonstration states).
+//   node scripts/inspect.mjs --env MountainCar-v0 [--trajectories 10] [--seed 1] [--episode 0] [--steps 40] [--set key=value ...]
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend, tf } from '@mgail/core-autodiff-graph';
+import { make } from '@mgail/envs-classic';
+import { episodeSlices, readDemos, selectEpisodes } from '@mgail/policies';
+import { mgailConfig, trainMGAIL } from '@mgail/mgail';
+import { parseArgs } from './args.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { opt, sets } = parseArgs(process.argv.slice(2));
+const envId = opt('env', 'MountainCar-v0');
+const seed = Number(opt('seed', '1'));
+const episode = Number(opt('episode', '0'));
+await initBackend({ quiet: true });
+const demos = selectEpisodes(readDemos(opt('demos', path.resolve(here, '../../../experts', envId, 'demos.npz')), { envId }), Number(opt('trajectories', '10')));
+const probe = make(envId);
+if (probe.actionSpace.kind !== 'discrete') throw new Error(`inspect: ${envId} has continuous actions; this script reads D per discrete action`);
+const nA = probe.actionSpace.n;
+const d = probe.observationSpace.size;
+probe.close();
+const range = episodeSlices(demos)[episode];
+if (!range) throw new Error(`inspect: the demonstrations have no episode ${episode}`);
+const slice = { start: range[0], length: range[1] - range[0] };
+const steps = Math.min(Number(opt('steps', '40')), slice.length);
+
+const quantiles = (xs) => {
+  const q = [...xs].sort((a, b) => a - b);
+  return [0.05, 0.25, 0.5, 0.75, 0.95].map((p) => q[Math.floor(p * (q.length - 1))].toPrecision(3)).join(' / ');
+};
+
+function show({ disc, policy, model }) {
+  // what f says an action does: f(s, last action) − f(s, action 0) over every demonstration state
+  tf.tidy(() => {
+    const n = demos.observations.length / d;
+    const s = tf.tensor2d(demos.observations, [n, d]);
+    const next = (a) => model.predict(s, tf.oneHot(tf.fill([n], a, 'int32'), nA).toFloat(), model.initialState(n)).next;
+    const diff = tf.sub(next(nA - 1), next(0));
+    console.log(`f(s, a=${nA - 1}) − f(s, a=0) over the ${n} demonstration states, 5th / 25th / 50th / 75th / 95th percentile per observation dimension:`);
+    for (let j = 0; j < d; j++) console.log(`  obs[${j}]: ${quantiles(diff.slice([0, j], [n, 1]).dataSync())}`);
+  });
+
+  tf.tidy(() => {
+    const obs = demos.observations.slice(slice.start * d, (slice.start + steps) * d);
+    const s = tf.tensor2d(obs, [steps, d]);
+    const D = [], P = [];
+    for (let a = 0; a < nA; a++) {
+      D.push(disc.prob(s, tf.oneHot(tf.fill([steps], a, 'int32'), nA).toFloat()).arraySync());
+      P.push(policy.logProb(s, tf.fill([steps], a, 'int32')).exp().arraySync());
+    }
+    console.log(`${envId}, seed ${seed}, demonstration ${episode}: t, observation, expert action, D(s, a) for a = 0..${nA - 1}, π(a | s)`);
+    for (let t = 0; t < steps; t++) {
+      const o = [...obs.subarray(t * d, (t + 1) * d)].map((x) => x.toFixed(4)).join(', ');
+      console.log(`t=${String(t).padStart(3)} [${o}] expert ${demos.actions[slice.start + t]}  D ${D.map((x) => x[t].toFixed(2)).join('/')}  π ${P.map((x) => x[t].toFixed(2)).join('/')}`);
+    }
+  });
+}
+const res = await trainMGAIL({ envId, makeEnv: () => make(envId), demos, config: mgailConfig(envId, sets), seed, onFinish: show });
+res.policy.dispose();
