@@ -19,10 +19,11 @@ const MUJOCO_GAIL = { totalSteps: 200_000, numEnvs: 8, numSteps: 512, hidden: [6
 export const TABLE1_BUDGETS: Record<string, Table1Budget> = {
   // GAIL: the per-env config's own budget (30k). MGAIL: the shipped config reaches 500 by iteration 300-800 (packages/mgail/README.md); 1000 of its 2000 iterations.
   'CartPole-v1': { gail: { evalEvery: 2 }, mgail: { iterations: 1000, evalEvery: 50 } },
-  // GAIL: 60k of the per-env configs' 100k. MGAIL: as CartPole, 1000 of its config's 2000 iterations; an env-step cap
-  // equal to GAIL's would stop it a few hundred iterations after its 200 discriminator-only prep iterations.
-  'Acrobot-v1': { gail: { totalSteps: 60_000, evalEvery: 3 }, mgail: { iterations: 1000, evalEvery: 50 } },
-  'MountainCar-v0': { gail: { totalSteps: 60_000, evalEvery: 3 }, mgail: { iterations: 1000, evalEvery: 50 } },
+  // GAIL: 60k of the per-env configs' 100k. MGAIL: the shipped config as it is (Acrobot 1500 iterations, about 108k env
+  // steps; MountainCar 2000, about 278k), the runs packages/mgail/README.md reports; an env-step cap equal to GAIL's
+  // would stop it a few hundred iterations after its 200 discriminator-only prep iterations.
+  'Acrobot-v1': { gail: { totalSteps: 60_000, evalEvery: 3 }, mgail: { evalEvery: 50 } },
+  'MountainCar-v0': { gail: { totalSteps: 60_000, evalEvery: 3 }, mgail: { evalEvery: 50 } },
   // MGAIL: Hopper's tuned config as it is (20,000 iterations, about 1.4M env steps; packages/mgail/README.md);
   // Walker2d and HalfCheetah: the same config untuned, 10,000 iterations (their configs/<env>.json say so)
   'Hopper-v5': { gail: MUJOCO_GAIL },
