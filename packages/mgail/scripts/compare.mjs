@@ -32,43 +32,47 @@ const policies = policyFiles.map(load);
 const discrete = expert.kind === 'categorical';
 const act = (p, obs) => p.act(Float32Array.from(obs), { deterministic: true }).actions;
 
-/** Episode from the start state of `seed`: its first observation and its length. */
-function episode(p, seed) {
+/** Whether two deterministic actions differ (continuous: any component by more than 1e-3). */
+const differs = (a, b) => (discrete ? a[0] !== b[0] : a.some((x, j) => Math.abs(x - b[j]) > 1e-3));
+const fmt = (xs, digits) => [...xs].map((x) => +x.toFixed(digits)).join(',');
+
+/** Length of p's episode from the start state of `seed`. */
+function episodeLength(p, seed) {
   let obs = env.reset({ seed }).observation;
-  const first = [...obs];
-  let len = 0;
-  for (;;) {
+  for (let len = 1; ; len++) {
     const a = act(p, obs);
     const r = env.step(discrete ? a[0] : a);
-    len++;
     obs = r.observation;
-    if (r.terminated || r.truncated) return { first, len };
+    if (r.terminated || r.truncated) return len;
   }
 }
 
-/** Along the expert's own episode from `seed`: the first step where p acts differently, or null. */
-function firstDifference(p, seed) {
+/**
+ * The expert's episode from `seed`, walked once: its first observation, its length and, for each
+ * policy, the first step where that policy would act differently (null: never).
+ */
+function expertEpisode(seed) {
   let obs = env.reset({ seed }).observation;
+  const first = [...obs];
+  const differ = policies.map(() => null);
   for (let t = 0; ; t++) {
-    const a = act(expert, obs), b = act(p, obs);
-    if (discrete ? a[0] !== b[0] : a.some((x, j) => Math.abs(x - b[j]) > 1e-3)) {
-      return `t=${t} obs=[${[...obs].map((x) => x.toFixed(4)).join(', ')}] expert ${[...a].map((x) => +x.toFixed(3)).join(',')} policy ${[...b].map((x) => +x.toFixed(3)).join(',')}`;
-    }
+    const a = act(expert, obs);
+    policies.forEach((p, i) => {
+      if (differ[i] !== null) return;
+      const b = act(p, obs);
+      if (differs(a, b)) differ[i] = `t=${t} obs=[${[...obs].map((x) => x.toFixed(4)).join(', ')}] expert ${fmt(a, 3)} policy ${fmt(b, 3)}`;
+    });
     const r = env.step(discrete ? a[0] : a);
     obs = r.observation;
-    if (r.terminated || r.truncated) return null;
+    if (r.terminated || r.truncated) return { first, len: t + 1, differ };
   }
 }
 
 // ------------------------------------------------------------------ per start state
 const rows = [];
 for (let k = 0; k < starts; k++) {
-  const e = episode(expert, seed0 + k);
-  rows.push({
-    first: e.first, expert: e.len,
-    policies: policies.map((p) => episode(p, seed0 + k).len),
-    differs: policies.map((p) => firstDifference(p, seed0 + k)),
-  });
+  const e = expertEpisode(seed0 + k);
+  rows.push({ first: e.first, expert: e.len, policies: policies.map((p) => episodeLength(p, seed0 + k)), differs: e.differ });
 }
 rows.sort((a, b) => a.first[0] - b.first[0]);
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -98,8 +102,7 @@ for (const [i, p] of policies.entries()) {
   let differ = 0;
   for (let k = 0; k < n; k++) {
     const o = demos.observations.subarray(k * d, (k + 1) * d);
-    const a = act(expert, o), b = act(p, o);
-    if (discrete ? a[0] !== b[0] : a.some((x, j) => Math.abs(x - b[j]) > 1e-3)) differ++;
+    if (differs(act(expert, o), act(p, o))) differ++;
   }
   console.log(`demonstration states where the deterministic actions differ: ${differ} of ${n}  (${policyFiles[i]})`);
 }

@@ -25,8 +25,10 @@ const d = probe.observationSpace.size;
 probe.close();
 const range = episodeSlices(demos)[episode];
 if (!range) throw new Error(`inspect: the demonstrations have no episode ${episode}`);
-const slice = { start: range[0], length: range[1] - range[0] };
-const steps = Math.min(Number(opt('steps', '40')), slice.length);
+const [start, end] = range;
+const steps = Math.min(Number(opt('steps', '40')), end - start);
+/** n copies of action a, one-hot (how D and f take discrete actions). */
+const oneHot = (n, a) => tf.oneHot(tf.fill([n], a, 'int32'), nA).toFloat();
 
 const quantiles = (xs) => {
   const q = [...xs].sort((a, b) => a - b);
@@ -38,24 +40,24 @@ function show({ disc, policy, model }) {
   tf.tidy(() => {
     const n = demos.observations.length / d;
     const s = tf.tensor2d(demos.observations, [n, d]);
-    const next = (a) => model.predict(s, tf.oneHot(tf.fill([n], a, 'int32'), nA).toFloat(), model.initialState(n)).next;
+    const next = (a) => model.predict(s, oneHot(n, a), model.initialState(n)).next;
     const diff = tf.sub(next(nA - 1), next(0));
     console.log(`f(s, a=${nA - 1}) − f(s, a=0) over the ${n} demonstration states, 5th / 25th / 50th / 75th / 95th percentile per observation dimension:`);
     for (let j = 0; j < d; j++) console.log(`  obs[${j}]: ${quantiles(diff.slice([0, j], [n, 1]).dataSync())}`);
   });
 
   tf.tidy(() => {
-    const obs = demos.observations.slice(slice.start * d, (slice.start + steps) * d);
+    const obs = demos.observations.slice(start * d, (start + steps) * d);
     const s = tf.tensor2d(obs, [steps, d]);
     const D = [], P = [];
     for (let a = 0; a < nA; a++) {
-      D.push(disc.prob(s, tf.oneHot(tf.fill([steps], a, 'int32'), nA).toFloat()).arraySync());
+      D.push(disc.prob(s, oneHot(steps, a)).arraySync());
       P.push(policy.logProb(s, tf.fill([steps], a, 'int32')).exp().arraySync());
     }
     console.log(`${envId}, seed ${seed}, demonstration ${episode}: t, observation, expert action, D(s, a) for a = 0..${nA - 1}, π(a | s)`);
     for (let t = 0; t < steps; t++) {
       const o = [...obs.subarray(t * d, (t + 1) * d)].map((x) => x.toFixed(4)).join(', ');
-      console.log(`t=${String(t).padStart(3)} [${o}] expert ${demos.actions[slice.start + t]}  D ${D.map((x) => x[t].toFixed(2)).join('/')}  π ${P.map((x) => x[t].toFixed(2)).join('/')}`);
+      console.log(`t=${String(t).padStart(3)} [${o}] expert ${demos.actions[start + t]}  D ${D.map((x) => x[t].toFixed(2)).join('/')}  π ${P.map((x) => x[t].toFixed(2)).join('/')}`);
     }
   });
 }
