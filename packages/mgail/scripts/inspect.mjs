@@ -2,6 +2,8 @@
 // demonstration: per step the expert's action, D(s, a) for every action, and π(a | s).
 // Shows whether D's action signal points to the expert's action where π disagrees, and what the
 // forward model f says the extreme actions change (f(s, last) − f(s, 0) over the demonstration states).
+// On MountainCar-v0 also: how D's state preference D̄(s) (D averaged over the actions) relates to the
+// car's mechanical energy, and whether ∂D̄/∂velocity points with the motion or against it.
 //   node scripts/inspect.mjs --env MountainCar-v0 [--trajectories 10] [--seed 1] [--episode 0] [--steps 40] [--set key=value ...]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +37,36 @@ const quantiles = (xs) => {
   return [0.05, 0.25, 0.5, 0.75, 0.95].map((p) => q[Math.floor(p * (q.length - 1))].toPrecision(3)).join(' / ');
 };
 
+/** Pearson correlation of two equal-length arrays. */
+const pearson = (a, b) => {
+  const n = a.length;
+  const ma = a.reduce((x, y) => x + y, 0) / n, mb = b.reduce((x, y) => x + y, 0) / n;
+  let ab = 0, aa = 0, bb = 0;
+  for (let i = 0; i < n; i++) {
+    ab += (a[i] - ma) * (b[i] - mb);
+    aa += (a[i] - ma) ** 2;
+    bb += (b[i] - mb) ** 2;
+  }
+  return ab / Math.sqrt(aa * bb);
+};
+
+/** MountainCar: D̄(s) = mean over actions of D(s, a) against the energy v²/2 + (0.0025/3)·sin(3x), on the demonstration states. */
+function energyView(disc) {
+  const n = demos.rewards.length;
+  const s = tf.tensor2d(demos.observations, [n, d]);
+  const dbar = (st) => tf.div(tf.addN(Array.from({ length: nA }, (_, a) => disc.prob(st, oneHot(n, a)))), nA);
+  const [value, grad] = tf.tidy(() => [dbar(s).arraySync(), tf.grad((st) => tf.sum(dbar(st)))(s).arraySync()]);
+  s.dispose();
+  const x = (i) => demos.observations[i * d], v = (i) => demos.observations[i * d + 1];
+  const energy = value.map((_, i) => 0.5 * v(i) ** 2 + (0.0025 / 3) * Math.sin(3 * x(i)));
+  const moving = value.map((_, i) => i).filter((i) => Math.abs(v(i)) > 0.002);
+  const against = moving.filter((i) => Math.sign(grad[i][1]) === -Math.sign(v(i))).length;
+  console.log(`D̄(s) against the mechanical energy over the ${n} demonstration states: Pearson ${pearson(value, energy).toFixed(2)};`
+    + ` ∂D̄/∂velocity points against the motion at ${against} of the ${moving.length} states with |velocity| > 0.002`);
+}
+
 function show({ disc, policy, model }) {
+  if (envId === 'MountainCar-v0') energyView(disc);
   // what f says an action does: f(s, last action) − f(s, action 0) over every demonstration state
   tf.tidy(() => {
     const n = demos.observations.length / d;
