@@ -24,6 +24,8 @@ const probe = make(envId);
 if (probe.actionSpace.kind !== 'discrete') throw new Error(`inspect: ${envId} has continuous actions; this script reads D per discrete action`);
 const nA = probe.actionSpace.n;
 const d = probe.observationSpace.size;
+/** MountainCar's gravity term (its potential energy is (g/3)·sin(3x)); undefined on other envs. */
+const gravity = probe.gravity;
 probe.close();
 const range = episodeSlices(demos)[episode];
 if (!range) throw new Error(`inspect: the demonstrations have no episode ${episode}`);
@@ -50,7 +52,7 @@ const pearson = (a, b) => {
   return ab / Math.sqrt(aa * bb);
 };
 
-/** MountainCar: D̄(s) = mean over actions of D(s, a) against the energy v²/2 + (0.0025/3)·sin(3x), on the demonstration states. */
+/** MountainCar: D̄(s) = mean over actions of D(s, a) against the energy v²/2 + (g/3)·sin(3x), on the demonstration states. */
 function energyView(disc) {
   const n = demos.rewards.length;
   const s = tf.tensor2d(demos.observations, [n, d]);
@@ -58,7 +60,7 @@ function energyView(disc) {
   const [value, grad] = tf.tidy(() => [dbar(s).arraySync(), tf.grad((st) => tf.sum(dbar(st)))(s).arraySync()]);
   s.dispose();
   const x = (i) => demos.observations[i * d], v = (i) => demos.observations[i * d + 1];
-  const energy = value.map((_, i) => 0.5 * v(i) ** 2 + (0.0025 / 3) * Math.sin(3 * x(i)));
+  const energy = value.map((_, i) => 0.5 * v(i) ** 2 + (gravity / 3) * Math.sin(3 * x(i)));
   const moving = value.map((_, i) => i).filter((i) => Math.abs(v(i)) > 0.002);
   const against = moving.filter((i) => Math.sign(grad[i][1]) === -Math.sign(v(i))).length;
   console.log(`D̄(s) against the mechanical energy over the ${n} demonstration states: Pearson ${pearson(value, energy).toFixed(2)};`

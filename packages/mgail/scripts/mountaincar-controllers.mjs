@@ -41,7 +41,11 @@ const expertWithoutTurnBack = () => {
   };
 };
 
-/** Mean return over the evaluation episodes and the share of actions equal to pushWayYouMove. */
+/**
+ * Mean return over the evaluation episodes and the share of actions equal to pushWayYouMove.
+ * The reset protocol is evaluatePolicy's and collectDemos's (first reset seeded); neither fits
+ * here because the controller without the turn-back keeps state per episode.
+ */
 function run(makeController, seed) {
   let total = 0, agree = 0, steps = 0;
   for (let ep = 0; ep < episodes; ep++) {
