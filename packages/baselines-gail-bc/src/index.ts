@@ -8,9 +8,10 @@ export { OnPolicyLearner, readCheckpointMeta, iterationSeed, RL_CHECKPOINT_FORMA
 export type { OnPolicyConfig, IterationStats, UpdateStats, RLCheckpointMeta } from './learner.js';
 export { computeGAE } from './gae.js';
 export type { GAEInput } from './gae.js';
-export { conjugateGradient } from './cg.js';
-export type { ConjugateGradientOptions, ConjugateGradientResult } from './cg.js';
-export { FisherVectorProduct } from './fisher.js';
+// moved to core and policies (MGAIL's natural-gradient policy step uses them too); re-exported for existing imports
+export { conjugateGradient } from '@mgail/core-autodiff-graph';
+export type { ConjugateGradientOptions, ConjugateGradientResult } from '@mgail/core-autodiff-graph';
+export { FisherVectorProduct } from '@mgail/policies';
 export { RolloutCollector } from './rollout-buffer.js';
 export type { Rollout, RolloutOptions, CollectorState } from './rollout-buffer.js';
 export { ValueFunction } from './value.js';

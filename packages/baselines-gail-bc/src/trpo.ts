@@ -1,7 +1,5 @@
-import { Adam, assignFlat, flattenTensors, flattenVariables, tf, type Rng } from '@mgail/core-autodiff-graph';
-import { CategoricalPolicy, GaussianPolicy } from '@mgail/policies';
-import { conjugateGradient, dot } from './cg.js';
-import { FisherVectorProduct } from './fisher.js';
+import { Adam, assignFlat, conjugateGradient, dot, flattenTensors, flattenVariables, tf, type Rng } from '@mgail/core-autodiff-graph';
+import { CategoricalPolicy, FisherVectorProduct, GaussianPolicy } from '@mgail/policies';
 import { OnPolicyLearner, onPolicyConfigResolver, onPolicyDefaults, type LearnerOptions, type OnPolicyConfig, type UpdateStats } from './learner.js';
 import { explainedVariance } from './ppo.js';
 import type { Rollout } from './rollout-buffer.js';

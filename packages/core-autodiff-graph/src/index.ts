@@ -72,6 +72,9 @@ export {
   stopGradient,
 } from './math.js';
 
+export { conjugateGradient, dot } from './cg.js';
+export type { ConjugateGradientOptions, ConjugateGradientResult } from './cg.js';
+
 export { checkGradients } from './gradcheck.js';
 export type { GradCheckOptions, GradCheckEntry, GradCheckResult } from './gradcheck.js';
 

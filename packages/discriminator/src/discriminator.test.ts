@@ -70,7 +70,7 @@ describe('Discriminator', () => {
     d.dispose();
   });
 
-  it('label smoothing and the gradient penalty keep D from saturating', () => {
+  it('label smoothing, the gradient penalty and input noise keep D from saturating', () => {
     const run = (extra: object) => {
       const rng = new Rng(2);
       const e = gaussianRows(rng, 64, 3, 2);
@@ -83,16 +83,19 @@ describe('Discriminator', () => {
     const plain = run({});
     const smooth = run({ labelSmoothing: 0.1 });
     const gp = run({ gradientPenalty: 1 });
+    const noisy = run({ inputNoise: 2 });
     expect(plain.expertD).toBeGreaterThan(0.97);
     expect(smooth.expertD).toBeLessThan(0.95);
     expect(Number.isFinite(gp.loss)).toBe(true);
     expect(gp.expertD).toBeLessThan(plain.expertD);
+    expect(noisy.expertD).toBeLessThan(0.95);
   });
 
   it('checks its inputs', () => {
     const rng = new Rng(4);
     expect(() => new Discriminator({ obsDim: 2, actDim: 1, expertInputs: new Float32Array(4), rng })).toThrow(/rows of 3 values/);
     expect(() => new Discriminator({ obsDim: 2, actDim: 1, expertInputs: new Float32Array(3), rng, dropout: 1 })).toThrow(/dropout/);
+    expect(() => new Discriminator({ obsDim: 2, actDim: 1, expertInputs: new Float32Array(3), rng, inputNoise: -1 })).toThrow(/inputNoise/);
   });
 
   it('one-hot encodes discrete actions', () => {

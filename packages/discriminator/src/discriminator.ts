@@ -1,4 +1,4 @@
-import { Adam, FrozenMeanStd, MLP, logSigmoid, randomUniformTensor, tf, type Rng } from '@mgail/core-autodiff-graph';
+import { Adam, FrozenMeanStd, MLP, logSigmoid, randomNormalTensor, randomUniformTensor, tf, type Rng } from '@mgail/core-autodiff-graph';
 
 /** How the policy's cost is read from the discriminator's logit ℓ, with D = σ(ℓ) = P(expert). */
 export type CostKind =
@@ -115,6 +115,7 @@ export class Discriminator {
     this.actDim = o.actDim;
     this.inDim = o.obsDim + o.actDim;
     if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`Discriminator: dropout must be in [0, 1), got ${c.dropout}`);
+    if (!(c.inputNoise >= 0)) throw new Error(`Discriminator: inputNoise must be ≥ 0, got ${c.inputNoise}`);
     if (!(c.labelSmoothing >= 0 && c.labelSmoothing < 0.5)) throw new Error(`Discriminator: labelSmoothing must be in [0, 0.5), got ${c.labelSmoothing}`);
     if (!o.expertInputs || o.expertInputs.length === 0 || o.expertInputs.length % this.inDim !== 0) {
       throw new Error(`Discriminator: expertInputs must hold rows of ${this.inDim} values ([s, a], obsDim ${o.obsDim} + actDim ${o.actDim}), got ${o.expertInputs?.length ?? 0} values; build them with pairs()`);
@@ -129,9 +130,10 @@ export class Discriminator {
     return this.net.variables;
   }
 
-  /** ℓ of standardized rows, with inverted dropout on the hidden layers when `dropout` > 0. */
-  private forward(x: tf.Tensor2D, dropout: number): tf.Tensor1D {
+  /** ℓ of standardized rows, with inverted dropout on the hidden layers when `dropout` > 0 and Gaussian noise of std `noise` on the standardized inputs. */
+  private forward(x: tf.Tensor2D, dropout: number, noise = 0): tf.Tensor1D {
     let h = this.normalizer.normalize(x);
+    if (noise > 0) h = tf.add(h, tf.mul(randomNormalTensor(this.rng, h.shape), noise)) as tf.Tensor2D;
     const L = this.net.layers;
     for (let i = 0; i < L.length; i++) {
       h = L[i].apply(h);
@@ -186,7 +188,7 @@ export class Discriminator {
     const xa = tf.tensor2d(agent, [na, this.inDim]);
     const kept: tf.Tensor[] = [];
     const { value, grads } = tf.variableGrads(() => {
-      const e = this.forward(xe, c.dropout), a = this.forward(xa, c.dropout);
+      const e = this.forward(xe, c.dropout, c.inputNoise), a = this.forward(xa, c.dropout, c.inputNoise);
       // BCE(ℓ, y) = −y·log σ(ℓ) − (1 − y)·log σ(−ℓ); log σ = −softplus(−x) (tf.logSigmoid's gradient throws)
       const bce = (l: tf.Tensor, y: number) => tf.mean(tf.neg(tf.add(tf.mul(y, logSigmoid(l)), tf.mul(1 - y, logSigmoid(tf.neg(l))))));
       const lossE = bce(e, 1 - c.labelSmoothing), lossA = bce(a, c.labelSmoothing);

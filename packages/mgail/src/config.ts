@@ -53,8 +53,24 @@ export interface MGAILConfig {
    * game's oscillation without looking at any reward; logged evaluations use the current iterate.
    */
   policyAverageFraction: number;
-  /** Global gradient-norm clip of the policy gradient (0 = off). */
+  /** Global gradient-norm clip of the policy gradient (0 = off; Adam only). */
   policyMaxGradNorm: number;
+  /**
+   * How the accumulated gradient of J moves π. `adam` (the authors'): an Adam step of policyLr.
+   * `natural`: TRPO's step without its line search, x = F⁻¹g by conjugate gradient on Fisher-vector
+   * products, scaled so that ½xᵀFx = policyMaxKl. The Fisher undoes the softmax's saturation
+   * (a categorical's Fisher shrinks with π(a), its inverse scales the step back up) while the
+   * KL bound keeps each step small in what π does, not in its weights.
+   */
+  policyOptimizer: 'adam' | 'natural';
+  /** `natural`: δ, the KL of each step (on the Fisher states), decayed like policyLr by policyLrFinalFraction. */
+  policyMaxKl: number;
+  /** `natural`: agent states (from the buffer) and as many expert states on which F is taken. */
+  naturalFisherStates: number;
+  /** `natural`: conjugate-gradient iterations (TRPO: 10). */
+  naturalCgIterations: number;
+  /** `natural`: damping added to F (TRPO: 0.1). */
+  naturalDamping: number;
   /**
    * Behavioural-cloning warm start: Adam steps (lr `bcLr`, batches of `bcBatchSize` expert pairs)
    * of maximum likelihood on the demonstrations before the first iteration (0 = off: the paper
@@ -138,6 +154,12 @@ export interface MGAILConfig {
   discLabelSmoothing: number;
   /** Gradient-penalty coefficient on expert inputs (0 = off). */
   discGradientPenalty: number;
+  /**
+   * Std of Gaussian noise on D's standardized inputs while it trains (instance noise, 0 = off).
+   * Few deterministic trajectories are thin curves in state space that D can tell apart from any
+   * other start's curve; noise blurs them so D has to judge the action and the coarse state.
+   */
+  discInputNoise: number;
   /** Floor on the expert std that standardizes D's inputs, raw units. */
   discStdFloor: number;
 
@@ -174,6 +196,11 @@ export const DEFAULT_MGAIL_CONFIG: MGAILConfig = {
   policyLrFinalFraction: 1,
   policyAverageFraction: 0,
   policyMaxGradNorm: 10,
+  policyOptimizer: 'adam',
+  policyMaxKl: 0.01,
+  naturalFisherStates: 128,
+  naturalCgIterations: 10,
+  naturalDamping: 0.1,
   bcPretrainSteps: 0,
   bcLr: 1e-3,
   bcBatchSize: 64,
@@ -207,6 +234,7 @@ export const DEFAULT_MGAIL_CONFIG: MGAILConfig = {
   discExpertWeight: 0.8,
   discLabelSmoothing: 0,
   discGradientPenalty: 0,
+  discInputNoise: 0,
   discStdFloor: 1e-3,
   bufferSize: 50_000,
   expertRestartProb: 0,
@@ -215,6 +243,7 @@ export const DEFAULT_MGAIL_CONFIG: MGAILConfig = {
 
 const CHOICES: Partial<Record<keyof MGAILConfig, readonly string[]>> = {
   policyActivation: ['relu', 'tanh'],
+  policyOptimizer: ['adam', 'natural'],
   actionNoise: ['learned', 'expert'],
   costKind: ['neg-log-d', 'log-one-minus-d', 'neg-logit'],
   forwardModel: ['basic', 'advanced'],
@@ -222,13 +251,14 @@ const CHOICES: Partial<Record<keyof MGAILConfig, readonly string[]>> = {
 
 const POSITIVE_INTEGERS: (keyof MGAILConfig)[] = [
   'horizon', 'unrollBatch', 'unrollsPerUpdate', 'modelHistory', 'modelBatchSize', 'discBatchSize', 'bcBatchSize', 'bufferSize', 'evalEpisodes', 'modelEncoderDim',
+  'naturalFisherStates', 'naturalCgIterations',
 ];
 const NON_NEGATIVE_INTEGERS: (keyof MGAILConfig)[] = [
   'iterations', 'prepIterations', 'initialRandomSteps', 'modelPretrainSteps', 'discPolicyInterval', 'collectEvery', 'collectSteps', 'evalEvery',
   'checkpointEvery', 'modelUpdatesPerIteration', 'discUpdatesPerIteration', 'policyWorkers', 'bcPretrainSteps',
 ];
-const POSITIVE_NUMBERS: (keyof MGAILConfig)[] = ['policyLr', 'bcLr', 'modelLr', 'discLr', 'noiseIntensity', 'temperature', 'discExpertWeight', 'discStdFloor'];
-const NON_NEGATIVE_NUMBERS: (keyof MGAILConfig)[] = ['policyMaxGradNorm', 'bcWeight', 'entropyCoef', 'discWeightDecay', 'discGradientPenalty'];
+const POSITIVE_NUMBERS: (keyof MGAILConfig)[] = ['policyLr', 'bcLr', 'modelLr', 'discLr', 'noiseIntensity', 'temperature', 'discExpertWeight', 'discStdFloor', 'policyMaxKl'];
+const NON_NEGATIVE_NUMBERS: (keyof MGAILConfig)[] = ['policyMaxGradNorm', 'bcWeight', 'entropyCoef', 'discWeightDecay', 'discGradientPenalty', 'discInputNoise', 'naturalDamping'];
 
 /** What each field accepts (fields not listed are checked against their default's type). */
 const RULES: ConfigRules<MGAILConfig> = {

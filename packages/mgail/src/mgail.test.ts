@@ -57,7 +57,7 @@ describe('MGAIL on CartPole-v1', () => {
       iterations: 200, prepIterations: 20, initialRandomSteps: 200, modelPretrainSteps: 5, evalEvery: 50, evalEpisodes: 1,
       policyHidden: [16], modelHidden: [16], discHidden: [16], modelEncoderDim: 8, forwardModel: 'advanced', modelHistory: 3,
       unrollBatch: 2, horizon: 4, unrollsPerUpdate: 2, discPolicyInterval: 30, collectEvery: 7, collectSteps: 3, entropyCoef: 0.01,
-      discDropout: 0.25, discGradientPenalty: 0.1, bcPretrainSteps: 5, bcWeight: 0.5, bcBatchSize: 8,
+      discDropout: 0.25, discGradientPenalty: 0.1, discInputNoise: 0.1, bcPretrainSteps: 5, bcWeight: 0.5, bcBatchSize: 8,
     });
     const counts: number[] = [];
     const res = await trainMGAIL({ envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos: selectEpisodes(scripted, 1), config, seed: 1, onLog: () => counts.push(tf.memory().numTensors) });
@@ -198,6 +198,33 @@ describe('MGAIL on CartPole-v1', () => {
     const res = await trainMGAIL({ envId: 'CartPole-v1', makeEnv, demos: { ...d, qpos, qvel, nq: 2, nv: 2 }, config, seed: 2 });
     // random actions end CartPole episodes every ~22 steps: every reset became a restart
     expect(restarts).toBeGreaterThan(10);
+    res.policy.dispose();
+  });
+
+  it('policyOptimizer natural takes steps whose measured KL is the policyMaxKl asked for, decayed by the schedule, with numTensors flat', async () => {
+    const config = mgailConfig('CartPole-v1', {
+      iterations: 30, prepIterations: 10, initialRandomSteps: 100, modelPretrainSteps: 2, evalEvery: 0,
+      policyHidden: [16], modelHidden: [8], discHidden: [8], unrollBatch: 2, horizon: 4,
+      policyOptimizer: 'natural', policyMaxKl: 1e-3, policyLrFinalFraction: 0.5, naturalFisherStates: 32,
+    });
+    const rows: Record<string, number>[] = [];
+    const counts: number[] = [];
+    const res = await trainMGAIL({
+      envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos: selectEpisodes(scripted, 1), config, seed: 2, logEvery: 2,
+      onLog: (it, m) => { if (it > 10) rows.push(m); counts.push(tf.memory().numTensors); },
+    });
+    const post = rows; // iterations 12, 14, ..., 30
+    expect(post).toHaveLength(10);
+    for (const m of post) {
+      expect(m['charts/policy_lr']).toBeUndefined();
+      // β makes ½xᵀ(F + damping·I)x = δ, so the KL reached is δ less what the damping adds (here 0.6–0.8 of it)
+      expect(m['losses/policy_kl'] / m['charts/policy_max_kl']).toBeGreaterThan(0.5);
+      expect(m['losses/policy_kl'] / m['charts/policy_max_kl']).toBeLessThanOrEqual(1);
+    }
+    expect(post[0]['charts/policy_max_kl']).toBeLessThan(1e-3);
+    expect(post[post.length - 1]['charts/policy_max_kl']).toBeCloseTo(1e-3 * (0.5 + 0.5 / 20), 8);
+    expect(new Set(counts.slice(5)).size).toBe(1);
+    expect(() => mgailConfig('CartPole-v1', { policyOptimizer: 'sgd' })).toThrow(/policyOptimizer/);
     res.policy.dispose();
   });
 

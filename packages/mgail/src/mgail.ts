@@ -3,6 +3,10 @@ import path from 'node:path';
 import {
   Adam,
   assertFiniteLosses,
+  assignFlat,
+  conjugateGradient,
+  dot,
+  flattenTensors,
   assertFiniteTensors,
   assignFromTensors,
   decodeTensors,
@@ -21,6 +25,8 @@ import type { Env } from '@mgail/envs-classic';
 import { Discriminator, pairs, type DiscriminatorStats } from '@mgail/discriminator';
 import { makeForwardModel, type ForwardModel, type ForwardModelStatistics } from '@mgail/forward-model';
 import {
+  CategoricalPolicy,
+  FisherVectorProduct,
   GaussianPolicy,
   evaluatePolicy,
   makePolicy,
@@ -222,7 +228,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
   const policyVars = new Map([...policy.namedVariables].filter(([, v]) => !(fixedNoise && v === (policy as GaussianPolicy).logStd)));
   const discOptions = {
     hidden: c.discHidden, activation: 'relu' as const, lr: c.discLr, weightDecay: c.discWeightDecay, dropout: c.discDropout,
-    expertWeight: c.discExpertWeight, labelSmoothing: c.discLabelSmoothing, gradientPenalty: c.discGradientPenalty, stdFloor: c.discStdFloor,
+    expertWeight: c.discExpertWeight, labelSmoothing: c.discLabelSmoothing, gradientPenalty: c.discGradientPenalty, inputNoise: c.discInputNoise, stdFloor: c.discStdFloor,
   };
   const disc = new Discriminator({ ...discOptions, obsDim, actDim, expertInputs: expertPairs, rng: initRng.spawn() });
   const modelOptions = { kind: c.forwardModel, hidden: c.modelHidden, encoderDim: c.modelEncoderDim, historyLength: c.modelHistory, lr: c.modelLr };
@@ -276,6 +282,50 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     const nll = value.dataSync()[0] / weight;
     tf.dispose([value, obsT, actT]);
     return { grads: vars.map((v) => grads[v.name]), nll };
+  };
+  /**
+   * The `natural` policy step: x = F⁻¹g (F on agent states from the buffer and as many expert
+   * states, where π acts and where it should), then θ ← θ − βx with ½β²xᵀFx = δ. Returns ‖g‖.
+   */
+  let lastKl = NaN;
+  const naturalStep = (grads: tf.Tensor[], maxKl: number): number => {
+    const n = c.naturalFisherStates;
+    const ob = new Float32Array(2 * n * obsDim);
+    const agent = buffer.samplePairs(rng, n);
+    for (let k = 0; k < n; k++) {
+      ob.set(agent.subarray(k * (obsDim + actDim), k * (obsDim + actDim) + obsDim), k * obsDim);
+      const j = rng.int(nExpert);
+      ob.set(o.demos.observations.subarray(j * obsDim, (j + 1) * obsDim), (n + k) * obsDim);
+    }
+    const obsT = tf.tensor2d(ob, [2 * n, obsDim]);
+    const fvp = new FisherVectorProduct(policy, obsT);
+    // π before the step, for the KL the step actually reached (logged; ½xᵀFx = δ is its second-order estimate)
+    const old = tf.tidy(() => (policy instanceof CategoricalPolicy ? [policy.logits(obsT)] : [(policy as GaussianPolicy).mean(obsT), tf.clone((policy as GaussianPolicy).logStd)]));
+    try {
+      // F is over all of π's variables; a fixed log-std gets a zero gradient, and F has no cross terms to it, so it does not move
+      const all = policy.variables;
+      const byVar = new Map([...policyVars.values()].map((v, i) => [v, grads[i]]));
+      const flatG = tf.tidy(() => flattenTensors(all.map((v) => byVar.get(v) ?? tf.zerosLike(v))));
+      const g = Float64Array.from(flatG.dataSync());
+      flatG.dispose();
+      const cg = conjugateGradient((v) => fvp.apply(v, c.naturalDamping), g, { iterations: c.naturalCgIterations });
+      const xFx = dot(cg.x, fvp.apply(cg.x, c.naturalDamping));
+      if (xFx > 0 && Number.isFinite(xFx) && maxKl > 0) {
+        const beta = Math.sqrt((2 * maxKl) / xFx);
+        const flatTheta = flattenTensors(all);
+        const theta = Float32Array.from(flatTheta.dataSync());
+        flatTheta.dispose();
+        for (let i = 0; i < theta.length; i++) theta[i] -= beta * cg.x[i];
+        assignFlat(all, theta);
+      }
+      const kl = tf.tidy(() => tf.mean(policy instanceof CategoricalPolicy ? policy.kl(obsT, old[0] as tf.Tensor2D) : (policy as GaussianPolicy).kl(obsT, old[0] as tf.Tensor2D, old[1])));
+      lastKl = kl.dataSync()[0];
+      kl.dispose();
+      return Math.sqrt(dot(g, g));
+    } finally {
+      fvp.dispose();
+      tf.dispose([obsT, ...old]);
+    }
   };
   /** The recurrent model's state after the last n − 1 real transitions of each live env (null for the basic model). */
   const warmModelState = (): tf.Tensor2D | null =>
@@ -446,6 +496,8 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     writeFileAtomic(ckptFile, encodeTensors(tensors, meta as unknown as Record<string, unknown>));
   };
 
+  /** Where the step-size schedule (policyLrFinalFraction) stands: policyLr and policyMaxKl are scaled by it. */
+  let lrScale = 1;
   let lastModelLoss = NaN, lastJ = NaN, lastGradNorm = NaN, lastBc = NaN, lastD: DiscriminatorStats | null = null;
   let lastLog = Date.now(), lastLogSteps = envSteps;
   let lastT = { ...T }, lastTIt = startIteration, lastRowPerf = performance.now();
@@ -509,7 +561,8 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
       if (trainPolicy) {
         inUnroll = true;
         const frac = (it - c.prepIterations) / Math.max(1, c.iterations - c.prepIterations);
-        policyOpt.lr = c.policyLr * (1 - (1 - c.policyLrFinalFraction) * frac);
+        lrScale = 1 - (1 - c.policyLrFinalFraction) * frac;
+        policyOpt.lr = c.policyLr * lrScale;
         const vars = [...policyVars.values()];
         // the unrolls are shared out: the first share here, the others to the workers, all at once
         const U = c.unrollsPerUpdate;
@@ -536,9 +589,12 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
           avg = addGradients(avg, bc.grads);
           lastBc = bc.nll;
         }
-        policyOpt.applyGradients(avg);
+        if (c.policyOptimizer === 'natural') lastGradNorm = naturalStep(avg, c.policyMaxKl * lrScale);
+        else {
+          policyOpt.applyGradients(avg);
+          lastGradNorm = policyOpt.lastGradNorm ?? NaN;
+        }
         if (c.policyAverageFraction > 0 && it >= averageFrom) addToAverage();
-        lastGradNorm = policyOpt.lastGradNorm ?? NaN;
         tf.dispose(avg);
         lastJ = jSum / c.unrollsPerUpdate;
         inUnroll = false;
@@ -568,7 +624,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
           'losses/policy': lastJ,
           'losses/policy_grad_norm': lastGradNorm,
           ...(c.bcWeight > 0 ? { 'losses/bc_nll': lastBc } : {}),
-          'charts/policy_lr': policyOpt.lr,
+          ...(c.policyOptimizer === 'natural' ? { 'charts/policy_max_kl': c.policyMaxKl * lrScale, 'losses/policy_kl': lastKl } : { 'charts/policy_lr': policyOpt.lr }),
           'charts/env_steps': envSteps,
           'time/sps': ((envSteps - lastLogSteps) / Math.max(1, now - lastLog)) * 1000,
           // mean ms per iteration since the last row: where an iteration's time goes

@@ -2,6 +2,7 @@ export { Policy, GaussianPolicy, CategoricalPolicy, makePolicy, gumbelNoise, DEF
 export type { PolicyKind, PolicyConfig, ObservationBatch, PolicyDescription } from './policy.js';
 export { savePolicy, loadPolicy, resolvePolicyPath, POLICY_CHECKPOINT_FORMAT } from './checkpoint.js';
 export type { PolicyCheckpointMeta, LoadPolicyOptions } from './checkpoint.js';
+export { FisherVectorProduct } from './fisher.js';
 export { evaluatePolicy, meanStd } from './evaluate.js';
 export type { EvaluationResult } from './evaluate.js';
 export {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { flattenTensors, initBackend, Rng, tf } from '@mgail/core-autodiff-graph';
 import { Box, Discrete } from '@mgail/envs-classic';
-import { CategoricalPolicy, GaussianPolicy, makePolicy, type Policy } from '@mgail/policies';
+import { CategoricalPolicy, GaussianPolicy, makePolicy, type Policy } from './policy.js';
 import { FisherVectorProduct } from './fisher.js';
 
 beforeAll(async () => {

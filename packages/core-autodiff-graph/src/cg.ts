@@ -51,6 +51,7 @@ export function conjugateGradient(
   return { x, iterations: k, residual: rr };
 }
 
+/** Σ aᵢbᵢ in float64 (the CG recursion's inner product). */
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];

@@ -1,5 +1,5 @@
 import { tf, flattenTensors, unflattenLike } from '@mgail/core-autodiff-graph';
-import { CategoricalPolicy, GaussianPolicy, type Policy } from '@mgail/policies';
+import { CategoricalPolicy, GaussianPolicy, type Policy } from './policy.js';
 
 /**
  * Products with the Fisher information matrix of a policy at its current parameters θ₀,

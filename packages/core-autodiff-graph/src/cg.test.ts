@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '@mgail/core-autodiff-graph';
+import { Rng } from './random.js';
 import { conjugateGradient } from './cg.js';
 
 /** A = MᵀM + I for a random M: symmetric positive definite. */
