@@ -3,14 +3,14 @@ import path from 'node:path';
 import {
   Adam,
   assertFiniteLosses,
-  assignFlat,
-  conjugateGradient,
-  dot,
-  flattenTensors,
   assertFiniteTensors,
+  assignFlat,
   assignFromTensors,
+  conjugateGradient,
   decodeTensors,
+  dot,
   encodeTensors,
+  flattenTensors,
   MetricsWriter,
   moduleToTensors,
   Progress,
@@ -285,7 +285,8 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
   };
   /**
    * The `natural` policy step: x = F⁻¹g (F on agent states from the buffer and as many expert
-   * states, where π acts and where it should), then θ ← θ − βx with ½β²xᵀFx = δ. Returns ‖g‖.
+   * states, where π acts and where it should), then θ ← θ − βx with ½β²xᵀ(F + damping·I)x = δ.
+   * Returns ‖g‖.
    */
   let lastKl = NaN;
   const naturalStep = (grads: tf.Tensor[], maxKl: number): number => {
@@ -299,7 +300,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     }
     const obsT = tf.tensor2d(ob, [2 * n, obsDim]);
     const fvp = new FisherVectorProduct(policy, obsT);
-    // π before the step, for the KL the step actually reached (logged; ½xᵀFx = δ is its second-order estimate)
+    // π before the step, for the KL the step actually reached (logged; δ is its damped second-order estimate)
     const old = tf.tidy(() => (policy instanceof CategoricalPolicy ? [policy.logits(obsT)] : [(policy as GaussianPolicy).mean(obsT), tf.clone((policy as GaussianPolicy).logStd)]));
     try {
       // F is over all of π's variables; a fixed log-std gets a zero gradient, and F has no cross terms to it, so it does not move
