@@ -1,5 +1,5 @@
 import { Adam, assignFlat, conjugateGradient, dot, flattenTensors, flattenVariables, tf, type Rng } from '@mgail/core-autodiff-graph';
-import { CategoricalPolicy, FisherVectorProduct, GaussianPolicy } from '@mgail/policies';
+import { FisherVectorProduct, PolicyKlAnchor } from '@mgail/policies';
 import { OnPolicyLearner, onPolicyConfigResolver, onPolicyDefaults, type LearnerOptions, type OnPolicyConfig, type UpdateStats } from './learner.js';
 import { explainedVariance } from './ppo.js';
 import type { Rollout } from './rollout-buffer.js';
@@ -108,11 +108,7 @@ export class TRPO extends OnPolicyLearner<TRPOConfig> {
     const policy = this.policy;
     const vars = policy.variables;
     // The old distribution, fixed for the KL of the line search.
-    const old = tf.tidy(() =>
-      policy instanceof CategoricalPolicy ? [policy.logits(obs)] : [(policy as GaussianPolicy).mean(obs), tf.clone((policy as GaussianPolicy).logStd)],
-    );
-    const meanKl = (): tf.Scalar =>
-      tf.mean(policy instanceof CategoricalPolicy ? policy.kl(obs, old[0] as tf.Tensor2D) : (policy as GaussianPolicy).kl(obs, old[0] as tf.Tensor2D, old[1]));
+    const anchor = new PolicyKlAnchor(policy, obs);
     // Surrogate L(θ) = E[π_θ(a|s)/π_old(a|s) · Â] (eq. 14), plus an optional entropy bonus.
     const surrogate = (): tf.Scalar =>
       tf.tidy(() => {
@@ -149,7 +145,7 @@ export class TRPO extends OnPolicyLearner<TRPOConfig> {
       for (let j = 0; j < c.backtrackIterations; j++, frac *= c.backtrackCoef) {
         for (let i = 0; i < th0.length; i++) candidate[i] = th0[i] + frac * fullStep[i];
         assignFlat(vars, candidate);
-        const evals = tf.tidy(() => [surrogate(), meanKl()]);
+        const evals = tf.tidy(() => [surrogate(), anchor.meanKl()]);
         const [surr, kl] = evals.map((e) => e.dataSync()[0]);
         tf.dispose(evals);
         if (Number.isFinite(surr) && Number.isFinite(kl) && kl <= c.maxKl && surr - surr0 > 0) {
@@ -164,7 +160,8 @@ export class TRPO extends OnPolicyLearner<TRPOConfig> {
     } finally {
       fvp.dispose();
       if (fisherObs !== obs) fisherObs.dispose();
-      tf.dispose([theta0, ...old]);
+      anchor.dispose();
+      theta0.dispose();
     }
   }
 

@@ -58,7 +58,7 @@ export interface MGAILConfig {
   /**
    * How the accumulated gradient of J moves π. `adam` (the authors'): an Adam step of policyLr.
    * `natural`: TRPO's step without its line search, x = F⁻¹g by conjugate gradient on Fisher-vector
-   * products, scaled so that ½xᵀFx = policyMaxKl. The Fisher undoes the softmax's saturation
+   * products, scaled so that ½xᵀ(F + naturalDamping·I)x = policyMaxKl. The Fisher undoes the softmax's saturation
    * (a categorical's Fisher shrinks with π(a), its inverse scales the step back up) while the
    * KL bound keeps each step small in what π does, not in its weights.
    */

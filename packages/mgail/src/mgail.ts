@@ -25,11 +25,11 @@ import type { Env } from '@mgail/envs-classic';
 import { Discriminator, pairs, type DiscriminatorStats } from '@mgail/discriminator';
 import { makeForwardModel, type ForwardModel, type ForwardModelStatistics } from '@mgail/forward-model';
 import {
-  CategoricalPolicy,
   FisherVectorProduct,
   GaussianPolicy,
   evaluatePolicy,
   makePolicy,
+  PolicyKlAnchor,
   type Demonstrations,
   type Policy,
 } from '@mgail/policies';
@@ -291,17 +291,16 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
   let lastKl = NaN;
   const naturalStep = (grads: tf.Tensor[], maxKl: number): number => {
     const n = c.naturalFisherStates;
+    const d = obsDim + actDim;
+    const rows = [buffer.samplePairs(rng, n), sampleExpert(n)];
     const ob = new Float32Array(2 * n * obsDim);
-    const agent = buffer.samplePairs(rng, n);
-    for (let k = 0; k < n; k++) {
-      ob.set(agent.subarray(k * (obsDim + actDim), k * (obsDim + actDim) + obsDim), k * obsDim);
-      const j = rng.int(nExpert);
-      ob.set(o.demos.observations.subarray(j * obsDim, (j + 1) * obsDim), (n + k) * obsDim);
-    }
+    rows.forEach((r, h) => {
+      for (let k = 0; k < n; k++) ob.set(r.subarray(k * d, k * d + obsDim), (h * n + k) * obsDim);
+    });
     const obsT = tf.tensor2d(ob, [2 * n, obsDim]);
     const fvp = new FisherVectorProduct(policy, obsT);
     // π before the step, for the KL the step actually reached (logged; δ is its damped second-order estimate)
-    const old = tf.tidy(() => (policy instanceof CategoricalPolicy ? [policy.logits(obsT)] : [(policy as GaussianPolicy).mean(obsT), tf.clone((policy as GaussianPolicy).logStd)]));
+    const anchor = new PolicyKlAnchor(policy, obsT);
     try {
       // F is over all of π's variables; a fixed log-std gets a zero gradient, and F has no cross terms to it, so it does not move
       const all = policy.variables;
@@ -319,13 +318,14 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
         for (let i = 0; i < theta.length; i++) theta[i] -= beta * cg.x[i];
         assignFlat(all, theta);
       }
-      const kl = tf.tidy(() => tf.mean(policy instanceof CategoricalPolicy ? policy.kl(obsT, old[0] as tf.Tensor2D) : (policy as GaussianPolicy).kl(obsT, old[0] as tf.Tensor2D, old[1])));
+      const kl = anchor.meanKl();
       lastKl = kl.dataSync()[0];
       kl.dispose();
       return Math.sqrt(dot(g, g));
     } finally {
       fvp.dispose();
-      tf.dispose([obsT, ...old]);
+      anchor.dispose();
+      obsT.dispose();
     }
   };
   /** The recurrent model's state after the last n − 1 real transitions of each live env (null for the basic model). */

@@ -3,6 +3,7 @@ export type { PolicyKind, PolicyConfig, ObservationBatch, PolicyDescription } fr
 export { savePolicy, loadPolicy, resolvePolicyPath, POLICY_CHECKPOINT_FORMAT } from './checkpoint.js';
 export type { PolicyCheckpointMeta, LoadPolicyOptions } from './checkpoint.js';
 export { FisherVectorProduct } from './fisher.js';
+export { PolicyKlAnchor } from './kl-anchor.js';
 export { evaluatePolicy, meanStd } from './evaluate.js';
 export type { EvaluationResult } from './evaluate.js';
 export {
