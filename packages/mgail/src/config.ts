@@ -88,6 +88,13 @@ export interface MGAILConfig {
    */
   bcWeight: number;
   /**
+   * The BC warm start and term (`bcPretrainSteps`, `bcWeight`) apply only to demonstrations of
+   * at least this many trajectories; with fewer both are off (`effectiveMGAILConfig`). BC anchors
+   * π well where the demonstrations cover the start states and pins it to a poor extrapolation
+   * where they do not (MountainCar-v0 with 1 trajectory: README).
+   */
+  bcMinTrajectories: number;
+  /**
    * Gaussian policies: `learned` trains a state-independent log-std (initialized at logStdInit);
    * `expert` fixes σ = (expert action std) / noiseIntensity in raw action units (the authors').
    */
@@ -205,6 +212,7 @@ export const DEFAULT_MGAIL_CONFIG: MGAILConfig = {
   bcLr: 1e-3,
   bcBatchSize: 64,
   bcWeight: 0,
+  bcMinTrajectories: 1,
   actionNoise: 'learned',
   logStdInit: -0.5,
   noiseIntensity: 6,
@@ -251,7 +259,7 @@ const CHOICES: Partial<Record<keyof MGAILConfig, readonly string[]>> = {
 
 const POSITIVE_INTEGERS: (keyof MGAILConfig)[] = [
   'horizon', 'unrollBatch', 'unrollsPerUpdate', 'modelHistory', 'modelBatchSize', 'discBatchSize', 'bcBatchSize', 'bufferSize', 'evalEpisodes', 'modelEncoderDim',
-  'naturalFisherStates', 'naturalCgIterations',
+  'naturalFisherStates', 'naturalCgIterations', 'bcMinTrajectories',
 ];
 const NON_NEGATIVE_INTEGERS: (keyof MGAILConfig)[] = [
   'iterations', 'prepIterations', 'initialRandomSteps', 'modelPretrainSteps', 'discPolicyInterval', 'collectEvery', 'collectSteps', 'evalEvery',
@@ -293,4 +301,14 @@ export function mgailConfig(envId?: string, overrides: Record<string, unknown> |
   }
   layers.push(...(Array.isArray(overrides) ? overrides : [{ source, values: overrides as Record<string, unknown> }]));
   return resolveConfigLayers('mgail', DEFAULT_MGAIL_CONFIG, layers, RULES);
+}
+
+/**
+ * `config` as `trainMGAIL` runs it on demonstrations of `trajectories` episodes: below
+ * `bcMinTrajectories` the BC warm start and term are off. Use it to record what a run did.
+ */
+export function effectiveMGAILConfig(config: MGAILConfig, trajectories: number): MGAILConfig {
+  // older checkpoints' configs have no bcMinTrajectories
+  if (trajectories >= (config.bcMinTrajectories ?? 1) || (config.bcPretrainSteps === 0 && config.bcWeight === 0)) return config;
+  return { ...config, bcPretrainSteps: 0, bcWeight: 0 };
 }

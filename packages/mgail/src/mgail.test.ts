@@ -7,7 +7,7 @@ import { decodeTensors, DivergenceError, initBackend, readMetricsJsonl, tf } fro
 import { make, type Env } from '@mgail/envs-classic';
 import { collectDemos, evaluatePolicy, readDemos, selectEpisodes, type Demonstrations } from '@mgail/policies';
 import { ReplayBuffer } from './buffer.js';
-import { mgailConfig } from './config.js';
+import { effectiveMGAILConfig, mgailConfig } from './config.js';
 import { readMGAILCheckpointMeta, trainMGAIL } from './mgail.js';
 
 // A copy of experts/CartPole-v1/demos.npz (the shipped PPO expert's 10 trajectories).
@@ -78,6 +78,20 @@ describe('MGAIL on CartPole-v1', () => {
     };
     expect(agreement(warm.policy)).toBeGreaterThan(0.9);
     expect(agreement(cold.policy)).toBeLessThan(0.8);
+    // bcMinTrajectories above the demonstrations' 4 episodes: no warm start, the cold π exactly; config.json says why
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-bcmin-'));
+    const gatedConfig = mgailConfig('CartPole-v1', { ...small, bcPretrainSteps: 300, bcLr: 3e-3, bcMinTrajectories: 5 });
+    const gated = await trainMGAIL({ ...common, config: gatedConfig, runDir: dir });
+    const acts = (p: typeof cold.policy) => Array.from(p.act(scripted.observations, { deterministic: true }).actions);
+    expect(acts(gated.policy)).toEqual(acts(cold.policy));
+    const record = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    expect(record.config.bcPretrainSteps).toBe(0);
+    expect(record.bcAnchorOff).toMatch(/4 trajectories < bcMinTrajectories 5/);
+    expect(effectiveMGAILConfig(gatedConfig, 5)).toBe(gatedConfig);
+    expect(effectiveMGAILConfig(gatedConfig, 4)).toMatchObject({ bcPretrainSteps: 0, bcWeight: 0, bcMinTrajectories: 5 });
+    expect(() => mgailConfig('CartPole-v1', { bcMinTrajectories: 0 })).toThrow(/"bcMinTrajectories"/);
+    fs.rmSync(dir, { recursive: true, force: true });
+    gated.policy.dispose();
     cold.policy.dispose();
     warm.policy.dispose();
     const rows: Record<string, number>[] = [];

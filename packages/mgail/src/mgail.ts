@@ -34,7 +34,7 @@ import {
   type Policy,
 } from '@mgail/policies';
 import { ReplayBuffer, type ReplayBufferState } from './buffer.js';
-import type { MGAILConfig } from './config.js';
+import { effectiveMGAILConfig, type MGAILConfig } from './config.js';
 import { addGradients, LiveEnvs, mixSeed, sumUnrollGradients, warmModelState as warmFromHistory, type ExpertRestarts, type MujocoLike } from './shard.js';
 import { UnrollWorkers, type WorkerResult } from './unroll-workers.js';
 import type { NetSnapshot, WorkerEnvSpec } from './workers-protocol.js';
@@ -195,7 +195,8 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     }
     saved = { tensors, meta };
   }
-  const c = saved ? saved.meta.config : o.config;
+  const given = saved ? saved.meta.config : o.config;
+  const c = effectiveMGAILConfig(given, o.demos.episodeStarts.length);
   const B = c.unrollBatch;
   // older checkpoints have no policyWorkers
   const W = c.policyWorkers ?? 0;
@@ -428,6 +429,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
   if (o.runDir && !resuming) {
     writeJsonAtomic(path.join(o.runDir, 'config.json'), {
       algo: 'mgail', env: o.envId, seed: o.seed, ...o.runInfo, trajectories: o.demos.episodeStarts.length, expertTransitions: nExpert, config: c,
+      ...(c !== given ? { bcAnchorOff: `${o.demos.episodeStarts.length} trajectories < bcMinTrajectories ${given.bcMinTrajectories}: bcPretrainSteps ${given.bcPretrainSteps} and bcWeight ${given.bcWeight} set to 0` } : {}),
     });
   }
   const progress = o.progress ? new Progress(`mgail ${o.envId}`, c.iterations) : null;

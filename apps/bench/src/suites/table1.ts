@@ -6,7 +6,7 @@ import { initBackend, writeFileAtomic, writeJsonAtomic } from '@mgail/core-autod
 import { listEnvs as listClassic, make as makeClassic, makeVec as makeClassicVec, type Env } from '@mgail/envs-classic';
 import { evaluatePolicy, readDemos, selectEpisodes, type Demonstrations, type Policy } from '@mgail/policies';
 import { bcConfig, gailConfig, trainBC, trainGAIL, type VectorEnvLike } from '@mgail/baselines-gail-bc';
-import { mgailConfig, readMGAILCheckpointMeta, trainMGAIL } from '@mgail/mgail';
+import { effectiveMGAILConfig, mgailConfig, readMGAILCheckpointMeta, trainMGAIL } from '@mgail/mgail';
 import { parseIntList, parsePositiveInt, REPO_ROOT, type Io } from '../io.js';
 import { machineInfo, type MachineInfo } from '../perf/machine.js';
 import { PUBLISHED } from '../table1/published.js';
@@ -155,7 +155,8 @@ function cellConfig(job: CellJob, o: Table1Options) {
     return { config: gailConfig(job.env, { ...budget.gail, ...over, ...(steps !== undefined ? { totalSteps: steps } : {}) }, 'table1 budget') as unknown as Record<string, unknown> };
   }
   if (job.algo === 'mgail') {
-    const config = mgailConfig(job.env, { ...budget.mgail, ...over }, 'table1 budget') as unknown as Record<string, unknown>;
+    // the config the cell runs: with fewer trajectories than bcMinTrajectories, no BC anchor
+    const config = effectiveMGAILConfig(mgailConfig(job.env, { ...budget.mgail, ...over }, 'table1 budget'), job.trajectories) as unknown as Record<string, unknown>;
     const capSteps = o.budgetSteps ?? budget.mgailEnvSteps ?? (TABLE1_BUDGETS[job.env] ? undefined : DEFAULT_ENV_STEPS);
     return { config, capSteps };
   }

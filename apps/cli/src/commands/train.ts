@@ -5,7 +5,7 @@ import { createRunDir, DivergenceError, initBackend, MetricsWriter, Progress, wr
 import type { Env } from '@mgail/envs-classic';
 import { evaluatePolicy, savePolicy, type Demonstrations, type Policy } from '@mgail/policies';
 import { bcConfig, gailConfig, trainBC, trainGAIL, type BCConfig, type GAILConfig } from '@mgail/baselines-gail-bc';
-import { mgailConfig, MissingWorkerEnvError, readMGAILCheckpointMeta, trainMGAIL, type MGAILConfig } from '@mgail/mgail';
+import { effectiveMGAILConfig, mgailConfig, MissingWorkerEnvError, readMGAILCheckpointMeta, trainMGAIL, type MGAILConfig } from '@mgail/mgail';
 import { cliConfigLayers } from '../config-file.js';
 import { loadDemosArg } from '../demos.js';
 import { makeEnv, makeVecEnv, workerEnvSpec, xmlEnvOptions } from '../envs.js';
@@ -112,6 +112,8 @@ export const TRAIN_ALGOS: Record<string, {
     },
     async run(ctx) {
       const config = ctx.config as MGAILConfig;
+      const n = ctx.demos.episodeStarts.length;
+      if (effectiveMGAILConfig(config, n) !== config) ctx.io.err(`[mgail] ${n} trajectories < bcMinTrajectories ${config.bcMinTrajectories}: no BC warm start or BC term`);
       // --force starts over; without --resume an unfinished run (checkpoint.ckpt) is never overwritten
       const ckpt = path.join(ctx.runDir, 'checkpoint.ckpt');
       if (ctx.opts.force && !ctx.opts.resume) fs.rmSync(ckpt, { force: true });
