@@ -429,7 +429,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
   if (o.runDir && !resuming) {
     writeJsonAtomic(path.join(o.runDir, 'config.json'), {
       algo: 'mgail', env: o.envId, seed: o.seed, ...o.runInfo, trajectories: o.demos.episodeStarts.length, expertTransitions: nExpert, config: c,
-      ...(c !== given ? { bcAnchorOff: `${o.demos.episodeStarts.length} trajectories < bcMinTrajectories ${given.bcMinTrajectories}: bcPretrainSteps ${given.bcPretrainSteps} and bcWeight ${given.bcWeight} set to 0` } : {}),
+      ...(c !== given ? { bcAnchorOff: `${o.demos.episodeStarts.length} ${o.demos.episodeStarts.length === 1 ? 'trajectory' : 'trajectories'} < bcMinTrajectories ${given.bcMinTrajectories}: bcPretrainSteps ${given.bcPretrainSteps} and bcWeight ${given.bcWeight} set to 0` } : {}),
     });
   }
   const progress = o.progress ? new Progress(`mgail ${o.envId}`, c.iterations) : null;

@@ -113,7 +113,7 @@ export const TRAIN_ALGOS: Record<string, {
     async run(ctx) {
       const config = ctx.config as MGAILConfig;
       const n = ctx.demos.episodeStarts.length;
-      if (effectiveMGAILConfig(config, n) !== config) ctx.io.err(`[mgail] ${n} trajectories < bcMinTrajectories ${config.bcMinTrajectories}: no BC warm start or BC term`);
+      if (effectiveMGAILConfig(config, n) !== config) ctx.io.err(`[mgail] ${n} ${n === 1 ? 'trajectory' : 'trajectories'} < bcMinTrajectories ${config.bcMinTrajectories}: no BC warm start or BC term`);
       // --force starts over; without --resume an unfinished run (checkpoint.ckpt) is never overwritten
       const ckpt = path.join(ctx.runDir, 'checkpoint.ckpt');
       if (ctx.opts.force && !ctx.opts.resume) fs.rmSync(ckpt, { force: true });
