@@ -227,16 +227,16 @@ describe('MGAIL on CartPole-v1', () => {
       envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos: selectEpisodes(scripted, 1), config, seed: 2, logEvery: 2,
       onLog: (it, m) => { if (it > 10) rows.push(m); counts.push(tf.memory().numTensors); },
     });
-    const post = rows; // iterations 12, 14, ..., 30
-    expect(post).toHaveLength(10);
-    for (const m of post) {
+    // rows: iterations 12, 14, ..., 30
+    expect(rows).toHaveLength(10);
+    for (const m of rows) {
       expect(m['charts/policy_lr']).toBeUndefined();
       // β makes ½xᵀ(F + damping·I)x = δ, so the KL reached is δ less what the damping adds (here 0.6–0.8 of it)
       expect(m['losses/policy_kl'] / m['charts/policy_max_kl']).toBeGreaterThan(0.5);
       expect(m['losses/policy_kl'] / m['charts/policy_max_kl']).toBeLessThanOrEqual(1);
     }
-    expect(post[0]['charts/policy_max_kl']).toBeLessThan(1e-3);
-    expect(post[post.length - 1]['charts/policy_max_kl']).toBeCloseTo(1e-3 * (0.5 + 0.5 / 20), 8);
+    expect(rows[0]['charts/policy_max_kl']).toBeLessThan(1e-3);
+    expect(rows[rows.length - 1]['charts/policy_max_kl']).toBeCloseTo(1e-3 * (0.5 + 0.5 / 20), 8);
     expect(new Set(counts.slice(5)).size).toBe(1);
     expect(() => mgailConfig('CartPole-v1', { policyOptimizer: 'sgd' })).toThrow(/policyOptimizer/);
     res.policy.dispose();
