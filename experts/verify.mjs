@@ -25,7 +25,8 @@ m = json.loads(str(d['metadata']))
 r, starts, lens = d['rewards'].astype(np.float64), d['episode_starts'], d['episode_lengths']
 rets = [float(r[s:s + l].sum()) for s, l in zip(starts, lens)]
 worst = max(abs(a - b) for a, b in zip(rets, m['returns']))
-print(json.dumps({'episodes': len(rets), 'metaEpisodes': m['numEpisodes'], 'worst': worst, 'hasQpos': 'qpos' in d.files}))
+sel = m.get('actionSelection') or ('deterministic' if m.get('deterministic', True) else 'stochastic')
+print(json.dumps({'episodes': len(rets), 'metaEpisodes': m['numEpisodes'], 'worst': worst, 'hasQpos': 'qpos' in d.files, 'actionSelection': sel, 'mean': float(np.mean(rets))}))
 `;
 
 let bad = 0;
@@ -43,13 +44,19 @@ for (const id of ids) {
   // a deterministic policy on seeded envs repeats exactly; allow one standard error (and float noise)
   const tol = Math.max(stderr, 0.01);
   const evalOk = Math.abs(ev.mean - mean) <= tol;
-  const np = JSON.parse(execFileSync('python3', ['-c', PY, path.join(here, id, 'demos.npz')], { encoding: 'utf8' }));
-  // float32 rewards summed in float64 against the float64 metadata: small relative error only
-  const demosOk = np.episodes === np.metaEpisodes && np.worst <= 1e-3 * Math.max(1, Math.abs(mean));
+  // demos.npz (stochastic where re-collected) and the deterministic files kept beside it
+  const files = ['demos.npz', 'demos-deterministic.npz'].filter((f) => fs.existsSync(path.join(here, id, f)));
+  const demos = files.map((f) => {
+    const np = JSON.parse(execFileSync('python3', ['-c', PY, path.join(here, id, f)], { encoding: 'utf8' }));
+    // float32 rewards summed in float64 against the float64 metadata: small relative error only
+    const ok = np.episodes === np.metaEpisodes && np.worst <= 1e-3 * Math.max(1, Math.abs(mean));
+    return { ok, text: `${f} ${np.actionSelection} ${np.episodes} episodes (metadata ${np.metaEpisodes}, return ${np.mean.toFixed(2)}), largest |return - metadata| ${np.worst.toExponential(2)}${np.hasQpos ? ', qpos/qvel' : ''}` };
+  });
+  const demosOk = demos.length > 0 && demos.every((d) => d.ok);
   if (!evalOk || !demosOk) bad++;
   console.log(
     `${evalOk && demosOk ? 'ok  ' : 'FAIL'} ${id}: eval ${ev.mean.toFixed(2)} ± ${ev.std.toFixed(2)} (recorded ${mean} ± stderr ${stderr}); ` +
-      `demos ${np.episodes} episodes (metadata ${np.metaEpisodes}), largest |return - metadata| ${np.worst.toExponential(2)}${np.hasQpos ? ', qpos/qvel' : ''}`,
+      (demos.length ? demos.map((d) => d.text).join('; ') : 'no demonstrations file'),
   );
 }
 process.exit(bad ? 1 : 0);

@@ -26,11 +26,11 @@ export function parsePositiveInt(flag: string, allowZero = false): (v: string) =
   };
 }
 
-export function parseIntList(v: string, flag: string): number[] {
+export function parseIntList(v: string, flag: string, min = 1): number[] {
   const parts = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const xs = parts.map(Number);
-  if (xs.length === 0 || xs.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new Error(`${flag} must be a comma list of positive integers, got '${v}'`);
+  if (xs.length === 0 || xs.some((n) => !Number.isInteger(n) || n < min || n > 2 ** 32 - 1)) {
+    throw new Error(`${flag} must be a comma list of integers in [${min}, 2^32 - 1], got '${v}'`);
   }
   return xs;
 }

@@ -66,6 +66,8 @@ export interface BCResult {
   history: BCHistoryEntry[];
   bestEpoch: number;
   bestValidationLoss: number;
+  /** Expert (state, action) pairs cloned from (training and validation split together): every pair of the demonstrations given. */
+  expertPairs: number;
 }
 
 /**
@@ -145,5 +147,5 @@ export function trainBC(
     opt.dispose();
     if (val) tf.dispose([val.o, val.a]);
   }
-  return { policy, history, bestEpoch, bestValidationLoss: best };
+  return { policy, history, bestEpoch, bestValidationLoss: best, expertPairs: n };
 }

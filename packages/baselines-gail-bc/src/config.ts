@@ -8,6 +8,13 @@ export function configDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'configs');
 }
 
+/** The checked-in per-env file `configs/<algo>/<env-id>.json` as a layer, when there is one. */
+export function envConfigLayers(algo: string, envId: string | undefined): ConfigLayer[] {
+  if (!envId) return [];
+  const file = path.join(configDir(), algo, `${envId}.json`);
+  return fs.existsSync(file) ? [{ source: file, values: readJsonConfig(file) }] : [];
+}
+
 /** What a caller layers over the per-env file: one object (named `source` in errors) or named layers in order. */
 export type ConfigOverrides<T> = Partial<T> | readonly ConfigLayer[];
 
@@ -30,11 +37,6 @@ export function resolveConfig<T extends object>(
   source = 'config',
   rules: ConfigRules<T> = {},
 ): T {
-  const layers: ConfigLayer[] = [];
-  if (envId) {
-    const file = path.join(configDir(), algo, `${envId}.json`);
-    if (fs.existsSync(file)) layers.push({ source: file, values: readJsonConfig(file) });
-  }
-  layers.push(...toLayers(overrides, source));
+  const layers: ConfigLayer[] = [...envConfigLayers(algo, envId), ...toLayers(overrides, source)];
   return resolveConfigLayers(algo, defaults, layers, rules);
 }

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '@mgail/core-autodiff-graph';
 import { make } from '@mgail/envs-classic';
 import { collectDemos, evaluatePolicy } from '@mgail/policies';
-import { gailConfig, trainGAIL } from './gail.js';
+import { gailBCConfig, gailConfig, trainGAIL } from './gail.js';
 import { cartPoleLinearExpert } from './testing.js';
 
 beforeAll(async () => {
@@ -32,9 +32,8 @@ describe('GAIL', () => {
 
   it('PPO generator, BC warm start and D warm-up rounds run end to end', async () => {
     const demos = collectDemos(make('CartPole-v1'), cartPoleLinearExpert, { episodes: 1, seed: 0 });
-    const config = gailConfig('CartPole-v1', {
-      generator: 'ppo', rewardKind: 'neg-logit', totalSteps: 512, numEnvs: 2, numSteps: 64, hidden: [8], valueHidden: [8], discHidden: [8],
-      bcWarmStart: true, bcEpochs: 2, discWarmupRounds: 1, evalEvery: 0, generatorOverrides: { updateEpochs: 1, numMinibatches: 2 },
+    const config = gailBCConfig('CartPole-v1', {
+      generator: 'ppo', rewardKind: 'neg-logit', totalSteps: 512, numEnvs: 2, numSteps: 64, hidden: [8], valueHidden: [8], discHidden: [8], bcEpochs: 2, discWarmupRounds: 1, evalEvery: 0, generatorOverrides: { updateEpochs: 1, numMinibatches: 2 },
     });
     const res = await trainGAIL({ envId: 'CartPole-v1', demos, config, seed: 1 });
     expect(res.rounds).toBe(4);
@@ -45,6 +44,9 @@ describe('GAIL', () => {
   });
 
   it('rejects unknown or mistyped fields by name', () => {
+    expect(() => gailConfig('CartPole-v1', { bcWarmStart: true }, 'my.yaml')).toThrow(/my.yaml: gail config field "bcWarmStart" is true, a BC warm start the published GAIL does not have; use the gail\+bc algorithm/);
+    expect(gailBCConfig('CartPole-v1').bcWarmStart).toBe(true);
+    expect(() => gailBCConfig('CartPole-v1', { bcWarmStart: false }, 'my.yaml')).toThrow(/my.yaml: a gail\+bc config has bcWarmStart true/);
     expect(() => gailConfig('CartPole-v1', { discUpdates: 3 } as never)).toThrow(/unknown gail config field "discUpdates"/);
     expect(() => gailConfig('CartPole-v1', { rewardKind: 'log-d' as never })).toThrow(/rewardKind" must be one of/);
     expect(() => gailConfig('CartPole-v1', { generatorOverrides: { maxKL: 0.1 } })).toThrow(/unknown trpo config field "maxKL"/);

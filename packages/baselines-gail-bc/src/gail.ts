@@ -1,9 +1,9 @@
-import { DivergenceError, Rng, assertFiniteLosses } from '@mgail/core-autodiff-graph';
+import { ConfigError, DivergenceError, Rng, assertFiniteLosses, layerSetting, type ConfigLayer } from '@mgail/core-autodiff-graph';
 import { make, makeVec, type Env, type Space } from '@mgail/envs-classic';
 import { Discriminator, pairs, type CostKind, type DiscriminatorStats } from '@mgail/discriminator';
 import { evaluatePolicy, type Demonstrations, type Policy } from '@mgail/policies';
 import { bcConfig, trainBC } from './bc.js';
-import { resolveConfig, type ConfigOverrides } from './config.js';
+import { envConfigLayers, resolveConfig, toLayers, type ConfigOverrides } from './config.js';
 import type { IterationStats, OnPolicyConfig, OnPolicyLearner } from './learner.js';
 import { PPO, ppoConfig, type PPOConfig } from './ppo.js';
 import { TRPO, trpoConfig, type TRPOConfig } from './trpo.js';
@@ -137,10 +137,30 @@ const GAIL_RULES = {
   discGradientPenalty: { kind: 'number', min: 0 },
 } as const;
 
-/** GAIL's defaults, then `configs/gail/<env-id>.json`, then `overrides` (an object, or layers); the generator fields are checked too. */
+/**
+ * The published GAIL's config: defaults, then `configs/gail/<env-id>.json`, then `overrides`
+ * (an object, or layers); the generator fields are checked too. A BC warm start is refused, naming
+ * where it was set: GAIL from a BC policy is another algorithm, `gailBCConfig`.
+ */
 export function gailConfig(envId?: string, overrides: ConfigOverrides<GAILConfig> = {}, source = 'overrides'): GAILConfig {
+  const layers = [...envConfigLayers('gail', envId), ...toLayers(overrides, source)];
+  const set = layerSetting(layers, 'bcWarmStart', (v) => v === true);
+  if (set) throw new ConfigError(`${set.source}: gail config field "bcWarmStart" is true, a BC warm start the published GAIL does not have; use the gail+bc algorithm (--algo gail+bc)`);
   const c = resolveConfig('gail', DEFAULT_GAIL_CONFIG, envId, overrides, source, GAIL_RULES);
   generatorConfig(c); // unknown generatorOverrides fail here, before any training
+  return c;
+}
+
+/**
+ * `gail+bc`: GAIL whose generator starts from a BC policy (`bcWarmStart`). Defaults, then
+ * `configs/gail/<env-id>.json`, `configs/gail+bc/<env-id>.json` when there is one, then
+ * `overrides`.
+ */
+export function gailBCConfig(envId?: string, overrides: ConfigOverrides<GAILConfig> = {}, source = 'overrides'): GAILConfig {
+  const layers: ConfigLayer[] = [...envConfigLayers('gail+bc', envId), { source: 'gail+bc', values: { bcWarmStart: true } }, ...toLayers(overrides, source)];
+  const c = resolveConfig('gail', DEFAULT_GAIL_CONFIG, envId, layers, source, GAIL_RULES);
+  if (!c.bcWarmStart) throw new ConfigError(`${layerSetting(layers, 'bcWarmStart', (v) => v === false)?.source ?? source}: a gail+bc config has bcWarmStart true; without it use --algo gail`);
+  generatorConfig(c);
   return c;
 }
 
@@ -209,6 +229,8 @@ export interface GAILResult {
   history: GAILHistoryEntry[];
   /** Deterministic evaluations logged for plots, never used for selection. */
   evalHistory: GAILEvalEntry[];
+  /** Expert (state, action) pairs the discriminator trained on: every pair of the demonstrations given. */
+  expertPairs: number;
 }
 
 /**
@@ -410,7 +432,7 @@ export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
     }
     return {
       policy: L.policy, envSteps: L.globalStep, rounds: round, finished: L.globalStep >= c.totalSteps,
-      wallClockSeconds: (Date.now() - started) / 1000, history, evalHistory,
+      wallClockSeconds: (Date.now() - started) / 1000, history, evalHistory, expertPairs: o.demos.rewards.length,
     };
   } catch (e) {
     learner?.policy.dispose();

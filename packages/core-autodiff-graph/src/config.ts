@@ -149,6 +149,18 @@ export function resolveConfigLayers<T extends object>(name: string, defaults: T,
   return out as T;
 }
 
+/**
+ * The last layer that set `field` to a value `isOn` accepts, or null: what a config of a plain
+ * algorithm names when it refuses a part of a variant (a BC warm start in plain GAIL).
+ */
+export function layerSetting(layers: readonly ConfigLayer[], field: string, isOn: (v: unknown) => boolean): { source: string; value: unknown } | null {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const v = layers[i].values?.[field];
+    if (v !== undefined) return isOn(v) ? { source: layers[i].source, value: v } : null;
+  }
+  return null;
+}
+
 /** Reads a JSON config file (a checked-in per-env file) with an error that names it. */
 export function readJsonConfig(file: string): Record<string, unknown> {
   let v: unknown;

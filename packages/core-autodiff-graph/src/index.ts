@@ -98,7 +98,7 @@ export type { RunDirOptions, MetricValues } from './run.js';
 export { lineChartSvg, niceTicks } from './chart.js';
 export type { LineChartSpec, ChartSeries, ChartRefLine } from './chart.js';
 
-export { resolveConfigLayers, checkField, readJsonConfig, ConfigError } from './config.js';
+export { resolveConfigLayers, checkField, readJsonConfig, layerSetting, ConfigError } from './config.js';
 export type { FieldRule, ConfigRules, ConfigLayer } from './config.js';
 
 export { unroll } from './unroll.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readJsonConfig, resolveConfigLayers, type ConfigLayer, type ConfigRules } from '@mgail/core-autodiff-graph';
+import { ConfigError, layerSetting, readJsonConfig, resolveConfigLayers, type ConfigLayer, type ConfigRules } from '@mgail/core-autodiff-graph';
 import type { CostKind } from '@mgail/discriminator';
 import type { ForwardModelKind } from '@mgail/forward-model';
 
@@ -288,19 +288,51 @@ export function configDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'configs');
 }
 
+/** The BC parts `mgail+bc` adds to MGAIL; the published `mgail` has none. */
+export const MGAIL_BC_FIELDS = ['bcPretrainSteps', 'bcWeight'] as const;
+
+/** `mgail` (the paper's algorithm) or `mgail+bc` (with a BC warm start or BC term): what a config runs. */
+export function mgailAlgoName(config: Pick<MGAILConfig, 'bcPretrainSteps' | 'bcWeight'>): 'mgail' | 'mgail+bc' {
+  return config.bcPretrainSteps > 0 || config.bcWeight > 0 ? 'mgail+bc' : 'mgail';
+}
+
+function mgailLayers(envId: string | undefined, variant: 'mgail' | 'mgail+bc', overrides: Record<string, unknown> | readonly ConfigLayer[], source: string): ConfigLayer[] {
+  const layers: ConfigLayer[] = [];
+  const files = envId ? [path.join(configDir(), `${envId}.json`), ...(variant === 'mgail+bc' ? [path.join(configDir(), 'mgail+bc', `${envId}.json`)] : [])] : [];
+  for (const file of files) if (fs.existsSync(file)) layers.push({ source: file, values: readJsonConfig(file) });
+  layers.push(...(Array.isArray(overrides) ? overrides : [{ source, values: overrides as Record<string, unknown> }]));
+  return layers;
+}
+
 /**
- * Defaults, then `configs/<env>.json`, then `overrides`: an object (named `source` in errors) or
- * named layers in order (a config file, then flags); fields starting with `$` are comments.
- * Unknown, mistyped or out-of-range fields are errors that name the field and where it came from.
+ * The published MGAIL's config: defaults, then `configs/<env>.json`, then `overrides` (an object,
+ * named `source` in errors, or named layers in order: a config file, then flags); fields starting
+ * with `$` are comments. Unknown, mistyped or out-of-range fields are errors that name the field
+ * and where it came from, and so is a BC part (`bcPretrainSteps`, `bcWeight`): with one it is
+ * another algorithm, `mgailBCConfig`.
  */
 export function mgailConfig(envId?: string, overrides: Record<string, unknown> | readonly ConfigLayer[] = {}, source = 'overrides'): MGAILConfig {
-  const layers: ConfigLayer[] = [];
-  if (envId) {
-    const file = path.join(configDir(), `${envId}.json`);
-    if (fs.existsSync(file)) layers.push({ source: file, values: readJsonConfig(file) });
+  const layers = mgailLayers(envId, 'mgail', overrides, source);
+  const c = resolveConfigLayers('mgail', DEFAULT_MGAIL_CONFIG, layers, RULES);
+  for (const f of MGAIL_BC_FIELDS) {
+    const set = layerSetting(layers, f, (v) => typeof v === 'number' && v > 0);
+    if (set) throw new ConfigError(`${set.source}: mgail config field "${f}" is ${JSON.stringify(set.value)}, a BC part the published MGAIL does not have; use the mgail+bc algorithm (--algo mgail+bc) or set it to 0`);
   }
-  layers.push(...(Array.isArray(overrides) ? overrides : [{ source, values: overrides as Record<string, unknown> }]));
-  return resolveConfigLayers('mgail', DEFAULT_MGAIL_CONFIG, layers, RULES);
+  return c;
+}
+
+/**
+ * `mgail+bc`: MGAIL with a BC warm start and/or a BC term in every policy update, which the
+ * paper does not have. Defaults, `configs/<env>.json`, then `configs/mgail+bc/<env>.json` (the
+ * BC parts tuned per env), then `overrides`; without any BC part it is plain MGAIL and refused.
+ */
+export function mgailBCConfig(envId?: string, overrides: Record<string, unknown> | readonly ConfigLayer[] = {}, source = 'overrides'): MGAILConfig {
+  const layers = mgailLayers(envId, 'mgail+bc', overrides, source);
+  const c = resolveConfigLayers('mgail+bc', DEFAULT_MGAIL_CONFIG, layers, RULES);
+  if (mgailAlgoName(c) !== 'mgail+bc') {
+    throw new ConfigError(`${layers.at(-1)?.source ?? source}: an mgail+bc config needs bcPretrainSteps > 0 or bcWeight > 0${envId ? ` (no configs/mgail+bc/${envId}.json sets them)` : ''}; without a BC part use --algo mgail`);
+  }
+  return c;
 }
 
 /**

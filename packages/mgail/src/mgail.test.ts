@@ -7,7 +7,7 @@ import { decodeTensors, DivergenceError, initBackend, readMetricsJsonl, tf } fro
 import { make, type Env } from '@mgail/envs-classic';
 import { collectDemos, evaluatePolicy, readDemos, selectEpisodes, type Demonstrations } from '@mgail/policies';
 import { ReplayBuffer } from './buffer.js';
-import { effectiveMGAILConfig, mgailConfig } from './config.js';
+import { effectiveMGAILConfig, mgailAlgoName, mgailBCConfig, mgailConfig } from './config.js';
 import { readMGAILCheckpointMeta, trainMGAIL } from './mgail.js';
 
 // A copy of experts/CartPole-v1/demos.npz (the shipped PPO expert's 10 trajectories).
@@ -53,7 +53,7 @@ describe('MGAIL on CartPole-v1', () => {
   });
 
   it('keeps tf.memory().numTensors flat over 200 iterations (every code path: recurrent model, alternating D/policy, collection, entropy, BC term, eval)', async () => {
-    const config = mgailConfig('CartPole-v1', {
+    const config = mgailBCConfig('CartPole-v1', {
       iterations: 200, prepIterations: 20, initialRandomSteps: 200, modelPretrainSteps: 5, evalEvery: 50, evalEpisodes: 1,
       policyHidden: [16], modelHidden: [16], discHidden: [16], modelEncoderDim: 8, forwardModel: 'advanced', modelHistory: 3,
       unrollBatch: 2, horizon: 4, unrollsPerUpdate: 2, discPolicyInterval: 30, collectEvery: 7, collectSteps: 3, entropyCoef: 0.01,
@@ -66,12 +66,19 @@ describe('MGAIL on CartPole-v1', () => {
     res.policy.dispose();
   });
 
-  it('bcPretrainSteps warm-starts π by behavioural cloning before the first iteration; bcWeight logs the BC term', async () => {
+  it('mgail+bc: bcPretrainSteps warm-starts π by behavioural cloning before the first iteration; bcWeight logs the BC term; plain mgail refuses both', async () => {
+    expect(() => mgailConfig('CartPole-v1', { bcWeight: 3 }, 'my.yaml')).toThrow(/^my.yaml: mgail config field "bcWeight" is 3, a BC part the published MGAIL does not have; use the mgail\+bc algorithm/);
+    expect(() => mgailConfig('CartPole-v1', [{ source: 'a.json', values: { bcPretrainSteps: 10 } }, { source: '--config b.yaml', values: { bcPretrainSteps: 0 } }])).not.toThrow();
+    expect(() => mgailBCConfig('CartPole-v1', {}, 'my.yaml')).toThrow(/needs bcPretrainSteps > 0 or bcWeight > 0 \(no configs\/mgail\+bc\/CartPole-v1.json sets them\)/);
+    expect(mgailBCConfig('Hopper-v5').bcWeight).toBeGreaterThan(0);
+    expect(mgailConfig('Hopper-v5')).toMatchObject({ bcPretrainSteps: 0, bcWeight: 0 });
+    expect(mgailAlgoName(mgailConfig('Hopper-v5'))).toBe('mgail');
+    expect(mgailAlgoName(mgailBCConfig('Hopper-v5'))).toBe('mgail+bc');
     const small = { iterations: 10, prepIterations: 10, initialRandomSteps: 100, modelPretrainSteps: 1, evalEvery: 0, policyHidden: [32], modelHidden: [8], discHidden: [8], unrollBatch: 2, horizon: 3 };
     const common = { envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos: scripted, seed: 4 };
     // prep only (no policy update): what is evaluated is the warm start alone
     const cold = await trainMGAIL({ ...common, config: mgailConfig('CartPole-v1', small) });
-    const warm = await trainMGAIL({ ...common, config: mgailConfig('CartPole-v1', { ...small, bcPretrainSteps: 300, bcLr: 3e-3 }) });
+    const warm = await trainMGAIL({ ...common, config: mgailBCConfig('CartPole-v1', { ...small, bcPretrainSteps: 300, bcLr: 3e-3 }) });
     const agreement = (p: typeof cold.policy) => {
       const { actions } = p.act(scripted.observations, { deterministic: true });
       return actions.filter((a, i) => a === scripted.actions[i]).length / actions.length;
@@ -80,13 +87,14 @@ describe('MGAIL on CartPole-v1', () => {
     expect(agreement(cold.policy)).toBeLessThan(0.8);
     // bcMinTrajectories above the demonstrations' 4 episodes: no warm start, the cold π exactly; config.json says why
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-bcmin-'));
-    const gatedConfig = mgailConfig('CartPole-v1', { ...small, bcPretrainSteps: 300, bcLr: 3e-3, bcMinTrajectories: 5 });
+    const gatedConfig = mgailBCConfig('CartPole-v1', { ...small, bcPretrainSteps: 300, bcLr: 3e-3, bcMinTrajectories: 5 });
     const gated = await trainMGAIL({ ...common, config: gatedConfig, runDir: dir });
     const acts = (p: typeof cold.policy) => Array.from(p.act(scripted.observations, { deterministic: true }).actions);
     expect(acts(gated.policy)).toEqual(acts(cold.policy));
     const record = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
     expect(record.config.bcPretrainSteps).toBe(0);
     expect(record.bcAnchorOff).toMatch(/4 trajectories < bcMinTrajectories 5/);
+    expect(record.algo).toBe('mgail+bc');
     expect(effectiveMGAILConfig(gatedConfig, 5)).toBe(gatedConfig);
     expect(effectiveMGAILConfig(gatedConfig, 4)).toMatchObject({ bcPretrainSteps: 0, bcWeight: 0, bcMinTrajectories: 5 });
     expect(() => mgailConfig('CartPole-v1', { bcMinTrajectories: 0 })).toThrow(/"bcMinTrajectories"/);
@@ -95,7 +103,7 @@ describe('MGAIL on CartPole-v1', () => {
     cold.policy.dispose();
     warm.policy.dispose();
     const rows: Record<string, number>[] = [];
-    const res = await trainMGAIL({ ...common, config: mgailConfig('CartPole-v1', { ...small, iterations: 20, prepIterations: 5, bcWeight: 1 }), onLog: (_, m) => rows.push(m) });
+    const res = await trainMGAIL({ ...common, config: mgailBCConfig('CartPole-v1', { ...small, iterations: 20, prepIterations: 5, bcWeight: 1 }), onLog: (_, m) => rows.push(m) });
     expect(rows.at(-1)!['losses/bc_nll']).toBeGreaterThan(0);
     expect(rows.at(-1)!['losses/bc_nll']).toBeLessThan(5);
     res.policy.dispose();

@@ -25,6 +25,7 @@ import type { Env } from '@mgail/envs-classic';
 import { Discriminator, pairs, type DiscriminatorStats } from '@mgail/discriminator';
 import { makeForwardModel, type ForwardModel, type ForwardModelStatistics } from '@mgail/forward-model';
 import {
+  demosProvenance,
   FisherVectorProduct,
   GaussianPolicy,
   evaluatePolicy,
@@ -34,7 +35,7 @@ import {
   type Policy,
 } from '@mgail/policies';
 import { ReplayBuffer, type ReplayBufferState } from './buffer.js';
-import { effectiveMGAILConfig, type MGAILConfig } from './config.js';
+import { effectiveMGAILConfig, mgailAlgoName, type MGAILConfig } from './config.js';
 import { addGradients, LiveEnvs, mixSeed, sumUnrollGradients, warmModelState as warmFromHistory, type ExpertRestarts, type MujocoLike } from './shard.js';
 import { UnrollWorkers, type WorkerResult } from './unroll-workers.js';
 import type { NetSnapshot, WorkerEnvSpec } from './workers-protocol.js';
@@ -428,7 +429,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
   const metrics = o.runDir ? new MetricsWriter(o.runDir, { resumeFromStep: startIteration }) : null;
   if (o.runDir && !resuming) {
     writeJsonAtomic(path.join(o.runDir, 'config.json'), {
-      algo: 'mgail', env: o.envId, seed: o.seed, ...o.runInfo, trajectories: o.demos.episodeStarts.length, expertTransitions: nExpert, config: c,
+      algo: mgailAlgoName(given), env: o.envId, seed: o.seed, ...o.runInfo, ...demosProvenance(o.demos), expertTransitions: nExpert, config: c,
       ...(c !== given ? { bcAnchorOff: `${o.demos.episodeStarts.length} ${o.demos.episodeStarts.length === 1 ? 'trajectory' : 'trajectories'} < bcMinTrajectories ${given.bcMinTrajectories}: bcPretrainSteps ${given.bcPretrainSteps} and bcWeight ${given.bcWeight} set to 0` } : {}),
     });
   }

@@ -70,6 +70,52 @@ describe('demonstrations', () => {
     expect(() => selectEpisodes(d, 5)).toThrow(/hold 4 trajectories, 5 were asked/);
   });
 
+  it('subsamples every K-th pair of each episode from a seeded offset, in every array', () => {
+    const env = make('CartPole-v1') as ReturnType<typeof make> & { getState(): unknown };
+    let t = 0;
+    // qpos[0] numbers the rows, so the kept qpos rows say which pairs were kept
+    env.getState = () => ({ qpos: [t++], qvel: [0] });
+    const p = makePolicy(env.observationSpace, env.actionSpace, { hidden: [8] }, new Rng(1));
+    const d = collectDemos(env, p, { episodes: 5, seed: 3, deterministic: false });
+    const K = 4;
+    const s = selectEpisodes(d, { trajectories: 3, subsample: K, seed: 11 });
+    const sel = s.metadata.selection!;
+    expect(sel).toMatchObject({ trajectories: 3, subsample: K, offsetSeed: 11, episodePairs: d.episodeLengths[0] + d.episodeLengths[1] + d.episodeLengths[2] });
+    expect(sel.offsets.every((o) => Number.isInteger(o) && o >= 0 && o < K)).toBe(true);
+    const expected: number[] = [];
+    for (let i = 0; i < 3; i++) for (let j = sel.offsets[i]; j < d.episodeLengths[i]; j += K) expected.push(d.episodeStarts[i] + j);
+    expect(Array.from(s.qpos!)).toEqual(expected);
+    expect(sel.keptPairs).toBe(expected.length);
+    expect(s.rewards.length).toBe(expected.length);
+    expect(s.episodeLengths.reduce((a, b) => a + b, 0)).toBe(expected.length);
+    // every array is cut by the same rows
+    expected.forEach((r, j) => {
+      expect(Array.from(s.observations.subarray(j * 4, j * 4 + 4))).toEqual(Array.from(d.observations.subarray(r * 4, r * 4 + 4)));
+      expect(Array.from(s.nextObservations.subarray(j * 4, j * 4 + 4))).toEqual(Array.from(d.nextObservations.subarray(r * 4, r * 4 + 4)));
+      expect(s.actions[j]).toBe(d.actions[r]);
+    });
+    // the whole episodes' returns stay the expert's level
+    expect(s.metadata.returns).toEqual(d.metadata.returns.slice(0, 3));
+    // the offsets are the seed's: same seed, same pairs; across seeds they differ
+    expect(selectEpisodes(d, { trajectories: 3, subsample: K, seed: 11 }).metadata.selection!.offsets).toEqual(sel.offsets);
+    const offsetsBySeed = new Set(Array.from({ length: 8 }, (_, seed) => selectEpisodes(d, { trajectories: 3, subsample: K, seed }).metadata.selection!.offsets.join()));
+    expect(offsetsBySeed.size).toBeGreaterThan(1);
+    expect(() => selectEpisodes(s, { subsample: 2 })).toThrow(/already subsampled/);
+    expect(() => selectEpisodes(d, { subsample: 0 })).toThrow(/subsample must be a positive integer/);
+  });
+
+  it('records how actions were chosen; stochastic Box actions are clipped to the space as the env receives them', () => {
+    const env = make('Pendulum-v1');
+    // a wide policy: log-std 1 puts many samples outside [-2, 2]
+    const p = makePolicy(env.observationSpace, env.actionSpace, { hidden: [8], logStdInit: 1 }, new Rng(1));
+    const d = collectDemos(env, p, { episodes: 1, seed: 0, deterministic: false });
+    expect(d.metadata.actionSelection).toBe('stochastic');
+    expect(Math.max(...Array.from(d.actions))).toBeLessThanOrEqual(2);
+    expect(Math.min(...Array.from(d.actions))).toBeGreaterThanOrEqual(-2);
+    expect(Array.from(d.actions).filter((a) => Math.abs(a) === 2).length).toBeGreaterThan(0);
+    expect(collectDemos(make('CartPole-v1'), makePolicy(make('CartPole-v1').observationSpace, make('CartPole-v1').actionSpace, { hidden: [8] }, new Rng(1)), { episodes: 1, seed: 0 }).metadata.actionSelection).toBe('deterministic');
+  });
+
   it('rejects a truncated file, a non-npz file, another env and mismatched dimensions', () => {
     const dir = tmp();
     const file = path.join(dir, 'demos.npz');

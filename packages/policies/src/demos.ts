@@ -27,6 +27,10 @@ export interface DemoMetadata {
   /** Seed of the first reset; later episodes continue the env's stream. */
   seed?: number;
   deterministic?: boolean;
+  /** How the expert chose each action: its mode (`deterministic`) or a sample of its distribution (`stochastic`). */
+  actionSelection?: 'stochastic' | 'deterministic';
+  /** Set on a view made by `selectEpisodes`: which episodes and pairs it holds. */
+  selection?: Selection;
   /** The policy that produced the episodes (a checkpoint path or a description). */
   source?: string;
   command?: string;
@@ -76,28 +80,114 @@ export function episodeSlices(d: Demonstrations): Array<[number, number]> {
   return d.episodeStarts.map((s, i) => [s, s + d.episodeLengths[i]]);
 }
 
-/** The first k episodes as a new Demonstrations (the paper's "number of trajectories"). */
-export function selectEpisodes(d: Demonstrations, k: number): Demonstrations {
+/** Which expert data a run sees: the first `trajectories` episodes, every `subsample`-th pair of each. */
+export interface SelectOptions {
+  /** Keep the first N episodes (the paper's "number of trajectories"); all of them when absent. */
+  trajectories?: number;
+  /**
+   * Keep every K-th (observation, action) pair of each kept episode, from a random offset in
+   * [0, K) drawn per episode (Ho & Ermon's `data_subsamp_freq`); 1 keeps every pair.
+   */
+  subsample?: number;
+  /** Seed of the per-episode offsets (a run passes its own seed). */
+  seed?: number;
+}
+
+/** What `selectEpisodes` kept, recorded in the view's metadata (and so in a run's config.json). */
+export interface Selection {
+  trajectories: number;
+  subsample: number;
+  /** Seed of the offsets (null when `subsample` is 1: nothing was drawn). */
+  offsetSeed: number | null;
+  /** Offset of each kept episode's first pair. */
+  offsets: number[];
+  /** Pairs the run sees, over all kept episodes. */
+  keptPairs: number;
+  /** Pairs the kept episodes have in the file. */
+  episodePairs: number;
+}
+
+/**
+ * A view of the demonstrations that holds only the pairs a run may read: the first N episodes,
+ * and of each every K-th pair from a seeded random offset. Every array (observations, actions,
+ * rewards, next observations, flags, qpos/qvel) is cut the same way, so BC's pairs, the
+ * discriminator's expert batches, normalization statistics and expert restarts all see the same
+ * kept pairs. `episodeLengths` become the kept counts; `metadata.returns` and `metadata.lengths`
+ * keep the whole episodes' returns and lengths (the expert's level), and `metadata.selection`
+ * says what was kept. A number is `{ trajectories: k }`.
+ */
+export function selectEpisodes(d: Demonstrations, sel: number | SelectOptions): Demonstrations {
+  const o: SelectOptions = typeof sel === 'number' ? { trajectories: sel } : sel;
   const e = numEpisodes(d);
+  const k = o.trajectories ?? e;
+  const every = o.subsample ?? 1;
   if (!Number.isInteger(k) || k < 1) throw new Error(`selectEpisodes: the number of trajectories must be a positive integer, got ${k}`);
   if (k > e) throw new Error(`demonstrations hold ${e} trajectories, ${k} were asked for`);
-  if (k === e) return d;
-  const n = d.episodeStarts[k - 1] + d.episodeLengths[k - 1];
+  if (!Number.isInteger(every) || every < 1) throw new Error(`selectEpisodes: subsample must be a positive integer (keep every K-th pair), got ${every}`);
+  // offsets drawn over a view would compound: subsample the file's whole episodes
+  if (every > 1 && (d.metadata.selection?.subsample ?? 1) > 1) throw new Error(`selectEpisodes: these demonstrations are already subsampled (every ${d.metadata.selection!.subsample}); select from the file's whole episodes`);
+  if (k === e && every === 1) return d;
+  const seed = o.seed ?? 0;
+  const rng = new Rng(seed);
+  const rows: number[] = [];
+  const offsets: number[] = [];
+  const lengths: number[] = [];
+  const starts: number[] = [];
+  let episodePairs = 0;
+  for (let i = 0; i < k; i++) {
+    const s = d.episodeStarts[i], len = d.episodeLengths[i];
+    episodePairs += len;
+    // an offset past a short episode's end would keep nothing of it: at least its first pair
+    const off = every > 1 ? Math.min(rng.int(every), len - 1) : 0;
+    offsets.push(off);
+    starts.push(rows.length);
+    for (let t = off; t < len; t += every) rows.push(s + t);
+    lengths.push(rows.length - starts[i]);
+  }
+  const take = <T extends Float32Array | Int32Array | Uint8Array | Float64Array>(a: T, w: number): T => {
+    const out = new (a.constructor as new (n: number) => T)(rows.length * w);
+    rows.forEach((r, j) => out.set(a.subarray(r * w, (r + 1) * w), j * w));
+    return out;
+  };
   const returns = d.metadata.returns.slice(0, k);
   const ms = meanStd(returns);
+  const selection: Selection = { trajectories: k, subsample: every, offsetSeed: every > 1 ? seed : null, offsets, keptPairs: rows.length, episodePairs };
   return {
     ...d,
-    observations: d.observations.slice(0, n * d.obsDim),
-    actions: d.actions.slice(0, n * d.actDim),
-    rewards: d.rewards.slice(0, n),
-    nextObservations: d.nextObservations.slice(0, n * d.obsDim),
-    terminated: d.terminated.slice(0, n),
-    truncated: d.truncated.slice(0, n),
-    episodeStarts: d.episodeStarts.slice(0, k),
-    episodeLengths: d.episodeLengths.slice(0, k),
-    qpos: d.qpos && d.nq ? d.qpos.slice(0, n * d.nq) : undefined,
-    qvel: d.qvel && d.nv ? d.qvel.slice(0, n * d.nv) : undefined,
-    metadata: { ...d.metadata, numEpisodes: k, numTransitions: n, returns, lengths: d.metadata.lengths.slice(0, k), meanReturn: ms.mean, stdReturn: ms.std },
+    observations: take(d.observations, d.obsDim),
+    actions: take(d.actions, d.actDim),
+    rewards: take(d.rewards, 1),
+    nextObservations: take(d.nextObservations, d.obsDim),
+    terminated: take(d.terminated, 1),
+    truncated: take(d.truncated, 1),
+    episodeStarts: starts,
+    episodeLengths: lengths,
+    qpos: d.qpos && d.nq ? take(d.qpos, d.nq) : undefined,
+    qvel: d.qvel && d.nv ? take(d.qvel, d.nv) : undefined,
+    metadata: {
+      ...d.metadata, numEpisodes: k, numTransitions: rows.length, returns, lengths: d.metadata.lengths.slice(0, k), meanReturn: ms.mean, stdReturn: ms.std,
+      selection,
+    },
+  };
+}
+
+/** How the expert chose its actions: the metadata's `actionSelection` (older files: their `deterministic` flag). */
+export function actionSelection(d: Demonstrations | DemoMetadata): 'stochastic' | 'deterministic' | 'unknown' {
+  const m: DemoMetadata = (d as Demonstrations).observations ? (d as Demonstrations).metadata : (d as DemoMetadata);
+  if (m.actionSelection === 'stochastic' || m.actionSelection === 'deterministic') return m.actionSelection;
+  if (typeof m.deterministic === 'boolean') return m.deterministic ? 'deterministic' : 'stochastic';
+  return 'unknown';
+}
+
+/** What a run records of the expert data it read (config.json, Table 1 cells). */
+export function demosProvenance(d: Demonstrations): Record<string, unknown> {
+  const s = d.metadata.selection as Selection | undefined;
+  return {
+    trajectories: numEpisodes(d),
+    subsample: s?.subsample ?? 1,
+    subsampleOffsetSeed: s?.offsetSeed ?? null,
+    keptPairs: numTransitions(d),
+    actionSelection: actionSelection(d),
   };
 }
 
@@ -228,7 +318,10 @@ function mujocoState(env: Env): { qpos: Float64Array; qvel: Float64Array } | nul
 export interface CollectOptions {
   episodes: number;
   seed: number;
-  /** Expert demonstrations use the deterministic action by default. */
+  /**
+   * Expert demonstrations use the deterministic action (the mode) by default; `false` samples
+   * each action from the policy's distribution, as Ho & Ermon's demonstrations were.
+   */
   deterministic?: boolean;
   source?: string;
   command?: string;
@@ -247,6 +340,8 @@ export function collectDemos(env: Env, policy: Policy | Controller, opts: Collec
   const obsDim = env.observationSpace.size;
   const discrete = env.actionSpace.kind === 'discrete';
   const actDim = discrete ? 1 : flatDim(env.actionSpace);
+  // a Box action is recorded as the env receives it: clipped to the space (a Gaussian sample may leave it)
+  const box = env.actionSpace.kind === 'box' ? env.actionSpace : null;
   const obs: number[] = [], acts: number[] = [], rews: number[] = [], nexts: number[] = [];
   const term: number[] = [], trunc: number[] = [], qpos: number[] = [], qvel: number[] = [];
   const starts: number[] = [], lengths: number[] = [], returns: number[] = [];
@@ -268,6 +363,7 @@ export function collectDemos(env: Env, policy: Policy | Controller, opts: Collec
         const a = policy(o);
         actions = typeof a === 'number' ? [a] : a;
       } else actions = policy.act(o, { deterministic, rng }).actions;
+      if (box) actions = Float32Array.from(actions, (v, i) => Math.min(box.high[i], Math.max(box.low[i], v)));
       const r = env.step(discrete ? actions[0] : actions);
       obs.push(...o);
       acts.push(...Array.from(actions));
@@ -315,6 +411,7 @@ export function collectDemos(env: Env, policy: Policy | Controller, opts: Collec
       stdReturn: ms.std,
       seed: opts.seed,
       deterministic,
+      actionSelection: deterministic ? 'deterministic' : 'stochastic',
       source: opts.source,
       command: opts.command,
       created: new Date().toISOString(),

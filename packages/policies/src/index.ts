@@ -11,12 +11,15 @@ export {
   readDemos,
   collectDemos,
   selectEpisodes,
+  actionSelection,
+  demosProvenance,
   episodeSlices,
   numEpisodes,
   numTransitions,
   DEMOS_FORMAT,
 } from './demos.js';
-export type { Demonstrations, DemoMetadata, ReadDemosOptions, CollectOptions, Controller } from './demos.js';
+export type { Demonstrations, DemoMetadata, ReadDemosOptions, CollectOptions, Controller, SelectOptions, Selection } from './demos.js';
+export { HO_ERMON_SUBSAMPLE, HO_ERMON_EVAL_EPISODES, hoErmonSubsample } from './protocol.js';
 export { encodeNpy, decodeNpy, encodeNpz, decodeNpz } from './npz.js';
 export type { NpyArray, NpyDtype } from './npz.js';
 export { LIBRARY_VERSION } from './version.js';

@@ -17,10 +17,10 @@ const cell = (algo: string, seed: number, history: [number, number, number][], r
 
 describe('table1 plan and sample efficiency', () => {
   it('plans env × algo × trajectories × seed, with each env\'s Table 1 counts by default', () => {
-    const jobs = planCells({ envs: ['CartPole-v1', 'Hopper-v5'], algos: ['bc'], seeds: 2 });
+    const jobs = planCells({ envs: ["CartPole-v1", "Hopper-v5"], algos: ["bc"], seeds: [0, 1] });
     expect(jobs.filter((j) => j.env === 'CartPole-v1').map((j) => j.trajectories)).toEqual([1, 1, 4, 4, 7, 7, 10, 10]);
     expect([...new Set(jobs.filter((j) => j.env === 'Hopper-v5').map((j) => j.trajectories))]).toEqual([4, 11, 18, 25]);
-    expect(planCells({ envs: ['Acrobot-v1'], algos: ['gail', 'mgail'], trajectories: [4], seeds: 1 })).toHaveLength(2);
+    expect(planCells({ envs: ["Acrobot-v1"], algos: ["gail", "mgail"], trajectories: [4], seeds: [0] })).toHaveLength(2);
   });
 
   it('finds the first logged evaluation past 90% of the way from random to expert', () => {
@@ -38,15 +38,15 @@ describe('table1 plan and sample efficiency', () => {
 });
 
 describe('bench table1 end to end', () => {
-  it('trains BC, GAIL and MGAIL cells on CartPole, writes the report, and resumes without retraining', async () => {
+  it('trains BC, GAIL and MGAIL cells on CartPole in the ho-ermon protocol (subsampled stochastic demonstrations, one env-step budget), writes the report, and resumes without retraining', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'table1-'));
     const cfg = path.join(out, 'tiny.json');
     fs.writeFileSync(cfg, JSON.stringify({
       bc: { maxEpochs: 5 },
       gail: { totalSteps: 1024, numEnvs: 4, numSteps: 128, evalEvery: 1, evalEpisodes: 1 },
-      mgail: { iterations: 30, prepIterations: 10, initialRandomSteps: 200, modelPretrainSteps: 20, evalEvery: 10, evalEpisodes: 1, checkpointEvery: 0 },
+      mgail: { iterations: 30, prepIterations: 10, initialRandomSteps: 200, modelPretrainSteps: 20, evalEvery: 10, evalEpisodes: 1, checkpointEvery: 0, horizon: 10, unrollBatch: 2 },
     }));
-    const args = ['table1', '--envs', 'CartPole-v1', '--trajectories', '1', '--seeds', '1', '--eval-episodes', '3', '--config', cfg, '--experts', EXPERTS, '--out', out];
+    const args = ['table1', '--envs', 'CartPole-v1', '--trajectories', '1', '--seeds', '0', '--budget-steps', '3000', '--eval-episodes', '3', '--config', cfg, '--experts', EXPERTS, '--out', out];
     const err: string[] = [];
     const io = { out: () => {}, err: (l: string) => err.push(l) };
     expect(await runBench(args, io)).toBe(0);
@@ -59,6 +59,13 @@ describe('bench table1 end to end', () => {
       expect(c.eval.mean).toBeGreaterThan(0);
     }
     const [bc, gail, mgail] = cells;
+    for (const c of cells as unknown as Record<string, unknown>[]) {
+      // CartPole's data_subsamp_freq 10 over the stochastic expert's first trajectory (500 steps)
+      expect(c).toMatchObject({ protocol: 'ho-ermon', subsample: 10, subsampleOffsetSeed: 0, keptPairs: 50, actionSelection: 'stochastic', trajectories: 1, seed: 0 });
+    }
+    expect((gail.config as { totalSteps: number; bcWarmStart: boolean })).toMatchObject({ totalSteps: 3000, bcWarmStart: false });
+    expect(mgail.config).toMatchObject({ bcPretrainSteps: 0, bcWeight: 0 });
+    expect((mgail as unknown as { envStepBudget: number }).envStepBudget).toBe(3000);
     expect(bc.envSteps).toBe(0);
     expect(gail.envSteps).toBeGreaterThanOrEqual(1024);
     expect(gail.history.length).toBeGreaterThanOrEqual(2); // round 0 and every round after
@@ -74,7 +81,9 @@ describe('bench table1 end to end', () => {
     expect(md).toMatch(/\| Hopper-v5 \| 4 \| .* \| not run \| not run \| not run \|/);
     expect(md).toContain('## Sample efficiency');
     expect(md).toContain('Ho & Ermon (2016)');
-    expect(md).toContain('--trajectories 1 --seeds 1');
+    expect(md).toContain('--trajectories 1 --seeds 0');
+    expect(md).toContain('Protocol ho-ermon');
+    expect(md).toContain('GAIL and MGAIL 3,000 env steps each');
     const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
     expect(results.cells).toEqual([...keys].sort());
     expect(results.runs[0].machine.nproc).toBeGreaterThan(0);

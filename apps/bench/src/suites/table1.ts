@@ -4,15 +4,15 @@ import { execFileSync } from 'node:child_process';
 import type { Command } from 'commander';
 import { initBackend, writeFileAtomic, writeJsonAtomic } from '@mgail/core-autodiff-graph';
 import { listEnvs as listClassic, make as makeClassic, makeVec as makeClassicVec, type Env } from '@mgail/envs-classic';
-import { evaluatePolicy, readDemos, selectEpisodes, type Demonstrations, type Policy } from '@mgail/policies';
-import { bcConfig, gailConfig, trainBC, trainGAIL, type VectorEnvLike } from '@mgail/baselines-gail-bc';
-import { effectiveMGAILConfig, mgailConfig, readMGAILCheckpointMeta, trainMGAIL } from '@mgail/mgail';
+import { actionSelection, demosProvenance, evaluatePolicy, HO_ERMON_EVAL_EPISODES, hoErmonSubsample, readDemos, selectEpisodes, type Demonstrations, type Policy } from '@mgail/policies';
+import { bcConfig, gailBCConfig, gailConfig, trainBC, trainGAIL, type VectorEnvLike } from '@mgail/baselines-gail-bc';
+import { effectiveMGAILConfig, mgailBCConfig, mgailConfig, readMGAILCheckpointMeta, trainMGAIL, type MGAILConfig } from '@mgail/mgail';
 import { parseIntList, parsePositiveInt, REPO_ROOT, type Io } from '../io.js';
 import { machineInfo, type MachineInfo } from '../perf/machine.js';
 import { PUBLISHED } from '../table1/published.js';
-import { DEFAULT_ENV_STEPS, TABLE1_BUDGETS, describeBudget } from '../table1/budgets.js';
+import { DEFAULT_ENV_STEPS, HO_ERMON_BUDGETS, TABLE1_BUDGETS, describeBudget, mgailIterationsFor } from '../table1/budgets.js';
 import {
-  TABLE1_ALGOS, cellKey, fmt, pooled, rowCharts, table1Markdown,
+  TABLE1_ALGOS, TABLE1_VARIANTS, cellKey, fmt, pooled, rowCharts, table1Markdown,
   type CellResult, type EnvRefs, type EvalPoint, type Stat, type Table1Data,
 } from '../table1/report.js';
 
@@ -20,17 +20,36 @@ import {
 export const TABLE1_ENVS: readonly { env: string; trajectories: number[] }[] = PUBLISHED.map((p) => ({ env: p.envId, trajectories: [...p.trajectories] }));
 
 
+/**
+ * `ho-ermon`: the paper's comparison (Ho & Ermon's data: stochastic expert, every trajectory
+ * subsampled, equal GAIL/MGAIL env-step budgets); `full`: whole deterministic demonstrations, the
+ * report this bench made before.
+ */
+export type Table1Protocol = 'ho-ermon' | 'full';
+export const TABLE1_PROTOCOLS: readonly Table1Protocol[] = ['ho-ermon', 'full'];
+
+/** The demonstrations file of a protocol, inside each `experts/<env-id>/`. */
+export function protocolDemosFile(protocol: Table1Protocol): string {
+  return protocol === 'ho-ermon' ? 'demos.npz' : 'demos-deterministic.npz';
+}
+
+/** Seeds the committed reports use; configs are tuned on seeds 0-9 only. */
+export const REPORT_SEEDS = [100, 101, 102];
+
 export interface Table1Options {
   envs: string[];
   algos: string[];
+  protocol: Table1Protocol;
   /** Trajectory counts for every env; each env's Table 1 counts when absent. */
   trajectories?: number[];
-  /** Seeds 0 .. seeds − 1. */
-  seeds: number;
+  /** The seeds of every cell. */
+  seeds: number[];
+  /** Keep every K-th pair of each trajectory; the protocol's rate (ho-ermon) or 1 (full) when absent. */
+  subsample?: number;
   /** Replaces the GAIL and MGAIL env-step budgets. */
   budgetSteps?: number;
   out: string;
-  /** Folder holding `<env-id>/demos.npz`. */
+  /** Folder holding `<env-id>/demos.npz` (and `demos-deterministic.npz` for the full protocol). */
   experts: string;
   /** Episodes of each cell's final deterministic evaluation. */
   evalEpisodes: number;
@@ -135,32 +154,46 @@ interface CellJob {
   seed: number;
 }
 
+/** The subsampling rate of a cell: `--subsample`, else the protocol's (ho-ermon) or 1 (full). */
+export function cellSubsample(env: string, o: Pick<Table1Options, 'protocol' | 'subsample'>): number {
+  return o.subsample ?? (o.protocol === 'ho-ermon' ? hoErmonSubsample(env) : 1);
+}
+
 /** The (env, algo, trajectories, seed) cells of a run, env-major in the order asked. */
 export function planCells(o: Pick<Table1Options, 'envs' | 'algos' | 'trajectories' | 'seeds'>): CellJob[] {
   const jobs: CellJob[] = [];
   for (const env of o.envs) {
     const counts = o.trajectories ?? TABLE1_ENVS.find((r) => r.env === env)?.trajectories ?? [4];
-    for (const algo of o.algos) for (const n of counts) for (let seed = 0; seed < o.seeds; seed++) jobs.push({ env, algo, trajectories: n, seed });
+    for (const algo of o.algos) for (const n of counts) for (const seed of o.seeds) jobs.push({ env, algo, trajectories: n, seed });
   }
   return jobs;
 }
 
-/** The config of one cell: the algorithm's defaults and per-env file, the bench budget, then overrides and --budget-steps. */
-function cellConfig(job: CellJob, o: Table1Options) {
-  const budget = TABLE1_BUDGETS[job.env] ?? {};
+/**
+ * The config of one cell: the algorithm's defaults and per-env file, the bench budget, then
+ * overrides and --budget-steps. In the ho-ermon protocol GAIL and MGAIL get the same env-step
+ * budget (HO_ERMON_BUDGETS); MGAIL's iterations are sized to it and it stops at the budget.
+ */
+function cellConfig(job: CellJob, o: Table1Options): { config: Record<string, unknown>; capSteps?: number } {
   const over = o.overrides?.[job.algo] ?? {};
+  const fair = o.protocol === 'ho-ermon' ? (o.budgetSteps ?? HO_ERMON_BUDGETS[job.env]?.envSteps) : undefined;
+  const budget = o.protocol === 'ho-ermon' ? (HO_ERMON_BUDGETS[job.env] ?? {}) : (TABLE1_BUDGETS[job.env] ?? {});
   if (job.algo === 'bc') return { config: bcConfig(job.env, { ...budget.bc, ...over }, 'table1 budget') as unknown as Record<string, unknown> };
-  if (job.algo === 'gail') {
-    const steps = o.budgetSteps ?? (over.totalSteps as number | undefined) ?? (budget.gail?.totalSteps as number | undefined);
-    return { config: gailConfig(job.env, { ...budget.gail, ...over, ...(steps !== undefined ? { totalSteps: steps } : {}) }, 'table1 budget') as unknown as Record<string, unknown> };
+  if (job.algo === 'gail' || job.algo === 'gail+bc') {
+    const steps = fair ?? o.budgetSteps ?? (over.totalSteps as number | undefined) ?? (budget.gail?.totalSteps as number | undefined);
+    const make = job.algo === 'gail' ? gailConfig : gailBCConfig;
+    return { config: make(job.env, { ...budget.gail, ...over, ...(steps !== undefined ? { totalSteps: steps } : {}) }, 'table1 budget') as unknown as Record<string, unknown> };
   }
-  if (job.algo === 'mgail') {
+  if (job.algo === 'mgail' || job.algo === 'mgail+bc') {
+    const make = job.algo === 'mgail' ? mgailConfig : mgailBCConfig;
+    let base: MGAILConfig = make(job.env, { ...budget.mgail, ...over }, 'table1 budget');
+    if (fair !== undefined && over.iterations === undefined) base = make(job.env, { ...budget.mgail, ...over, iterations: mgailIterationsFor(base, fair) }, 'table1 budget');
     // the config the cell runs: with fewer trajectories than bcMinTrajectories, no BC anchor
-    const config = effectiveMGAILConfig(mgailConfig(job.env, { ...budget.mgail, ...over }, 'table1 budget'), job.trajectories) as unknown as Record<string, unknown>;
-    const capSteps = o.budgetSteps ?? budget.mgailEnvSteps ?? (TABLE1_BUDGETS[job.env] ? undefined : DEFAULT_ENV_STEPS);
+    const config = effectiveMGAILConfig(base, job.trajectories) as unknown as Record<string, unknown>;
+    const capSteps = fair ?? o.budgetSteps ?? budget.mgailEnvSteps ?? (TABLE1_BUDGETS[job.env] ? undefined : DEFAULT_ENV_STEPS);
     return { config, capSteps };
   }
-  throw new Error(`table1: unknown algorithm "${job.algo}" (choose from ${TABLE1_ALGOS.join(', ')})`);
+  throw new Error(`table1: unknown algorithm "${job.algo}" (choose from ${[...TABLE1_ALGOS, ...TABLE1_VARIANTS].join(', ')})`);
 }
 
 interface Trained {
@@ -185,7 +218,7 @@ async function trainCell(job: CellJob, demos: Demonstrations, o: Table1Options, 
       env.close();
     }
   }
-  if (job.algo === 'gail') {
+  if (job.algo === 'gail' || job.algo === 'gail+bc') {
     const history: EvalPoint[] = [];
     const res = await trainGAIL({
       envId: job.env, demos, config: config as never, seed: job.seed,
@@ -342,17 +375,19 @@ export async function writeTable1Report(o: Table1Options, runs: RunRecord[]): Pr
   for (const env of envsSeen) if (!rows.some((r) => r.env === env)) rows.push({ env, trajectories: [...new Set(cells.filter((c) => c.env === env).map((c) => c.trajectories))].sort((a, b) => a - b) });
   const refs: Record<string, EnvRefs> = {};
   for (const r of rows) {
-    const demosFile = path.join(o.experts, r.env, 'demos.npz');
+    const demosFile = path.join(o.experts, r.env, protocolDemosFile(o.protocol));
     const demos = fs.existsSync(demosFile) ? readDemos(demosFile, { envId: r.env }) : null;
     refs[r.env] = await envRefs(r.env, o, demos, envsSeen.has(r.env));
   }
   const eff = sampleEfficiency(cells, refs);
   const below = mgailBelowGail(cells);
   const notes: string[] = [
-    `Cells: ${cells.length} finished (cells/*.json). Each cell trains from the first N episodes of experts/<env>/demos.npz with seed S and is evaluated deterministically over ${[...new Set(cells.map((c) => c.eval.episodes))].join('/') || o.evalEpisodes} episodes (env seed 10000 + S). Expert: the mean ± std of all the demonstrations in the file; Random: uniform random actions, ${o.evalEpisodes} episodes.`,
+    o.protocol === 'ho-ermon'
+      ? `Protocol ho-ermon (Ho & Ermon 2016, the data of the MGAIL paper's Table 1): experts/<env>/demos.npz sampled from the stochastic expert; each cell trains from the first N episodes, keeping every K-th (state, action) pair of each from a random offset seeded by the cell's seed (K = ${[...new Set(cells.map((c) => `${c.env} ${(c as CellResult & { subsample?: number }).subsample ?? '?'}`))].join(', ') || 'MuJoCo 20, CartPole 10, Acrobot and MountainCar 5'}), and is evaluated deterministically over ${[...new Set(cells.map((c) => c.eval.episodes))].join('/') || o.evalEpisodes} episodes (env seed 10000 + S). Seeds ${[...new Set(cells.map((c) => c.seed))].sort((a, b) => a - b).join(', ') || REPORT_SEEDS.join(', ')}; every config was tuned on seeds 0-9 only, never on these. \`bc\`, \`gail\` and \`mgail\` are the published algorithms: no BC warm start or BC term in a gail or mgail cell (variants that add BC are the columns gail+bc and mgail+bc, when run). Expert: the mean ± std of the stochastic expert's returns over all the demonstrations in the file; Random: uniform random actions, ${o.evalEpisodes} episodes.`
+      : `Protocol full: each cell trains from the first N whole episodes of experts/<env>/demos-deterministic.npz (the deterministic expert, no subsampling) with seed S and is evaluated deterministically over ${[...new Set(cells.map((c) => c.eval.episodes))].join('/') || o.evalEpisodes} episodes (env seed 10000 + S). Expert: the mean ± std of all the demonstrations in the file; Random: uniform random actions, ${o.evalEpisodes} episodes.`,
     'Env steps are the mean over seeds; wall-clock is the training time of one cell (final evaluation excluded) on a shared 2-core machine, so it is noisy.',
     'Budgets (packages\' per-env configs, capped by apps/bench/src/table1/budgets.ts):',
-    ...rows.filter((r) => cells.some((c) => c.env === r.env)).map((r) => `- ${describeBudget(r.env)}`),
+    ...rows.filter((r) => cells.some((c) => c.env === r.env)).map((r) => `- ${describeBudget(r.env, o.protocol, o.budgetSteps)}`),
   ];
   if (below.length) {
     notes.push(`MGAIL is below GAIL on ${below.length} row(s): ${below.map((b) => `${b.env} ${b.trajectories} traj (${fmt(b.mgail)} vs ${fmt(b.gail)})`).join('; ')}. See the run notes for why.`);
@@ -387,7 +422,7 @@ export async function writeTable1Report(o: Table1Options, runs: RunRecord[]): Pr
     generated: new Date().toISOString(), runs, refs, budgets: TABLE1_BUDGETS, sampleEfficiency: eff, mgailBelowGail: below,
     table: rows.flatMap((r) => r.trajectories.map((n) => ({
       env: r.env, trajectories: n,
-      ...Object.fromEntries(TABLE1_ALGOS.map((a) => {
+      ...Object.fromEntries([...TABLE1_ALGOS, ...TABLE1_VARIANTS.filter((a) => cells.some((c) => c.algo === a))].map((a) => {
         const cs = cells.filter((c) => c.env === r.env && c.trajectories === n && c.algo === a);
         const p = pooled(cs);
         return [a, p ? { ...p, envSteps: cs.reduce((s, c) => s + c.envSteps, 0) / cs.length, wallClockSeconds: cs.reduce((s, c) => s + c.wallClockSeconds, 0) / cs.length } : 'not run'];
@@ -399,7 +434,8 @@ export async function writeTable1Report(o: Table1Options, runs: RunRecord[]): Pr
 
 /** Trains every missing cell of the plan (one at a time), then rewrites the report. */
 export async function runTable1(o: Table1Options, io: Io): Promise<Table1Summary> {
-  for (const a of o.algos) if (!(TABLE1_ALGOS as readonly string[]).includes(a)) throw new Error(`table1: unknown algorithm "${a}" (choose from ${TABLE1_ALGOS.join(', ')})`);
+  const known: readonly string[] = [...TABLE1_ALGOS, ...TABLE1_VARIANTS];
+  for (const a of o.algos) if (!known.includes(a)) throw new Error(`table1: unknown algorithm "${a}" (choose from ${known.join(', ')})`);
   fs.mkdirSync(path.join(o.out, 'cells'), { recursive: true });
   const runsFile = path.join(o.out, 'runs.json');
   const runs = readJson<RunRecord[]>(runsFile) ?? [];
@@ -413,8 +449,11 @@ export async function runTable1(o: Table1Options, io: Io): Promise<Table1Summary
     const demoCache = new Map<string, Demonstrations | string>();
     const demosFor = (env: string): Demonstrations | string => {
       if (!demoCache.has(env)) {
-        const f = path.join(o.experts, env, 'demos.npz');
-        demoCache.set(env, fs.existsSync(f) ? readDemos(f, { envId: env }) : `no demonstrations (${path.relative(process.cwd(), f)} missing)`);
+        const f = path.join(o.experts, env, protocolDemosFile(o.protocol));
+        const d = fs.existsSync(f) ? readDemos(f, { envId: env }) : `no demonstrations (${path.relative(process.cwd(), f)} missing)`;
+        // the paper's comparison needs the stochastic expert's data: never mix in deterministic demonstrations
+        demoCache.set(env, typeof d !== 'string' && o.protocol === 'ho-ermon' && actionSelection(d) !== 'stochastic'
+          ? `${path.relative(process.cwd(), f)} holds ${actionSelection(d)} demonstrations; the ho-ermon protocol needs the stochastic expert's (mgail collect --stochastic)` : d);
       }
       return demoCache.get(env)!;
     };
@@ -437,7 +476,8 @@ export async function runTable1(o: Table1Options, io: Io): Promise<Table1Summary
         continue;
       }
       io.err(`${head}: training`);
-      const demos = selectEpisodes(all, job.trajectories);
+      const subsample = cellSubsample(job.env, o);
+      const demos = selectEpisodes(all, { trajectories: job.trajectories, subsample, seed: job.seed });
       const t = await trainCell(job, demos, o, io, path.join(o.out, 'runs', key));
       try {
         // The final deterministic evaluation is reported, never used to select anything.
@@ -450,7 +490,8 @@ export async function runTable1(o: Table1Options, io: Io): Promise<Table1Summary
           env.close();
         }
         const cell: CellResult & Record<string, unknown> = {
-          ...job, eval: { episodes: ev.returns.length, mean: ev.mean, std: ev.std, returns: ev.returns },
+          ...job, protocol: o.protocol, ...demosProvenance(demos), subsampleOffsets: demos.metadata.selection?.offsets ?? null,
+          eval: { episodes: ev.returns.length, mean: ev.mean, std: ev.std, returns: ev.returns },
           envSteps: t.envSteps, wallClockSeconds: t.wallClockSeconds, history: t.history, config: t.config,
           finishedAt: new Date().toISOString(), evalSeconds: (Date.now() - te) / 1000, commit: run.commit, ...t.extra,
         };
@@ -477,8 +518,9 @@ function readOverrides(file: string | undefined): Table1Options['overrides'] {
   if (!file) return undefined;
   if (!fs.existsSync(file)) throw new Error(`--config ${file}: file not found`);
   const v = JSON.parse(fs.readFileSync(file, 'utf8'));
-  if (!v || typeof v !== 'object' || Array.isArray(v) || Object.keys(v).some((k) => !(TABLE1_ALGOS as readonly string[]).includes(k))) {
-    throw new Error(`--config ${file} must be a JSON object keyed by algorithm (${TABLE1_ALGOS.join(', ')})`);
+  const known: readonly string[] = [...TABLE1_ALGOS, ...TABLE1_VARIANTS];
+  if (!v || typeof v !== 'object' || Array.isArray(v) || Object.keys(v).some((k) => !known.includes(k))) {
+    throw new Error(`--config ${file} must be a JSON object keyed by algorithm (${known.join(', ')})`);
   }
   return v;
 }
@@ -487,31 +529,37 @@ export function registerTable1(program: Command, io: Io): void {
   program
     .command('table1')
     .description("the paper's Table 1: BC, GAIL and MGAIL from the shipped demonstrations, per env × trajectories × seed; resumable")
+    .option('--protocol <name>', 'ho-ermon: stochastic, subsampled demonstrations and equal GAIL/MGAIL env-step budgets (the paper\'s comparison); full: whole deterministic demonstrations', 'ho-ermon')
     .option('--envs <ids>', 'comma list of env ids (default: the Table 1 envs with shipped demonstrations)')
-    .option('--algos <list>', `comma list of ${TABLE1_ALGOS.join(', ')}`, TABLE1_ALGOS.join(','))
+    .option('--algos <list>', `comma list of ${[...TABLE1_ALGOS, ...TABLE1_VARIANTS].join(', ')}`, TABLE1_ALGOS.join(','))
     .option('--trajectories <list>', 'trajectory counts for every env (default: classic 1,4,7,10; MuJoCo 4,11,18,25; Humanoid 80,160,240)')
-    .option('--seeds <n>', 'seeds 0 .. N-1', parsePositiveInt('--seeds'), 3)
+    .option('--seeds <list>', 'comma list of seeds (configs are tuned on 0-9; reports use 100,101,102)', REPORT_SEEDS.join(','))
+    .option('--subsample <k>', 'keep every K-th pair of each trajectory (default: the protocol\'s rate; 1 for full)', parsePositiveInt('--subsample'))
     .option('--budget-steps <n>', 'env-step budget of GAIL and MGAIL (replaces the per-env budgets)', parsePositiveInt('--budget-steps'))
-    .option('--eval-episodes <n>', 'episodes of the final deterministic evaluation', parsePositiveInt('--eval-episodes'), 50)
+    .option('--eval-episodes <n>', 'episodes of the final deterministic evaluation', parsePositiveInt('--eval-episodes'), HO_ERMON_EVAL_EPISODES)
     .option('--config <file>', 'JSON object of config fields per algorithm, over the budgets: {"gail": {...}, "mgail": {...}}')
-    .option('--experts <dir>', 'folder of <env-id>/demos.npz', path.join(REPO_ROOT, 'experts'))
-    .option('--out <dir>', 'report folder; cells already there are not trained again', path.join(REPO_ROOT, 'apps/bench/results/table1'))
+    .option('--experts <dir>', 'folder of <env-id>/demos.npz (and demos-deterministic.npz)', path.join(REPO_ROOT, 'experts'))
+    .option('--out <dir>', 'report folder; cells already there are not trained again (default apps/bench/results/table1-<protocol>)')
     .option('--report-only', 'only rewrite the report from the cells already in --out')
     .action(async (x: Record<string, unknown>, cmd: Command) => {
+      const protocol = String(x.protocol) as Table1Protocol;
+      if (!TABLE1_PROTOCOLS.includes(protocol)) throw new Error(`--protocol must be one of ${TABLE1_PROTOCOLS.join(', ')}, got "${protocol}"`);
       const experts = path.resolve(String(x.experts));
       const envs = typeof x.envs === 'string'
         ? x.envs.split(',').map((s) => s.trim()).filter(Boolean)
-        : TABLE1_ENVS.map((r) => r.env).filter((e) => fs.existsSync(path.join(experts, e, 'demos.npz')));
+        : TABLE1_ENVS.map((r) => r.env).filter((e) => fs.existsSync(path.join(experts, e, protocolDemosFile(protocol))));
       await runTable1({
         envs,
+        protocol,
         algos: String(x.algos).split(',').map((s) => s.trim()).filter(Boolean),
         trajectories: typeof x.trajectories === 'string' ? parseIntList(x.trajectories, '--trajectories') : undefined,
-        seeds: x.seeds as number,
+        seeds: parseIntList(String(x.seeds), '--seeds', 0),
+        subsample: x.subsample as number | undefined,
         budgetSteps: x.budgetSteps as number | undefined,
         evalEpisodes: x.evalEpisodes as number,
         overrides: readOverrides(x.config as string | undefined),
         experts,
-        out: path.resolve(String(x.out)),
+        out: path.resolve(typeof x.out === 'string' ? x.out : path.join(REPO_ROOT, 'apps/bench/results', `table1-${protocol}`)),
         reportOnly: Boolean(x.reportOnly),
         command: `pnpm bench ${((cmd.parent as unknown as { rawArgs?: string[] })?.rawArgs ?? []).join(' ')}`.trim(),
       }, io);

@@ -13,8 +13,10 @@ export interface Table1Budget {
   mgailEnvSteps?: number;
 }
 
-/** MuJoCo GAIL: no tuned per-env file yet; TRPO from a BC warm start so a short budget means something. */
-const MUJOCO_GAIL = { totalSteps: 200_000, numEnvs: 8, numSteps: 512, hidden: [64, 64], bcWarmStart: true, evalEvery: 5, evalEpisodes: 3 };
+/** MuJoCo GAIL: no tuned per-env file yet; TRPO, 8 envs × 512 steps a round, (64, 64) networks. */
+const MUJOCO_GAIL_PLAIN = { numEnvs: 8, numSteps: 512, hidden: [64, 64], evalEpisodes: 3 };
+/** The full protocol's MuJoCo GAIL: from a BC warm start (that report's GAIL column was gail+bc in effect; table1-full/NOTES.md). */
+const MUJOCO_GAIL = { ...MUJOCO_GAIL_PLAIN, totalSteps: 200_000, bcWarmStart: true, evalEvery: 5 };
 
 export const TABLE1_BUDGETS: Record<string, Table1Budget> = {
   // GAIL: the per-env config's own budget (30k). MGAIL: the shipped config reaches 500 by iteration 300-800 (packages/mgail/README.md); 1000 of its 2000 iterations.
@@ -33,11 +35,44 @@ export const TABLE1_BUDGETS: Record<string, Table1Budget> = {
   'Humanoid-v5': { gail: MUJOCO_GAIL, mgailEnvSteps: 200_000 },
 };
 
+/**
+ * The ho-ermon protocol's budgets: one env-step budget per env that GAIL and MGAIL both get
+ * (GAIL's totalSteps; MGAIL's iterations sized to it by `mgailIterationsFor`, and a stop at it),
+ * chosen where GAIL's learning curve has flattened on the tuning seeds (apps/bench/results/
+ * table1-ho-ermon/NOTES.md has the curves and the commands). Ho & Ermon used 1.5M on classic
+ * control and 25M on MuJoCo; here MuJoCo gets at least 1M.
+ */
+export const HO_ERMON_BUDGETS: Record<string, Table1Budget & { envSteps: number }> = {
+  'CartPole-v1': { envSteps: 300_000, gail: { evalEvery: 10 }, mgail: { evalEvery: 100 } },
+  'Acrobot-v1': { envSteps: 300_000, gail: { evalEvery: 10 }, mgail: { evalEvery: 100 } },
+  'MountainCar-v0': { envSteps: 300_000, gail: { evalEvery: 10 }, mgail: { evalEvery: 100 } },
+  'Hopper-v5': { envSteps: 1_000_000, gail: { ...MUJOCO_GAIL_PLAIN, evalEvery: 20 }, mgail: { evalEvery: 1000 } },
+  'Walker2d-v5': { envSteps: 1_000_000, gail: { ...MUJOCO_GAIL_PLAIN, evalEvery: 20 }, mgail: { evalEvery: 1000 } },
+  'HalfCheetah-v5': { envSteps: 1_000_000, gail: { ...MUJOCO_GAIL_PLAIN, evalEvery: 20 }, mgail: { evalEvery: 1000 } },
+  'Ant-v5': { envSteps: 1_000_000, gail: { ...MUJOCO_GAIL_PLAIN, evalEvery: 20 }, mgail: { evalEvery: 1000 } },
+  'Humanoid-v5': { envSteps: 1_000_000, gail: { ...MUJOCO_GAIL_PLAIN, evalEvery: 20 }, mgail: { evalEvery: 1000 } },
+};
+
+/**
+ * MGAIL iterations that spend at most `envSteps`: after the initial random steps, each iteration
+ * steps `unrollBatch` live envs for `horizon` steps per unroll (`unrollsPerUpdate` unrolls;
+ * prep iterations roll one horizon), plus `collectSteps` every `collectEvery` iterations.
+ */
+export function mgailIterationsFor(c: { initialRandomSteps: number; unrollBatch: number; horizon: number; unrollsPerUpdate: number; collectEvery: number; collectSteps: number }, envSteps: number): number {
+  const perIteration = c.unrollBatch * (c.horizon * c.unrollsPerUpdate + (c.collectEvery > 0 ? c.collectSteps / c.collectEvery : 0));
+  return Math.max(1, Math.floor((envSteps - c.initialRandomSteps) / perIteration));
+}
+
 /** Env-step budget used when neither the table nor `--budget-steps` gives one. */
 export const DEFAULT_ENV_STEPS = 1_000_000;
 
 /** A plain-words line per env for the report's notes. */
-export function describeBudget(env: string): string {
+export function describeBudget(env: string, protocol: 'ho-ermon' | 'full' = 'full', budgetSteps?: number): string {
+  if (protocol === 'ho-ermon') {
+    const h = HO_ERMON_BUDGETS[env];
+    const steps = budgetSteps ?? h?.envSteps;
+    return h && steps ? `${env}: GAIL and MGAIL ${steps.toLocaleString('en-US')} env steps each (GAIL ${JSON.stringify(h.gail ?? {})}; MGAIL ${JSON.stringify(h.mgail ?? {})}, iterations sized to the budget) over each algorithm's per-env config.` : `${env}: each algorithm's own defaults and per-env config.`;
+  }
   const b = TABLE1_BUDGETS[env];
   if (!b) return `${env}: each algorithm's own defaults and per-env config.`;
   const parts: string[] = [];

@@ -4,9 +4,16 @@ import { PUBLISHED_SOURCE, publishedFor, type PublishedStat } from './published.
 /** The algorithms Table 1 compares, in column order. */
 export const TABLE1_ALGOS = ['bc', 'gail', 'mgail'] as const;
 export type Table1Algo = (typeof TABLE1_ALGOS)[number];
+/** Variants that add BC to GAIL or MGAIL: columns of their own, shown only when run. */
+export const TABLE1_VARIANTS = ['gail+bc', 'mgail+bc'] as const;
 
-const ALGO_LABEL: Record<string, string> = { bc: 'BC', gail: 'GAIL', mgail: 'MGAIL' };
-const ALGO_COLOR: Record<string, string> = { bc: '#1f77b4', gail: '#ff7f0e', mgail: '#2ca02c' };
+const ALGO_LABEL: Record<string, string> = { bc: 'BC', gail: 'GAIL', mgail: 'MGAIL', 'gail+bc': 'GAIL+BC', 'mgail+bc': 'MGAIL+BC' };
+const ALGO_COLOR: Record<string, string> = { bc: '#1f77b4', gail: '#ff7f0e', mgail: '#2ca02c', 'gail+bc': '#9467bd', 'mgail+bc': '#8c564b' };
+
+/** The table's columns: the three published algorithms, then any variant with a cell. */
+export function reportAlgos(cells: Pick<CellResult, 'algo'>[]): string[] {
+  return [...TABLE1_ALGOS, ...TABLE1_VARIANTS.filter((a) => cells.some((c) => c.algo === a))];
+}
 
 /** One point of a run's logged deterministic evaluation (plots only, never selection). */
 export interface EvalPoint {
@@ -88,27 +95,29 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** The markdown report: our Table 1, then the published figures for the same rows when there are any. */
 export function table1Markdown(d: Table1Data): string {
   const out: string[] = [];
-  const cols = TABLE1_ALGOS.map((a) => ALGO_LABEL[a]);
+  const algos = reportAlgos(d.cells);
+  const cols = algos.map((a) => ALGO_LABEL[a]);
   out.push('# Table 1: imitation from N expert trajectories', '');
   out.push('Deterministic evaluation of the final policy (never selected by env reward); mean ± std over every evaluation episode of every seed.', '');
-  out.push(`| Task | Trajectories | Expert | Random | ${cols.join(' | ')} | Env steps (GAIL / MGAIL) | Wall-clock s (BC / GAIL / MGAIL) |`);
+  const stepAlgos = algos.filter((a) => a !== 'bc');
+  out.push(`| Task | Trajectories | Expert | Random | ${cols.join(' | ')} | Env steps (${stepAlgos.map((a) => ALGO_LABEL[a]).join(' / ')}) | Wall-clock s (${cols.join(' / ')}) |`);
   out.push(`|---|---:|---:|---:|${cols.map(() => '---:').join('|')}|---:|---:|`);
   let maxSeeds = 0;
   for (const row of d.rows) {
     const refs = d.refs[row.env] ?? {};
     for (const n of row.trajectories) {
       const at = (algo: string) => d.cells.filter((c) => c.env === row.env && c.algo === algo && c.trajectories === n);
-      const perAlgo = TABLE1_ALGOS.map((a) => {
+      const perAlgo = algos.map((a) => {
         const cs = at(a);
         const p = pooled(cs);
         if (p) maxSeeds = Math.max(maxSeeds, p.seeds);
         return { cs, p };
       });
-      const steps = (['gail', 'mgail'] as const).map((a) => {
+      const steps = stepAlgos.map((a) => {
         const cs = at(a);
         return cs.length ? fmtSteps(Math.round(mean(cs.map((c) => c.envSteps)))) : '–';
       });
-      const secs = TABLE1_ALGOS.map((a) => {
+      const secs = algos.map((a) => {
         const cs = at(a);
         return cs.length ? mean(cs.map((c) => c.wallClockSeconds)).toFixed(0) : '–';
       });

@@ -3,9 +3,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { createRunDir, DivergenceError, initBackend, MetricsWriter, Progress, writeJsonAtomic, type ConfigLayer } from '@mgail/core-autodiff-graph';
 import type { Env } from '@mgail/envs-classic';
-import { evaluatePolicy, savePolicy, type Demonstrations, type Policy } from '@mgail/policies';
-import { bcConfig, gailConfig, trainBC, trainGAIL, type BCConfig, type GAILConfig } from '@mgail/baselines-gail-bc';
-import { effectiveMGAILConfig, mgailConfig, MissingWorkerEnvError, readMGAILCheckpointMeta, trainMGAIL, type MGAILConfig } from '@mgail/mgail';
+import { demosProvenance, evaluatePolicy, savePolicy, type Demonstrations, type Policy } from '@mgail/policies';
+import { bcConfig, gailBCConfig, gailConfig, trainBC, trainGAIL, type BCConfig, type GAILConfig } from '@mgail/baselines-gail-bc';
+import { effectiveMGAILConfig, mgailBCConfig, mgailConfig, MissingWorkerEnvError, readMGAILCheckpointMeta, trainMGAIL, type MGAILConfig } from '@mgail/mgail';
 import { cliConfigLayers } from '../config-file.js';
 import { loadDemosArg } from '../demos.js';
 import { makeEnv, makeVecEnv, workerEnvSpec, xmlEnvOptions } from '../envs.js';
@@ -18,6 +18,8 @@ export interface TrainOptions {
   env: string;
   demos: string;
   trajectories?: number;
+  /** Keep every K-th pair of each trajectory (`ho-ermon`: the protocol's rate for the env). */
+  subsample?: string;
   seed: number;
   out?: string;
   config?: string;
@@ -52,6 +54,79 @@ export interface TrainOutcome {
   summary: Record<string, unknown>;
 }
 
+const gailAlgo = (name: 'gail' | 'gail+bc') => ({
+  description: name === 'gail' ? 'GAIL (Ho & Ermon 2016): TRPO (or PPO) on the discriminator reward' : 'GAIL from a BC-trained generator (not the published algorithm)',
+  config: (envId: string, layers: ConfigLayer[]) => (name === 'gail' ? gailConfig : gailBCConfig)(envId, layers),
+  async run(ctx: TrainContext): Promise<TrainOutcome> {
+    const config = ctx.config as GAILConfig;
+    writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: name, ...runInfo(ctx), config });
+    const progress = new Progress(name, config.totalSteps);
+    const res = await trainGAIL({
+      envId: ctx.envId, demos: ctx.demos, config, seed: ctx.seed,
+      makeVecEnv: (n) => makeVecEnv(ctx.envId, n, { options: ctx.envOptions }), makeEvalEnv: () => makeEnv(ctx.envId, ctx.envOptions),
+      onRound: (h) => {
+        ctx.metrics.log(h.envSteps, {
+          'charts/surrogate_reward': h.surrogateReward, 'time/wall_clock': h.wallClockSeconds,
+          ...(h.trainEpisodeReturn !== undefined ? { 'charts/episodic_return': h.trainEpisodeReturn } : {}),
+          ...(h.disc ? { 'losses/discriminator': h.disc.loss, 'charts/d_expert': h.disc.expertD, 'charts/d_agent': h.disc.agentD } : {}),
+          ...(h.policyLoss !== undefined ? { 'losses/policy': h.policyLoss, 'charts/kl': h.kl!, 'losses/entropy': h.entropy! } : {}),
+        });
+        progress.update(h.envSteps, { return: h.trainEpisodeReturn, d_agent: h.disc?.agentD });
+      },
+      onEval: (e) => ctx.metrics.log(e.envSteps, { 'eval/return_mean': e.mean, 'eval/return_std': e.std }),
+    });
+    progress.done(res.envSteps, { eval: res.evalHistory.at(-1)?.mean });
+    return { policy: res.policy, config, summary: { envSteps: res.envSteps, rounds: res.rounds, expertPairs: res.expertPairs, trainWallClockSeconds: res.wallClockSeconds, evalHistory: res.evalHistory } };
+  },
+});
+
+const mgailAlgo = (name: 'mgail' | 'mgail+bc') => ({
+  description: name === 'mgail' ? 'MGAIL: the exact discriminator gradient through a learned forward model' : 'MGAIL with a BC warm start and BC term (not the published algorithm)',
+  config(envId: string, layers: ConfigLayer[], opts: TrainOptions) {
+    if (opts.forwardModel !== undefined && opts.forwardModel !== 'basic' && opts.forwardModel !== 'advanced') {
+      throw new UserError(`--forward-model must be basic or advanced, got "${opts.forwardModel}"`);
+    }
+    return (name === 'mgail' ? mgailConfig : mgailBCConfig)(envId, [...layers, ...cliConfigLayers(undefined, { '--forward-model': { forwardModel: opts.forwardModel } })]);
+  },
+  async run(ctx: TrainContext): Promise<TrainOutcome> {
+    const config = ctx.config as MGAILConfig;
+    const n = ctx.demos.episodeStarts.length;
+    if (effectiveMGAILConfig(config, n) !== config) ctx.io.err(`[mgail] ${n} ${n === 1 ? 'trajectory' : 'trajectories'} < bcMinTrajectories ${config.bcMinTrajectories}: no BC warm start or BC term`);
+    // --force starts over; without --resume an unfinished run (checkpoint.ckpt) is never overwritten
+    const ckpt = path.join(ctx.runDir, 'checkpoint.ckpt');
+    if (ctx.opts.force && !ctx.opts.resume) fs.rmSync(ckpt, { force: true });
+    if (fs.existsSync(ckpt) && !ctx.opts.resume) {
+      throw new UserError(`${ctx.runDir} holds an unfinished MGAIL run (checkpoint.ckpt)`, 'pass --resume to continue it, --force to start over, or choose another --out');
+    }
+    const workerEnv = await workerEnvSpec(ctx.envId, ctx.envOptions);
+    // a resumed run keeps its checkpoint's config: trainMGAIL reads it (once) and refuses
+    // policyWorkers there without a workerEnv, which the catch below words for the command line
+    const resuming = ctx.opts.resume && fs.existsSync(ckpt);
+    if (!resuming && config.policyWorkers > 0 && !workerEnv) {
+      throw new UserError(`policyWorkers ${config.policyWorkers}: worker threads cannot make ${ctx.envId}, an env from --env-module`, 'set policyWorkers to 0 for this env');
+    }
+    let res;
+    try {
+      res = await trainMGAIL({
+        envId: ctx.envId, makeEnv: () => makeEnv(ctx.envId, ctx.envOptions), workerEnv,
+        demos: ctx.demos, config, seed: ctx.seed, runDir: ctx.runDir, resume: ctx.opts.resume, progress: true, runInfo: { demos: ctx.demosFile, ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}), ...(ctx.envOptions ? { xml: ctx.envOptions.xmlFile } : {}) },
+      });
+    } catch (e) {
+      if (e instanceof DivergenceError) {
+        const kept = fs.existsSync(ckpt) ? `the last good checkpoint (iteration ${readMGAILCheckpointMeta(ckpt).iteration}) is kept in ${ckpt}` : 'no checkpoint was written';
+        throw new DivergenceError(`${e.message}; ${kept}`, e.field, e.step);
+      }
+      if (e instanceof MissingWorkerEnvError) {
+        throw new UserError(`${ckpt} is a run with policyWorkers ${e.policyWorkers}: worker threads cannot make ${ctx.envId}, an env from --env-module`, 'a resumed run keeps its config; rerun with --force instead of --resume to start over with policyWorkers 0');
+      }
+      const msg = (e as Error).message;
+      if (/is a run on|is a run with seed|expert transitions|not an MGAIL training checkpoint/.test(msg)) throw new UserError(msg);
+      throw e;
+    }
+    return { policy: res.policy, config, summary: { envSteps: res.envSteps, iterations: res.iterations, trainWallClockSeconds: res.wallClockSeconds, evalHistory: res.evalHistory } };
+  },
+});
+
 /** One entry per algorithm: `mgail train --algo <name>`. */
 export const TRAIN_ALGOS: Record<string, {
   description: string;
@@ -74,86 +149,19 @@ export const TRAIN_ALGOS: Record<string, {
         },
       });
       progress.done(res.history.length, { best_epoch: res.bestEpoch, val_nll: res.bestValidationLoss });
-      return { policy: res.policy, config, summary: { epochs: res.history.length, bestEpoch: res.bestEpoch, bestValidationLoss: res.bestValidationLoss } };
+      return { policy: res.policy, config, summary: { epochs: res.history.length, bestEpoch: res.bestEpoch, bestValidationLoss: res.bestValidationLoss, expertPairs: res.expertPairs } };
     },
   },
-  gail: {
-    description: 'GAIL (Ho & Ermon 2016): TRPO (or PPO) on the discriminator reward',
-    config: (envId, layers) => gailConfig(envId, layers),
-    async run(ctx) {
-      const config = ctx.config as GAILConfig;
-      writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: 'gail', ...runInfo(ctx), config });
-      const progress = new Progress('gail', config.totalSteps);
-      const res = await trainGAIL({
-        envId: ctx.envId, demos: ctx.demos, config, seed: ctx.seed,
-        makeVecEnv: (n) => makeVecEnv(ctx.envId, n, { options: ctx.envOptions }), makeEvalEnv: () => makeEnv(ctx.envId, ctx.envOptions),
-        onRound: (h) => {
-          ctx.metrics.log(h.envSteps, {
-            'charts/surrogate_reward': h.surrogateReward, 'time/wall_clock': h.wallClockSeconds,
-            ...(h.trainEpisodeReturn !== undefined ? { 'charts/episodic_return': h.trainEpisodeReturn } : {}),
-            ...(h.disc ? { 'losses/discriminator': h.disc.loss, 'charts/d_expert': h.disc.expertD, 'charts/d_agent': h.disc.agentD } : {}),
-            ...(h.policyLoss !== undefined ? { 'losses/policy': h.policyLoss, 'charts/kl': h.kl!, 'losses/entropy': h.entropy! } : {}),
-          });
-          progress.update(h.envSteps, { return: h.trainEpisodeReturn, d_agent: h.disc?.agentD });
-        },
-        onEval: (e) => ctx.metrics.log(e.envSteps, { 'eval/return_mean': e.mean, 'eval/return_std': e.std }),
-      });
-      progress.done(res.envSteps, { eval: res.evalHistory.at(-1)?.mean });
-      return { policy: res.policy, config, summary: { envSteps: res.envSteps, rounds: res.rounds, trainWallClockSeconds: res.wallClockSeconds, evalHistory: res.evalHistory } };
-    },
-  },
-  mgail: {
-    description: 'MGAIL: the exact discriminator gradient through a learned forward model',
-    config(envId, layers, opts) {
-      if (opts.forwardModel !== undefined && opts.forwardModel !== 'basic' && opts.forwardModel !== 'advanced') {
-        throw new UserError(`--forward-model must be basic or advanced, got "${opts.forwardModel}"`);
-      }
-      return mgailConfig(envId, [...layers, ...cliConfigLayers(undefined, { '--forward-model': { forwardModel: opts.forwardModel } })]);
-    },
-    async run(ctx) {
-      const config = ctx.config as MGAILConfig;
-      const n = ctx.demos.episodeStarts.length;
-      if (effectiveMGAILConfig(config, n) !== config) ctx.io.err(`[mgail] ${n} ${n === 1 ? 'trajectory' : 'trajectories'} < bcMinTrajectories ${config.bcMinTrajectories}: no BC warm start or BC term`);
-      // --force starts over; without --resume an unfinished run (checkpoint.ckpt) is never overwritten
-      const ckpt = path.join(ctx.runDir, 'checkpoint.ckpt');
-      if (ctx.opts.force && !ctx.opts.resume) fs.rmSync(ckpt, { force: true });
-      if (fs.existsSync(ckpt) && !ctx.opts.resume) {
-        throw new UserError(`${ctx.runDir} holds an unfinished MGAIL run (checkpoint.ckpt)`, 'pass --resume to continue it, --force to start over, or choose another --out');
-      }
-      const workerEnv = await workerEnvSpec(ctx.envId, ctx.envOptions);
-      // a resumed run keeps its checkpoint's config: trainMGAIL reads it (once) and refuses
-      // policyWorkers there without a workerEnv, which the catch below words for the command line
-      const resuming = ctx.opts.resume && fs.existsSync(ckpt);
-      if (!resuming && config.policyWorkers > 0 && !workerEnv) {
-        throw new UserError(`policyWorkers ${config.policyWorkers}: worker threads cannot make ${ctx.envId}, an env from --env-module`, 'set policyWorkers to 0 for this env');
-      }
-      let res;
-      try {
-        res = await trainMGAIL({
-          envId: ctx.envId, makeEnv: () => makeEnv(ctx.envId, ctx.envOptions), workerEnv,
-          demos: ctx.demos, config, seed: ctx.seed, runDir: ctx.runDir, resume: ctx.opts.resume, progress: true, runInfo: { demos: ctx.demosFile, ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}), ...(ctx.envOptions ? { xml: ctx.envOptions.xmlFile } : {}) },
-        });
-      } catch (e) {
-        if (e instanceof DivergenceError) {
-          const kept = fs.existsSync(ckpt) ? `the last good checkpoint (iteration ${readMGAILCheckpointMeta(ckpt).iteration}) is kept in ${ckpt}` : 'no checkpoint was written';
-          throw new DivergenceError(`${e.message}; ${kept}`, e.field, e.step);
-        }
-        if (e instanceof MissingWorkerEnvError) {
-          throw new UserError(`${ckpt} is a run with policyWorkers ${e.policyWorkers}: worker threads cannot make ${ctx.envId}, an env from --env-module`, 'a resumed run keeps its config; rerun with --force instead of --resume to start over with policyWorkers 0');
-        }
-        const msg = (e as Error).message;
-        if (/is a run on|is a run with seed|expert transitions|not an MGAIL training checkpoint/.test(msg)) throw new UserError(msg);
-        throw e;
-      }
-      return { policy: res.policy, config, summary: { envSteps: res.envSteps, iterations: res.iterations, trainWallClockSeconds: res.wallClockSeconds, evalHistory: res.evalHistory } };
-    },
-  },
+  gail: gailAlgo('gail'),
+  'gail+bc': gailAlgo('gail+bc'),
+  mgail: mgailAlgo('mgail'),
+  'mgail+bc': mgailAlgo('mgail+bc'),
 };
 
 /** What config.json records beside the resolved config. */
 function runInfo(ctx: TrainContext): Record<string, unknown> {
   return {
-    env: ctx.envId, seed: ctx.seed, demos: ctx.demosFile, trajectories: ctx.demos.episodeStarts.length,
+    env: ctx.envId, seed: ctx.seed, demos: ctx.demosFile, ...demosProvenance(ctx.demos),
     ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}),
     ...(ctx.envOptions ? { xml: ctx.envOptions.xmlFile } : {}),
   };
@@ -163,13 +171,13 @@ export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: st
   const algo = TRAIN_ALGOS[opts.algo];
   if (!algo) throw new UserError(`unknown algorithm "${opts.algo}"`, `choose one of: ${Object.keys(TRAIN_ALGOS).join(', ')}`);
   // only MGAIL checkpoints mid-run; a "resumed" BC or GAIL run would silently retrain over the policy in --out
-  if (opts.resume && opts.algo !== 'mgail') throw new UserError(`--resume continues MGAIL runs; ${opts.algo} runs keep no training checkpoint`, 'rerun it with --force to start over');
+  if (opts.resume && !opts.algo.startsWith('mgail')) throw new UserError(`--resume continues MGAIL runs; ${opts.algo} runs keep no training checkpoint`, 'rerun it with --force to start over');
   const config = algo.config(opts.env, cliConfigLayers(opts.config), opts);
   const envOptions = await xmlEnvOptions(opts.env, opts.xml);
   const xml = envOptions ? { xml: envOptions.xmlFile } : {};
   const env = await makeEnv(opts.env, envOptions);
   try {
-    const { demos, file } = loadDemosArg(opts.demos, opts.env, { trajectories: opts.trajectories, obsDim: env.observationSpace.size });
+    const { demos, file } = loadDemosArg(opts.demos, opts.env, { trajectories: opts.trajectories, subsample: opts.subsample, seed: opts.seed, obsDim: env.observationSpace.size });
     if (opts.out && fs.existsSync(path.join(opts.out, 'policy.ckpt')) && !opts.force && !opts.resume) {
       throw new UserError(`${opts.out} already holds a trained policy`, 'pass --force to overwrite it, --resume to continue, or choose another --out');
     }
@@ -210,6 +218,7 @@ export function registerTrain(program: Command, io: Io): void {
     .requiredOption('--env <id>', 'environment id')
     .requiredOption('--demos <path>', 'demonstrations .npz, or an expert folder holding demos.npz')
     .option('--trajectories <n>', 'use the first N trajectories', parseIntFlag('trajectories', 1))
+    .option('--subsample <k>', 'keep every K-th (state, action) pair of each trajectory from a seeded random offset (Ho & Ermon); "ho-ermon" takes the protocol\'s rate for the env (MuJoCo 20, CartPole 10, Acrobot and MountainCar 5)', '1')
     .option('--seed <s>', 'seed', parseIntFlag('seed'), 0)
     .option('--out <dir>', 'run directory (default runs/{env}__{algo}__{seed}__{time})')
     .option('--config <file>', 'YAML (.yaml, .yml) or JSON file of config fields: defaults < per-env file < this file < flags')
