@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runBench } from '../cli.js';
 import type { CellResult } from '../table1/report.js';
-import { firstReach, mgailBelowGail, planCells, sampleEfficiency } from './table1.js';
+import { firstReach, mgailBelow, mgailBelowGail, planCells, sampleEfficiency } from './table1.js';
 
 const EXPERTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../experts');
 
@@ -34,6 +34,8 @@ describe('table1 plan and sample efficiency', () => {
     expect(row.algos.gail).toEqual({ seeds: 1, reached: 1, medianEnvSteps: 2000, medianWallClockSeconds: 10 });
     expect(row.algos.mgail).toEqual({ seeds: 2, reached: 1, medianEnvSteps: 500, medianWallClockSeconds: 8 });
     expect(mgailBelowGail([cell('gail', 0, [], [400]), cell('mgail', 0, [], [300])])).toEqual([{ env: 'CartPole-v1', trajectories: 1, gail: 400, mgail: 300 }]);
+    expect(mgailBelow([cell('bc', 0, [], [400]), cell('mgail', 0, [], [300]), cell('gail', 0, [], [200])], 'bc')).toEqual([{ env: 'CartPole-v1', trajectories: 1, baseline: 400, mgail: 300 }]);
+    expect(mgailBelow([cell('bc', 0, [], [400]), cell('mgail', 0, [], [300]), cell('gail', 0, [], [200])], 'gail')).toEqual([]);
   });
 });
 

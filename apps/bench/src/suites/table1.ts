@@ -28,9 +28,16 @@ export const TABLE1_ENVS: readonly { env: string; trajectories: number[] }[] = P
 export type Table1Protocol = 'ho-ermon' | 'full';
 export const TABLE1_PROTOCOLS: readonly Table1Protocol[] = ['ho-ermon', 'full'];
 
-/** The demonstrations file of a protocol, inside each `experts/<env-id>/`. */
-export function protocolDemosFile(protocol: Table1Protocol): string {
-  return protocol === 'ho-ermon' ? 'demos.npz' : 'demos-deterministic.npz';
+/**
+ * The demonstrations file of a protocol in `experts/<env-id>/`: ho-ermon reads `demos.npz` (the
+ * stochastic expert's); full reads `demos-deterministic.npz`, or `demos.npz` where that is the
+ * only file (experts whose stochastic demonstrations are still to come).
+ */
+export function protocolDemosPath(experts: string, env: string, protocol: Table1Protocol): string {
+  const dir = path.join(experts, env);
+  if (protocol === 'ho-ermon') return path.join(dir, 'demos.npz');
+  const det = path.join(dir, 'demos-deterministic.npz');
+  return fs.existsSync(det) ? det : path.join(dir, 'demos.npz');
 }
 
 /** Seeds the committed reports use; configs are tuned on seeds 0-9 only. */
@@ -354,17 +361,22 @@ function efficiencyMarkdown(rows: EfficiencyRow[]): string[] {
   ];
 }
 
-/** Rows where MGAIL's pooled mean is below GAIL's. */
-export function mgailBelowGail(cells: CellResult[]): { env: string; trajectories: number; gail: number; mgail: number }[] {
-  const out: { env: string; trajectories: number; gail: number; mgail: number }[] = [];
+/** Rows where MGAIL's pooled mean is below the baseline's (`gail` or `bc`). */
+export function mgailBelow(cells: CellResult[], baseline: 'gail' | 'bc'): { env: string; trajectories: number; baseline: number; mgail: number }[] {
+  const out: { env: string; trajectories: number; baseline: number; mgail: number }[] = [];
   const keys = [...new Set(cells.map((c) => `${c.env}|${c.trajectories}`))];
   for (const k of keys) {
     const [env, n] = [k.split('|')[0], Number(k.split('|')[1])];
-    const g = pooled(cells.filter((c) => c.env === env && c.trajectories === n && c.algo === 'gail'));
+    const g = pooled(cells.filter((c) => c.env === env && c.trajectories === n && c.algo === baseline));
     const m = pooled(cells.filter((c) => c.env === env && c.trajectories === n && c.algo === 'mgail'));
-    if (g && m && m.mean < g.mean) out.push({ env, trajectories: n, gail: g.mean, mgail: m.mean });
+    if (g && m && m.mean < g.mean) out.push({ env, trajectories: n, baseline: g.mean, mgail: m.mean });
   }
   return out;
+}
+
+/** Rows where MGAIL's pooled mean is below GAIL's. */
+export function mgailBelowGail(cells: CellResult[]): { env: string; trajectories: number; gail: number; mgail: number }[] {
+  return mgailBelow(cells, 'gail').map(({ baseline, ...r }) => ({ ...r, gail: baseline }));
 }
 
 /** Rewrites results.json, table1.md and the SVGs from every cell in `out`. */
@@ -375,7 +387,7 @@ export async function writeTable1Report(o: Table1Options, runs: RunRecord[]): Pr
   for (const env of envsSeen) if (!rows.some((r) => r.env === env)) rows.push({ env, trajectories: [...new Set(cells.filter((c) => c.env === env).map((c) => c.trajectories))].sort((a, b) => a - b) });
   const refs: Record<string, EnvRefs> = {};
   for (const r of rows) {
-    const demosFile = path.join(o.experts, r.env, protocolDemosFile(o.protocol));
+    const demosFile = protocolDemosPath(o.experts, r.env, o.protocol);
     const demos = fs.existsSync(demosFile) ? readDemos(demosFile, { envId: r.env }) : null;
     refs[r.env] = await envRefs(r.env, o, demos, envsSeen.has(r.env));
   }
@@ -384,13 +396,17 @@ export async function writeTable1Report(o: Table1Options, runs: RunRecord[]): Pr
   const notes: string[] = [
     o.protocol === 'ho-ermon'
       ? `Protocol ho-ermon (Ho & Ermon 2016, the data of the MGAIL paper's Table 1): experts/<env>/demos.npz sampled from the stochastic expert; each cell trains from the first N episodes, keeping every K-th (state, action) pair of each from a random offset seeded by the cell's seed (K = ${[...new Set(cells.map((c) => `${c.env} ${(c as CellResult & { subsample?: number }).subsample ?? '?'}`))].join(', ') || 'MuJoCo 20, CartPole 10, Acrobot and MountainCar 5'}), and is evaluated deterministically over ${[...new Set(cells.map((c) => c.eval.episodes))].join('/') || o.evalEpisodes} episodes (env seed 10000 + S). Seeds ${[...new Set(cells.map((c) => c.seed))].sort((a, b) => a - b).join(', ') || REPORT_SEEDS.join(', ')}; every config was tuned on seeds 0-9 only, never on these. \`bc\`, \`gail\` and \`mgail\` are the published algorithms: no BC warm start or BC term in a gail or mgail cell (variants that add BC are the columns gail+bc and mgail+bc, when run). Expert: the mean ± std of the stochastic expert's returns over all the demonstrations in the file; Random: uniform random actions, ${o.evalEpisodes} episodes.`
-      : `Protocol full: each cell trains from the first N whole episodes of experts/<env>/demos-deterministic.npz (the deterministic expert, no subsampling) with seed S and is evaluated deterministically over ${[...new Set(cells.map((c) => c.eval.episodes))].join('/') || o.evalEpisodes} episodes (env seed 10000 + S). Expert: the mean ± std of all the demonstrations in the file; Random: uniform random actions, ${o.evalEpisodes} episodes.`,
+      : `Protocol full: each cell trains from the first N whole episodes of experts/<env>/demos-deterministic.npz (demos.npz for the experts that have only deterministic demonstrations; no subsampling) with seed S and is evaluated deterministically over ${[...new Set(cells.map((c) => c.eval.episodes))].join('/') || o.evalEpisodes} episodes (env seed 10000 + S). Expert: the mean ± std of all the demonstrations in the file; Random: uniform random actions, ${o.evalEpisodes} episodes.`,
     'Env steps are the mean over seeds; wall-clock is the training time of one cell (final evaluation excluded) on a shared 2-core machine, so it is noisy.',
     'Budgets (packages\' per-env configs, capped by apps/bench/src/table1/budgets.ts):',
     ...rows.filter((r) => cells.some((c) => c.env === r.env)).map((r) => `- ${describeBudget(r.env, o.protocol, o.budgetSteps)}`),
   ];
   if (below.length) {
     notes.push(`MGAIL is below GAIL on ${below.length} row(s): ${below.map((b) => `${b.env} ${b.trajectories} traj (${fmt(b.mgail)} vs ${fmt(b.gail)})`).join('; ')}. See the run notes for why.`);
+  }
+  const belowBC = mgailBelow(cells, 'bc');
+  if (belowBC.length) {
+    notes.push(`MGAIL is below BC on ${belowBC.length} row(s): ${belowBC.map((b) => `${b.env} ${b.trajectories} traj (${fmt(b.mgail)} vs ${fmt(b.baseline)})`).join('; ')}.`);
   }
   const data: Table1Data = { rows, algos: o.algos, cells, refs, notes };
   let md = table1Markdown(data);
@@ -419,7 +435,7 @@ export async function writeTable1Report(o: Table1Options, runs: RunRecord[]): Pr
   if (fs.existsSync(notesFile)) md += '\n' + fs.readFileSync(notesFile, 'utf8');
   writeFileAtomic(path.join(o.out, 'table1.md'), md);
   writeJsonAtomic(path.join(o.out, 'results.json'), {
-    generated: new Date().toISOString(), runs, refs, budgets: TABLE1_BUDGETS, sampleEfficiency: eff, mgailBelowGail: below,
+    generated: new Date().toISOString(), runs, refs, budgets: TABLE1_BUDGETS, sampleEfficiency: eff, mgailBelowGail: below, mgailBelowBC: mgailBelow(cells, 'bc'),
     table: rows.flatMap((r) => r.trajectories.map((n) => ({
       env: r.env, trajectories: n,
       ...Object.fromEntries([...TABLE1_ALGOS, ...TABLE1_VARIANTS.filter((a) => cells.some((c) => c.algo === a))].map((a) => {
@@ -438,18 +454,23 @@ export async function runTable1(o: Table1Options, io: Io): Promise<Table1Summary
   for (const a of o.algos) if (!known.includes(a)) throw new Error(`table1: unknown algorithm "${a}" (choose from ${known.join(', ')})`);
   fs.mkdirSync(path.join(o.out, 'cells'), { recursive: true });
   const runsFile = path.join(o.out, 'runs.json');
-  const runs = readJson<RunRecord[]>(runsFile) ?? [];
+  let runs = readJson<RunRecord[]>(runsFile) ?? [];
+  // two bench processes may fill one report (one per core): merge this run's record into the file as it is now
+  const saveRun = (run: RunRecord, drop = false) => {
+    const now = (readJson<RunRecord[]>(runsFile) ?? []).filter((r) => !(r.started === run.started && r.command === run.command));
+    runs = drop ? now : [...now, run];
+    writeJsonAtomic(runsFile, runs);
+  };
   const summary: Table1Summary = { ran: [], skipped: [], notRun: [], out: o.out };
   if (!o.reportOnly) {
     const { commit, ...machine } = machineInfo();
     const run: RunRecord = { command: o.command ?? 'bench table1', commit, dirty: dirtyPaths(), machine, started: new Date().toISOString(), cellsRun: [] };
-    runs.push(run);
     const jobs = planCells(o);
     await initBackend({ quiet: true });
     const demoCache = new Map<string, Demonstrations | string>();
     const demosFor = (env: string): Demonstrations | string => {
       if (!demoCache.has(env)) {
-        const f = path.join(o.experts, env, protocolDemosFile(o.protocol));
+        const f = protocolDemosPath(o.experts, env, o.protocol);
         const d = fs.existsSync(f) ? readDemos(f, { envId: env }) : `no demonstrations (${path.relative(process.cwd(), f)} missing)`;
         // the paper's comparison needs the stochastic expert's data: never mix in deterministic demonstrations
         demoCache.set(env, typeof d !== 'string' && o.protocol === 'ho-ermon' && actionSelection(d) !== 'stochastic'
@@ -502,12 +523,11 @@ export async function runTable1(o: Table1Options, io: Io): Promise<Table1Summary
       const c = readJson<CellResult>(file)!;
       summary.ran.push(key);
       run.cellsRun.push(key);
-      writeJsonAtomic(runsFile, runs);
+      saveRun(run);
       io.err(`${head}: ${fmt(c.eval.mean)} ± ${fmt(c.eval.std)} over ${c.eval.episodes} episodes, ${c.envSteps} env steps, ${c.wallClockSeconds.toFixed(0)} s`);
     }
     run.finished = new Date().toISOString();
-    if (run.cellsRun.length) writeJsonAtomic(runsFile, runs);
-    else runs.pop();
+    if (run.cellsRun.length) saveRun(run);
   }
   await writeTable1Report(o, runs);
   io.err(`[table1] report: ${path.join(o.out, 'table1.md')} (${summary.ran.length} trained, ${summary.skipped.length} done earlier, ${summary.notRun.length} not run)`);
@@ -547,7 +567,7 @@ export function registerTable1(program: Command, io: Io): void {
       const experts = path.resolve(String(x.experts));
       const envs = typeof x.envs === 'string'
         ? x.envs.split(',').map((s) => s.trim()).filter(Boolean)
-        : TABLE1_ENVS.map((r) => r.env).filter((e) => fs.existsSync(path.join(experts, e, protocolDemosFile(protocol))));
+        : TABLE1_ENVS.map((r) => r.env).filter((e) => fs.existsSync(protocolDemosPath(experts, e, protocol)));
       await runTable1({
         envs,
         protocol,
