@@ -3,15 +3,16 @@ import path from 'node:path';
 import { DivergenceError, MetricsWriter, Progress, readMetricsJsonl, removeStaleTempFiles, writeJsonAtomic } from '@mgail/core-autodiff-graph';
 import type { Env } from '@mgail/envs-classic';
 import { evaluatePolicy, savePolicy, type EvaluationResult, type Policy } from '@mgail/policies';
-import { readCheckpointMeta, type IterationStats, type OnPolicyConfig, type OnPolicyLearner } from './learner.js';
+import { readCheckpointMeta, type IterationStats, type OnPolicyConfig, type OnPolicyLearner, type RLCheckpointMeta } from './learner.js';
 import { PPO, ppoConfig, type PPOConfig } from './ppo.js';
+import { SAC, sacConfig, type SACConfig } from './sac.js';
 import { TRPO, trpoConfig, type TRPOConfig } from './trpo.js';
 import type { VectorEnvLike } from './vec.js';
 import type { ConfigOverrides } from './config.js';
 
 /** The RL algorithms `trainExpert` can use. */
-export const EXPERT_ALGOS = ['ppo', 'trpo'] as const;
-/** `ppo` or `trpo`. */
+export const EXPERT_ALGOS = ['ppo', 'trpo', 'sac'] as const;
+/** `ppo`, `trpo` or `sac`. */
 export type ExpertAlgo = (typeof EXPERT_ALGOS)[number];
 
 /** What `trainExpert` trains (env, algorithm, steps, seed), where it writes, and how it checkpoints, resumes and evaluates. */
@@ -36,7 +37,13 @@ export interface TrainExpertOptions {
    * Config fields over the defaults and `configs/<algo>/<env>.json`: an object, or named layers
    * in order (a config file, then flags). Ignored on resume: the checkpoint's config wins.
    */
-  overrides?: Partial<PPOConfig> | Partial<TRPOConfig> | ConfigOverrides<PPOConfig & TRPOConfig>;
+  overrides?: Partial<PPOConfig> | Partial<TRPOConfig> | Partial<SACConfig> | ConfigOverrides<PPOConfig & TRPOConfig & SACConfig>;
+  /**
+   * SAC: also write a light checkpoint (networks, optimizers, α, normalizer, step count; no
+   * replay buffer) to `file` every `every` iterations, small enough to commit. `resume` with no
+   * full checkpoint in `runDir` continues from it, refilling the buffer with the current policy.
+   */
+  lightCheckpoint?: { file: string; every: number };
   /** Iterations between checkpoints (default 10; one is always written at the end). */
   checkpointEvery?: number;
   /** The command line, recorded with the run and in the policy checkpoint. */
@@ -74,13 +81,21 @@ export interface TrainExpertResult {
 const RECENT = 20;
 
 /** The algorithm's config: defaults, then the checked-in per-env file, then overrides. */
-export function expertConfig(algo: ExpertAlgo, envId: string, overrides: ConfigOverrides<PPOConfig & TRPOConfig> = {}, source = 'overrides'): PPOConfig | TRPOConfig {
+export function expertConfig(algo: ExpertAlgo, envId: string, overrides: ConfigOverrides<PPOConfig & TRPOConfig & SACConfig> = {}, source = 'overrides'): PPOConfig | TRPOConfig | SACConfig {
   if (algo === 'ppo') return ppoConfig(envId, overrides as ConfigOverrides<PPOConfig>, source);
   if (algo === 'trpo') return trpoConfig(envId, overrides as ConfigOverrides<TRPOConfig>, source);
+  if (algo === 'sac') return sacConfig(envId, overrides as ConfigOverrides<SACConfig>, source);
   throw new Error(`unknown expert algorithm "${algo}"; choose one of: ${EXPERT_ALGOS.join(', ')}`);
 }
 
-function makeLearner(algo: ExpertAlgo, venv: VectorEnvLike, config: OnPolicyConfig, seed: number, totalSteps: number): OnPolicyLearner<OnPolicyConfig> {
+/** What `trainExpert` drives: the on-policy learners and SAC. */
+type ExpertLearner = Pick<OnPolicyLearner<OnPolicyConfig>, 'policy' | 'iteration' | 'globalStep' | 'iterate' | 'disposeExceptPolicy'> & {
+  save(file: string, extra: Record<string, unknown>, envId?: string, opts?: { withBuffer?: boolean }): void;
+  load(file: string): RLCheckpointMeta | Promise<RLCheckpointMeta & { refilled?: number }>;
+};
+
+function makeLearner(algo: ExpertAlgo, venv: VectorEnvLike, config: OnPolicyConfig | SACConfig, seed: number, totalSteps: number): ExpertLearner {
+  if (algo === 'sac') return new SAC(venv, config as SACConfig, { seed, totalSteps });
   return algo === 'ppo' ? new PPO(venv, config as PPOConfig, { seed, totalSteps }) : new TRPO(venv, config as TRPOConfig, { seed, totalSteps });
 }
 
@@ -95,20 +110,23 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
 export async function trainExpert(o: TrainExpertOptions): Promise<TrainExpertResult> {
   const runDir = o.runDir ?? o.outDir;
   const ckpt = path.join(runDir, 'checkpoint.ckpt');
-  let config: OnPolicyConfig;
+  let config: OnPolicyConfig | SACConfig;
   let steps: number;
-  const resuming = Boolean(o.resume && fs.existsSync(ckpt));
+  // with no full checkpoint, a light one (committed by an earlier machine) is what there is to resume
+  const light = o.lightCheckpoint && !fs.existsSync(ckpt) && fs.existsSync(o.lightCheckpoint.file) ? o.lightCheckpoint.file : null;
+  const from = light ?? ckpt;
+  const resuming = Boolean(o.resume && fs.existsSync(from));
   if (resuming) {
-    const meta = readCheckpointMeta(ckpt);
-    if (meta.algo !== o.algo) throw new Error(`${ckpt} is a ${meta.algo} run; resume it with algo ${meta.algo}`);
-    if (meta.envId && meta.envId !== o.envId) throw new Error(`${ckpt} is a run on ${meta.envId}, not ${o.envId}`);
-    if (meta.seed !== o.seed) throw new Error(`${ckpt} is a run with seed ${meta.seed}, not ${o.seed}`);
-    if (o.steps !== undefined && o.steps !== meta.totalSteps) throw new Error(`${ckpt} is a run of ${meta.totalSteps} steps; resume it with the same steps (or omit them)`);
-    config = meta.config;
+    const meta = readCheckpointMeta(from);
+    if (meta.algo !== o.algo) throw new Error(`${from} is a ${meta.algo} run; resume it with algo ${meta.algo}`);
+    if (meta.envId && meta.envId !== o.envId) throw new Error(`${from} is a run on ${meta.envId}, not ${o.envId}`);
+    if (meta.seed !== o.seed) throw new Error(`${from} is a run with seed ${meta.seed}, not ${o.seed}`);
+    if (o.steps !== undefined && o.steps !== meta.totalSteps) throw new Error(`${from} is a run of ${meta.totalSteps} steps; resume it with the same steps (or omit them)`);
+    config = meta.config as unknown as OnPolicyConfig | SACConfig;
     steps = meta.totalSteps;
   } else {
     if (fs.existsSync(ckpt)) throw new Error(`${runDir} already holds a training checkpoint; pass resume to continue it or choose another directory`);
-    config = expertConfig(o.algo, o.envId, (o.overrides ?? {}) as ConfigOverrides<PPOConfig & TRPOConfig>);
+    config = expertConfig(o.algo, o.envId, (o.overrides ?? {}) as ConfigOverrides<PPOConfig & TRPOConfig & SACConfig>);
     steps = o.steps ?? 100_000;
   }
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive integer, got ${steps}`);
@@ -117,8 +135,9 @@ export async function trainExpert(o: TrainExpertOptions): Promise<TrainExpertRes
   // a killed run may have left a half-written temp file beside its last complete checkpoint
   if (resuming) removeStaleTempFiles(runDir);
 
-  const venv = await o.makeVecEnv(config.numEnvs);
-  let learner: OnPolicyLearner<OnPolicyConfig> | undefined;
+  // SAC steps one env, as CleanRL's
+  const venv = await o.makeVecEnv('numEnvs' in config ? config.numEnvs : 1);
+  let learner: ExpertLearner | undefined;
   try {
     learner = makeLearner(o.algo, venv, config, o.seed, steps);
     const L = learner;
@@ -126,24 +145,32 @@ export async function trainExpert(o: TrainExpertOptions): Promise<TrainExpertRes
     let elapsed = 0;
     let command = o.command;
     let sittings = 1;
+    let refilled: { fromLightCheckpoint: string; bufferSteps: number; atStep: number } | undefined;
     if (resuming) {
-      const meta = L.load(ckpt);
+      const meta = await L.load(from);
+      if (light) refilled = { fromLightCheckpoint: light, bufferSteps: (meta as { refilled?: number }).refilled ?? 0, atStep: meta.globalStep };
       recent = (meta.extra.recentReturns as number[] | undefined) ?? [];
       elapsed = (meta.extra.elapsedSeconds as number | undefined) ?? 0;
       // The run is described by the command that started it; resumes only continue it.
       command = (meta.extra.command as string | undefined) ?? command;
       sittings = ((meta.extra.sittings as number | undefined) ?? 1) + 1;
     }
-    const runInfo = { algo: o.algo, env: o.envId, seed: o.seed, steps, command, config };
-    if (!resuming) writeJsonAtomic(path.join(runDir, 'config.json'), runInfo);
+    const runInfo = { algo: o.algo, env: o.envId, seed: o.seed, steps, command, config, ...(refilled ? { resumedFromLightCheckpoint: refilled } : {}) };
+    if (!resuming || light) writeJsonAtomic(path.join(runDir, 'config.json'), runInfo);
+    if (refilled && !o.quiet) process.stderr.write(`[${o.algo} ${o.envId}] resumed from the light checkpoint ${light} at step ${refilled.atStep}: refilled the replay buffer with ${refilled.bufferSteps} steps of the current policy\n`);
     const metrics = new MetricsWriter(runDir, { resumeFromStep: L.globalStep });
     const progress = new Progress(`${o.algo} ${o.envId}`, steps, o.quiet ? { write: () => {} } : {});
     const every = o.checkpointEvery ?? 10;
     const start = Date.now();
     let savedStep = resuming ? L.globalStep : -1;
     const save = () => {
-      L.save(ckpt, { recentReturns: recent, elapsedSeconds: elapsed + (Date.now() - start) / 1000, command, sittings }, o.envId);
+      const extra = { recentReturns: recent, elapsedSeconds: elapsed + (Date.now() - start) / 1000, command, sittings };
+      L.save(ckpt, extra, o.envId);
       savedStep = L.globalStep;
+      if (o.lightCheckpoint && (L.iteration % o.lightCheckpoint.every === 0 || L.globalStep >= steps)) {
+        fs.mkdirSync(path.dirname(o.lightCheckpoint.file), { recursive: true });
+        L.save(o.lightCheckpoint.file, extra, o.envId, { withBuffer: false });
+      }
     };
     let sitting = 0;
     const finishNow = Boolean(o.finishNow && resuming);
@@ -161,14 +188,15 @@ export async function trainExpert(o: TrainExpertOptions): Promise<TrainExpertRes
       sitting++;
       recent.push(...s.episodeReturns);
       if (recent.length > RECENT) recent = recent.slice(-RECENT);
-      const m: Record<string, number> = {
+      // SAC has no KL, and no actor loss before its learning starts: absent, not NaN
+      const m: Record<string, number> = Object.fromEntries(Object.entries({
         'losses/policy': s.policyLoss,
         'losses/value': s.valueLoss,
         'losses/entropy': s.entropy,
         'charts/kl': s.kl,
         'time/sps': s.sps,
         ...s.extra,
-      };
+      }).filter(([, v]) => !Number.isNaN(v)));
       if (s.episodeReturns.length) {
         m['charts/episodic_return'] = mean(s.episodeReturns);
         m['charts/episodic_length'] = mean(s.episodeLengths);

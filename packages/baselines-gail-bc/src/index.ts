@@ -23,3 +23,5 @@ export type { ConfigOverrides } from './config.js';
 export { cartPoleLinearExpert } from './testing.js';
 export { trainGAIL, gailConfig, gailBCConfig, generatorConfig, DEFAULT_GAIL_CONFIG } from './gail.js';
 export type { GAILConfig, GAILOptions, GAILResult, GAILHistoryEntry, GAILEvalEntry } from './gail.js';
+export { SAC, SACReplayBuffer, sacConfig, DEFAULT_SAC_CONFIG } from './sac.js';
+export type { SACConfig } from './sac.js';

@@ -27,6 +27,12 @@ export interface PolicyConfig {
   logStdInit: number;
   /** `tanh` squashes Gaussian samples into the action bounds; `none` leaves them (the env clips). */
   squash: 'none' | 'tanh';
+  /**
+   * Gaussian policies: the network also outputs the log-std, per state, bounded to [−5, 2] by a
+   * tanh (SAC's actor, as CleanRL and SB3); false keeps one learned log-std for all states (PPO,
+   * TRPO, MGAIL).
+   */
+  stateDependentStd: boolean;
   /** Standardize observations with running statistics carried inside the policy. */
   normalizeObservations: boolean;
   /** Normalized observations are clipped to [-clip, clip] (SB3's VecNormalize default 10). */
@@ -39,6 +45,7 @@ export const DEFAULT_POLICY_CONFIG: PolicyConfig = {
   activation: 'tanh',
   logStdInit: 0,
   squash: 'none',
+  stateDependentStd: false,
   normalizeObservations: true,
   observationClip: 10,
 };
@@ -70,6 +77,7 @@ export abstract class Policy {
     rng: Rng,
     outDim: number,
     outputInitScale: number,
+    netOutDim = outDim,
   ) {
     this.config = { ...DEFAULT_POLICY_CONFIG, ...config };
     this.obsDim = observationSpace.size;
@@ -79,7 +87,7 @@ export abstract class Policy {
     this.net = new MLP({
       inDim: this.obsDim,
       hidden: this.config.hidden,
-      outDim,
+      outDim: netOutDim,
       activation: this.config.activation,
       rng,
       name: 'policy/net',
@@ -175,13 +183,17 @@ export interface PolicyDescription {
  */
 export class GaussianPolicy extends Policy {
   readonly kind = 'gaussian' as const;
+  /** The state-independent log-std (absent with `stateDependentStd`: the network outputs it). */
   readonly logStd: tf.Variable;
   private readonly low: Float32Array;
   private readonly high: Float32Array;
 
   constructor(observationSpace: Box, actionSpace: Box, config: Partial<PolicyConfig>, rng: Rng) {
-    super(observationSpace, actionSpace, config, rng, actionSpace.size, 0.01);
-    this.logStd = this.store.add('log_std', { data: new Float32Array(actionSpace.size).fill(this.config.logStdInit), shape: [actionSpace.size] });
+    const sd = config.stateDependentStd ?? DEFAULT_POLICY_CONFIG.stateDependentStd;
+    super(observationSpace, actionSpace, config, rng, actionSpace.size, 0.01, sd ? 2 * actionSpace.size : actionSpace.size);
+    this.logStd = sd
+      ? (undefined as unknown as tf.Variable)
+      : this.store.add('log_std', { data: new Float32Array(actionSpace.size).fill(this.config.logStdInit), shape: [actionSpace.size] });
     this.low = actionSpace.low;
     this.high = actionSpace.high;
     if (this.config.squash === 'tanh') {
@@ -195,7 +207,22 @@ export class GaussianPolicy extends Policy {
 
   /** Mean of the (pre-squash) Gaussian. */
   mean(obs: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => this.net.apply(this.normalize(obs)));
+    return tf.tidy(() => {
+      const out = this.net.apply(this.normalize(obs));
+      return this.config.stateDependentStd ? (tf.slice(out, [0, 0], [-1, this.actDim]) as tf.Tensor2D) : out;
+    });
+  }
+
+  /** Mean and log-std of the (pre-squash) Gaussian; the log-std is [batch, act] or, state-independent, [act]. */
+  distribution(obs: tf.Tensor2D): { mean: tf.Tensor2D; logStd: tf.Tensor } {
+    if (!this.config.stateDependentStd) return { mean: this.mean(obs), logStd: this.logStd };
+    return tf.tidy(() => {
+      const out = this.net.apply(this.normalize(obs));
+      const raw = tf.slice(out, [0, this.actDim], [-1, this.actDim]);
+      // CleanRL's bound: log σ = −5 + ½(2 − (−5))(tanh x + 1)
+      const logStd = tf.add(-5, tf.mul(3.5, tf.add(tf.tanh(raw), 1)));
+      return { mean: tf.slice(out, [0, 0], [-1, this.actDim]) as tf.Tensor2D, logStd };
+    }) as unknown as { mean: tf.Tensor2D; logStd: tf.Tensor };
   }
 
   private squash(u: tf.Tensor2D): tf.Tensor2D {
@@ -211,9 +238,35 @@ export class GaussianPolicy extends Policy {
     return tf.atanh(y) as tf.Tensor2D;
   }
 
-  /** Reparameterized sample a = squash(μ(s) + σ ⊙ ε); differentiable w.r.t. the policy and `obs`. */
+  /** Reparameterized sample a = squash(μ(s) + σ(s) ⊙ ε); differentiable w.r.t. the policy and `obs`. */
   rsample(obs: tf.Tensor2D, eps: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => this.squash(tf.add(this.mean(obs), tf.mul(tf.exp(this.logStd), eps)) as tf.Tensor2D));
+    return tf.tidy(() => {
+      const d = this.distribution(obs);
+      return this.squash(tf.add(d.mean, tf.mul(tf.exp(d.logStd), eps)) as tf.Tensor2D);
+    });
+  }
+
+  /**
+   * A reparameterized sample and its log π(a|s) in one pass (SAC's actor and entropy terms):
+   * differentiable w.r.t. the policy, with the tanh change of variables when squashed.
+   */
+  rsampleWithLogProb(obs: tf.Tensor2D, eps: tf.Tensor2D): { actions: tf.Tensor2D; logProb: tf.Tensor1D } {
+    const r = tf.tidy(() => {
+      const d = this.distribution(obs);
+      const u = tf.add(d.mean, tf.mul(tf.exp(d.logStd), eps)) as tf.Tensor2D;
+      let lp = tf.neg(tf.sum(tf.add(tf.add(tf.mul(tf.square(eps), 0.5), d.logStd), HALF_LOG_2PI), 1)) as tf.Tensor1D;
+      if (this.config.squash === 'tanh') lp = tf.sub(lp, this.squashLogDet(u)) as tf.Tensor1D;
+      return [this.squash(u), lp] as [tf.Tensor2D, tf.Tensor1D];
+    });
+    return { actions: r[0], logProb: r[1] };
+  }
+
+  /** log |d a / d u| of the squash: Σ log((1 − tanh²u)(high − low)/2). */
+  private squashLogDet(u: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => {
+      const halfRange = tf.tensor1d(this.high.map((h, i) => (h - this.low[i]) / 2));
+      return tf.sum(tf.add(tf.log(tf.add(tf.sub(1, tf.square(tf.tanh(u))), 1e-6)), tf.log(halfRange)), 1) as tf.Tensor1D;
+    });
   }
 
   /** The deterministic action: squash(μ(s)). */
@@ -221,9 +274,9 @@ export class GaussianPolicy extends Policy {
     return tf.tidy(() => this.squash(this.mean(obs)));
   }
 
-  private gaussianLogProb(u: tf.Tensor2D, mean: tf.Tensor2D): tf.Tensor1D {
-    const z = tf.div(tf.sub(u, mean), tf.exp(this.logStd));
-    return tf.neg(tf.sum(tf.add(tf.add(tf.mul(tf.square(z), 0.5), this.logStd), HALF_LOG_2PI), 1)) as tf.Tensor1D;
+  private gaussianLogProb(u: tf.Tensor2D, mean: tf.Tensor2D, logStd: tf.Tensor): tf.Tensor1D {
+    const z = tf.div(tf.sub(u, mean), tf.exp(logStd));
+    return tf.neg(tf.sum(tf.add(tf.add(tf.mul(tf.square(z), 0.5), logStd), HALF_LOG_2PI), 1)) as tf.Tensor1D;
   }
 
   /** log π(a|s), with the tanh change of variables when squashed. */
@@ -232,13 +285,10 @@ export class GaussianPolicy extends Policy {
       const a = actions as tf.Tensor2D;
       if (a.rank !== 2 || a.shape[1] !== this.actDim) throw new Error(`GaussianPolicy.logProb: actions have shape [${a.shape.join(', ')}], expected [batch, ${this.actDim}]`);
       const u = this.unsquash(a);
-      let lp = this.gaussianLogProb(u, this.mean(obs));
-      if (this.config.squash === 'tanh') {
-        // d a / d u = (1 - tanh²u)(high - low)/2
-        const halfRange = tf.tensor1d(this.high.map((h, i) => (h - this.low[i]) / 2));
-        const logDet = tf.sum(tf.add(tf.log(tf.add(tf.sub(1, tf.square(tf.tanh(u))), 1e-6)), tf.log(halfRange)), 1);
-        lp = tf.sub(lp, logDet) as tf.Tensor1D;
-      }
+      const d = this.distribution(obs);
+      let lp = this.gaussianLogProb(u, d.mean, d.logStd);
+      // d a / d u = (1 - tanh²u)(high - low)/2
+      if (this.config.squash === 'tanh') lp = tf.sub(lp, this.squashLogDet(u)) as tf.Tensor1D;
       return lp;
     });
   }
@@ -246,6 +296,7 @@ export class GaussianPolicy extends Policy {
   /** Entropy of the pre-squash Gaussian (the usual PPO/TRPO bonus). */
   entropy(obs: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => {
+      if (this.config.stateDependentStd) return tf.sum(tf.add(this.distribution(obs).logStd, 0.5 + HALF_LOG_2PI), 1) as tf.Tensor1D;
       const e = tf.sum(tf.add(this.logStd, 0.5 + HALF_LOG_2PI));
       return tf.mul(tf.ones([obs.shape[0]]), e) as tf.Tensor1D;
     });
@@ -253,6 +304,7 @@ export class GaussianPolicy extends Policy {
 
   /** KL(old ‖ new) per state, for TRPO's constraint and PPO's diagnostics. */
   kl(obs: tf.Tensor2D, oldMean: tf.Tensor2D, oldLogStd: tf.Tensor): tf.Tensor1D {
+    if (this.config.stateDependentStd) throw new Error('GaussianPolicy.kl: defined for the state-independent log-std (PPO, TRPO); this policy has stateDependentStd');
     return tf.tidy(() => {
       const mean = this.mean(obs);
       const varNew = tf.exp(tf.mul(this.logStd, 2));
