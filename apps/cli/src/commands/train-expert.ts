@@ -18,6 +18,8 @@ interface TrainExpertOpts {
   resume?: boolean;
   finish?: boolean;
   numEnvs?: number;
+  lightCheckpoint?: string;
+  lightEvery: number;
   parallel?: boolean;
   evalEpisodes: number;
   checkpointEvery: number;
@@ -43,8 +45,10 @@ export function registerTrainExpert(program: Command, io: Io): void {
     .option('--parallel', 'step MuJoCo envs in worker threads')
     .option('--eval-episodes <n>', 'deterministic evaluation episodes of the final policy', parseIntFlag('eval-episodes', 1), 50)
     .option('--checkpoint-every <k>', 'iterations between checkpoints', parseIntFlag('checkpoint-every', 1), 10)
+    .option('--light-checkpoint <file>', 'sac: also write a checkpoint without the replay buffer here (small enough to commit); --resume with no checkpoint.ckpt in the run folder continues from it, refilling the buffer')
+    .option('--light-every <k>', 'iterations between light checkpoints', parseIntFlag('light-every', 1), 50)
     .option('--xml <file>', 'MuJoCo envs: load this MJCF model instead of the bundled one (same joints and actuators; other masses, sizes, gains)')
-    .option('--config <file>', 'YAML (.yaml, .yml) or JSON file of PPO/TRPO config fields: defaults < per-env file < this file < flags (a resumed run keeps its own)')
+    .option('--config <file>', 'YAML (.yaml, .yml) or JSON file of PPO/TRPO/SAC config fields: defaults < per-env file < this file < flags (a resumed run keeps its own)')
     .action(async (opts: TrainExpertOpts) => {
       if (!(EXPERT_ALGOS as readonly string[]).includes(opts.algo)) throw new UserError(`unknown expert algorithm "${opts.algo}"`, `choose one of: ${EXPERT_ALGOS.join(', ')}`);
       if (opts.resume && !opts.out && !opts.runDir) throw new UserError('--resume needs --out DIR (or --run-dir DIR): the run to continue');
@@ -93,6 +97,7 @@ export function registerTrainExpert(program: Command, io: Io): void {
           finishNow: opts.finish,
           command,
           checkpointEvery: opts.checkpointEvery,
+          ...(opts.lightCheckpoint ? { lightCheckpoint: { file: path.resolve(opts.lightCheckpoint), every: opts.lightEvery } } : {}),
           overrides: layers,
           makeVecEnv: (n) => makeVecEnv(opts.env, n, { parallel: opts.parallel, options: envOptions }),
           shouldStop: () => stop,
