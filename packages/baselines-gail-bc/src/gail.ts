@@ -146,7 +146,8 @@ export function gailConfig(envId?: string, overrides: ConfigOverrides<GAILConfig
   const layers = [...envConfigLayers('gail', envId), ...toLayers(overrides, source)];
   const set = layerSetting(layers, 'bcWarmStart', (v) => v === true);
   if (set) throw new ConfigError(`${set.source}: gail config field "bcWarmStart" is true, a BC warm start the published GAIL does not have; use the gail+bc algorithm (--algo gail+bc)`);
-  const c = resolveConfig('gail', DEFAULT_GAIL_CONFIG, envId, overrides, source, GAIL_RULES);
+  // the layers already hold the per-env file: no envId, so it is read once
+  const c = resolveConfig('gail', DEFAULT_GAIL_CONFIG, undefined, layers, source, GAIL_RULES);
   generatorConfig(c); // unknown generatorOverrides fail here, before any training
   return c;
 }
@@ -157,8 +158,10 @@ export function gailConfig(envId?: string, overrides: ConfigOverrides<GAILConfig
  * `overrides`.
  */
 export function gailBCConfig(envId?: string, overrides: ConfigOverrides<GAILConfig> = {}, source = 'overrides'): GAILConfig {
-  const layers: ConfigLayer[] = [...envConfigLayers('gail+bc', envId), { source: 'gail+bc', values: { bcWarmStart: true } }, ...toLayers(overrides, source)];
-  const c = resolveConfig('gail', DEFAULT_GAIL_CONFIG, envId, layers, source, GAIL_RULES);
+  const layers: ConfigLayer[] = [
+    ...envConfigLayers('gail', envId), ...envConfigLayers('gail+bc', envId), { source: 'gail+bc', values: { bcWarmStart: true } }, ...toLayers(overrides, source),
+  ];
+  const c = resolveConfig('gail', DEFAULT_GAIL_CONFIG, undefined, layers, source, GAIL_RULES);
   if (!c.bcWarmStart) throw new ConfigError(`${layerSetting(layers, 'bcWarmStart', (v) => v === false)?.source ?? source}: a gail+bc config has bcWarmStart true; without it use --algo gail`);
   generatorConfig(c);
   return c;

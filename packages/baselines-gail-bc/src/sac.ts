@@ -18,7 +18,7 @@ import type { Box } from '@mgail/envs-classic';
 import { GaussianPolicy } from '@mgail/policies';
 import { resolveConfig, type ConfigOverrides } from './config.js';
 import { iterationSeed, RL_CHECKPOINT_FORMAT, readCheckpointMeta, type IterationStats, type RLCheckpointMeta } from './learner.js';
-import type { VectorEnvLike } from './vec.js';
+import type { VectorEnvLike, VectorStepLike } from './vec.js';
 
 /**
  * Soft Actor-Critic (Haarnoja et al. 2018, "Soft Actor-Critic Algorithms and Applications"), the
@@ -328,6 +328,15 @@ export class SAC {
     }
   }
 
+  /** Stores one vector step's transitions; an episode's end keeps its final observation as s'. */
+  private record(obs: Float32Array, actions: Float32Array, r: VectorStepLike): void {
+    for (let e = 0; e < this.venv.numEnvs; e++) {
+      const s2 = r.terminated[e] || r.truncated[e] ? r.finalObservations[e]! : r.observations.subarray(e * this.obsDim, (e + 1) * this.obsDim);
+      // a truncated episode still bootstraps from s': only termination cuts the return
+      this.buffer.add(obs.subarray(e * this.obsDim, (e + 1) * this.obsDim), actions.subarray(e * this.actDim, (e + 1) * this.actDim), r.rewards[e], s2, Boolean(r.terminated[e]));
+    }
+  }
+
   /** Env steps until at least `stepsPerIteration` are taken and an episode has just ended (or the run is done), with the updates between them. */
   async iterate(): Promise<IterationStats> {
     const c = this.config;
@@ -348,11 +357,9 @@ export class SAC {
         for (let i = 0; i < actions.length; i++) actions[i] = rng.uniform(this.low[i % this.actDim], this.high[i % this.actDim]);
       } else actions = this.policy.act(obs, { rng }).actions;
       const r = await this.venv.step(actions);
+      this.record(obs, actions, r);
       let ended = false;
       for (let e = 0; e < n; e++) {
-        const s2 = r.terminated[e] || r.truncated[e] ? r.finalObservations[e]! : r.observations.subarray(e * this.obsDim, (e + 1) * this.obsDim);
-        // a truncated episode still bootstraps from s': only termination cuts the return
-        this.buffer.add(obs.subarray(e * this.obsDim, (e + 1) * this.obsDim), actions.subarray(e * this.actDim, (e + 1) * this.actDim), r.rewards[e], s2, Boolean(r.terminated[e]));
         this.episodeReturn[e] += r.rewards[e];
         this.episodeLength[e]++;
         if (r.terminated[e] || r.truncated[e]) {
@@ -458,10 +465,7 @@ export class SAC {
     while (done < steps) {
       const actions = this.policy.act(obs, { rng }).actions as Float32Array;
       const r = await this.venv.step(actions);
-      for (let e = 0; e < n; e++) {
-        const s2 = r.terminated[e] || r.truncated[e] ? r.finalObservations[e]! : r.observations.subarray(e * this.obsDim, (e + 1) * this.obsDim);
-        this.buffer.add(obs.subarray(e * this.obsDim, (e + 1) * this.obsDim), actions.subarray(e * this.actDim, (e + 1) * this.actDim), r.rewards[e], s2, Boolean(r.terminated[e]));
-      }
+      this.record(obs, actions, r);
       obs = Float32Array.from(r.observations);
       done += n;
     }
