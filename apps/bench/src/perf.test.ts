@@ -9,7 +9,7 @@ function capture(): Io & { out_: string[]; err_: string[] } {
   return { out_, err_, out: (l) => out_.push(...l.split('\n')), err: (l) => err_.push(l) };
 }
 
-const TINY = ['--reps', '1', '--warmup', '0', '--batch', '8', '--b-batch', '4', '--horizon', '3', '--env-steps', '200'];
+const TINY = ['--reps', '1', '--warmup', '0', '--batch', '8', '--b-batch', '4', '--horizon', '3', '--sac-batch', '8', '--env-steps', '200'];
 
 function parseLines(lines: string[]): Record<string, unknown>[] {
   return lines.filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -29,7 +29,7 @@ function expectMeasurement(r: Record<string, unknown>): void {
 describe('bench perf --json', () => {
   it('prints one parseable JSON object per line with the measurement fields', async () => {
     const io = capture();
-    const code = await runBench(['perf', '--json', ...TINY, '--workloads', "A,B,B',envs", '--envs', 'CartPole-v1', '--no-torch'], io);
+    const code = await runBench(['perf', '--json', ...TINY, '--workloads', "A,B,B',SAC,envs", '--envs', 'CartPole-v1', '--no-torch'], io);
     expect(code, io.err_.join('\n')).toBe(0);
     const recs = parseLines(io.out_);
     expect(recs[0]).toMatchObject({ kind: 'info', suite: 'perf', dtype: 'float32' });
@@ -38,19 +38,20 @@ describe('bench perf --json', () => {
     expect(ms.filter((r) => r.workload === 'A').map((r) => r.batch)).toEqual([8]);
     expect(ms.find((r) => r.workload === 'B')).toMatchObject({ batch: 4, horizon: 3, impl: 'mgail-ts' });
     expect(ms.find((r) => r.workload === "B'")).toMatchObject({ batch: 4, horizon: 3 });
+    expect(ms.find((r) => r.workload === 'SAC')).toMatchObject({ batch: 8, impl: 'mgail-ts', unit: 'ms per env step' });
     expect(ms.filter((r) => r.workload === 'envs').map((r) => r.mode)).toEqual(['single', 'vector']);
   });
 
   it.skipIf(!torchAvailable(DEFAULT_PYTHON).ok)('runs the PyTorch reference and prints ours/PyTorch ratios', async () => {
     const io = capture();
-    const code = await runBench(['perf', '--json', ...TINY, '--workloads', 'A,B'], io);
+    const code = await runBench(['perf', '--json', ...TINY, '--workloads', 'A,B,SAC'], io);
     expect(code, io.err_.join('\n')).toBe(0);
     const recs = parseLines(io.out_);
     const torch = recs.filter((r) => r.kind === 'measurement' && r.impl === 'pytorch');
-    expect(torch.map((r) => r.workload).sort()).toEqual(['A', 'B']);
+    expect(torch.map((r) => r.workload).sort()).toEqual(['A', 'B', 'SAC']);
     torch.forEach(expectMeasurement);
     const ratios = recs.filter((r) => r.kind === 'ratio');
-    expect(ratios.map((r) => r.workload).sort()).toEqual(['A', 'B']);
+    expect(ratios.map((r) => r.workload).sort()).toEqual(['A', 'B', 'SAC']);
     for (const r of ratios) expect(r.median_ratio as number).toBeGreaterThan(0);
   });
 });
@@ -67,7 +68,7 @@ describe('bench CLI', () => {
   it('names a bad workload and what to use instead', async () => {
     const io = capture();
     expect(await runBench(['perf', '--workloads', 'Z'], io)).toBe(1);
-    expect(io.err_.join('\n')).toMatch(/unknown workload 'Z', use some of A, B, B', envs, iter/);
+    expect(io.err_.join('\n')).toMatch(/unknown workload 'Z', use some of A, B, B', SAC, envs, iter/);
   });
 });
 

@@ -266,8 +266,11 @@ export class SAC {
     return tf.tensor2d(e, [n, this.actDim]);
   }
 
-  /** One critic step (and, on schedule, actor, α and target steps); returns the losses. */
-  private update(rng: Rng): { qLoss: number; actorLoss: number | null; alphaLoss: number | null; q1: number; entropy: number | null } {
+  /**
+   * One critic step (and, on schedule, actor, α and target steps) on a batch from the buffer;
+   * returns the losses. The loop calls it `updatesPerStep` times per env step; `bench perf` times it.
+   */
+  update(rng: Rng): { qLoss: number; actorLoss: number | null; alphaLoss: number | null; q1: number; entropy: number | null } {
     const c = this.config;
     const b = this.buffer.sample(rng, c.batchSize);
     const alpha = this.alpha;

@@ -168,7 +168,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('viewer in headless Chromium', () => {
   });
 
   it('replays Hopper in 3D with MuJoCo WASM and three.js: upright on the floor at the start, moving, reward terms shown', async () => {
-    const { page, viewer, errors } = await open(path.join(EXPERTS, 'Hopper-v5', 'demos.npz'));
+    const { page, viewer, errors } = await open(path.join(EXPERTS, 'Hopper-v5', 'demos-deterministic.npz'));
     try {
       expect(await page.textContent('#title')).toBe('Hopper-v5');
       expect(await page.textContent('#steps')).toBe('1000');

@@ -43,10 +43,11 @@ export function torchAvailable(python: string): { ok: true; version: string } | 
 export interface TorchRunOptions {
   python: string;
   threads: number;
-  workloads: ('a' | 'b')[];
+  workloads: ('a' | 'b' | 'sac')[];
   batches: number[];
   bBatch: number;
   horizon: number;
+  sacBatch: number;
   reps?: number;
   warmup?: number;
 }
@@ -60,6 +61,7 @@ export function runTorchReference(o: TorchRunOptions): TorchRecord[] {
     '--batches', o.batches.join(','),
     '--b-batch', String(o.bBatch),
     '--horizon', String(o.horizon),
+    '--sac-batch', String(o.sacBatch),
   ];
   if (o.reps !== undefined) args.push('--reps', String(o.reps));
   if (o.warmup !== undefined) args.push('--warmup', String(o.warmup));

@@ -3,6 +3,7 @@ import { initBackend, getBackendName, tf, BACKEND_NAMES, type BackendName } from
 import { benchWorkloadA } from '../perf/workload_a.js';
 import { benchWorkloadB, WORKLOAD_B } from '../perf/workload_b.js';
 import { benchWorkloadBUnroll } from '../perf/workload_bu.js';
+import { benchWorkloadSAC, WORKLOAD_SAC } from '../perf/workload_sac.js';
 import { benchClassicEnvs, findMujocoBench } from '../perf/envs.js';
 import { benchMgailIteration } from '../perf/iter.js';
 import { DEFAULT_PYTHON, runTorchReference, torchAvailable, type TorchRecord } from '../perf/torch.js';
@@ -10,12 +11,12 @@ import { load1, machineInfo } from '../perf/machine.js';
 import { round } from '../perf/timing.js';
 import { parseIntList, parsePositiveInt, type Io } from '../io.js';
 
-export const PERF_WORKLOADS = ['A', 'B', "B'", 'envs', 'iter'] as const;
+export const PERF_WORKLOADS = ['A', 'B', "B'", 'SAC', 'envs', 'iter'] as const;
 export type PerfWorkload = (typeof PERF_WORKLOADS)[number];
 
 export interface PerfOptions {
   workloads: PerfWorkload[];
-  /** Timed repetitions (default per workload: A 200, or 30 at batch ≥ 1024; B and B' 20; envs 3). */
+  /** Timed repetitions (default per workload: A 200, or 30 at batch ≥ 1024; B and B' 20; SAC 50; envs 3). */
   reps?: number;
   /** Untimed steps first (default: A 20, B 3). */
   warmup?: number;
@@ -24,6 +25,8 @@ export interface PerfOptions {
   /** Workload B batch and horizon. */
   bBatch: number;
   horizon: number;
+  /** Workload SAC batch (the experts' 256). */
+  sacBatch: number;
   backend?: BackendName;
   /** Run the PyTorch reference (when python can import torch). */
   torch: boolean;
@@ -37,10 +40,11 @@ export interface PerfOptions {
 }
 
 export const DEFAULT_PERF: PerfOptions = {
-  workloads: ['A', 'B', "B'", 'envs'],
+  workloads: ['A', 'B', "B'", 'SAC', 'envs'],
   batches: [64, 256, 1024],
   bBatch: WORKLOAD_B.batch,
   horizon: WORKLOAD_B.horizon,
+  sacBatch: WORKLOAD_SAC.batch,
   torch: true,
   torchThreads: [1],
   python: DEFAULT_PYTHON,
@@ -94,7 +98,7 @@ export async function runPerf(opts: PerfOptions, emit: (r: PerfRecord) => void, 
   const want = new Set(opts.workloads);
 
   // PyTorch first, so our lines can carry the ratio as they come out.
-  const torchW = (['a', 'b'] as const).filter((w) => want.has(w.toUpperCase() as PerfWorkload) || (w === 'b' && want.has("B'")));
+  const torchW = (['a', 'b', 'sac'] as const).filter((w) => want.has(w.toUpperCase() as PerfWorkload) || (w === 'b' && want.has("B'")));
   const torchRecs: TorchRecord[] = [];
   if (opts.torch && torchW.length > 0) {
     const avail = torchAvailable(opts.python);
@@ -111,6 +115,7 @@ export async function runPerf(opts: PerfOptions, emit: (r: PerfRecord) => void, 
           batches: opts.batches,
           bBatch: opts.bBatch,
           horizon: opts.horizon,
+          sacBatch: opts.sacBatch,
           reps: opts.reps,
           warmup: opts.warmup,
         });
@@ -161,6 +166,13 @@ export async function runPerf(opts: PerfOptions, emit: (r: PerfRecord) => void, 
     out({ kind: 'measurement', workload: "B'", batch: opts.bBatch, backend, impl: 'mgail-ts', horizon: opts.horizon, ...t, load1: l });
     // The same PyTorch reference as B: the objective and networks are B's.
     ratios("B'", opts.bBatch, t.median_ms, t.min_ms, 'B');
+  }
+  if (want.has('SAC')) {
+    log(`perf: workload SAC (one env step's updates), batch ${opts.sacBatch} ...`);
+    const l = load1();
+    const t = benchWorkloadSAC(opts.sacBatch, opts.warmup ?? 3, opts.reps ?? 50);
+    out({ kind: 'measurement', workload: 'SAC', batch: opts.sacBatch, backend, impl: 'mgail-ts', unit: 'ms per env step', ...t, load1: l });
+    ratios('SAC', opts.sacBatch, t.median_ms, t.min_ms);
   }
   if (want.has('envs')) {
     log(`perf: classic env steps (${opts.envSteps} steps per measurement) ...`);
@@ -305,19 +317,20 @@ function parseWorkloads(v: string): PerfWorkload[] {
 export function registerPerf(program: Command, io: Io): void {
   program
     .command('perf')
-    .description('Training-step and env throughput: workload A (MLP+Adam), B (MGAIL policy objective, T-step unroll), env steps/sec; PyTorch ratios when torch is importable')
+    .description('Training-step and env throughput: workload A (MLP+Adam), B (MGAIL policy objective, T-step unroll), SAC (one env step of updates), env steps/sec; PyTorch ratios when torch is importable')
     .option('--json', 'one JSON object per line (kind: info | measurement | ratio | skip)')
-    .option('--reps <n>', "timed repetitions per measurement (default: A 200, 30 at batch >= 1024; B, B' 20; envs 3)", parsePositiveInt('--reps'))
+    .option('--reps <n>', "timed repetitions per measurement (default: A 200, 30 at batch >= 1024; B, B' 20; SAC 50; envs 3)", parsePositiveInt('--reps'))
     .option('--warmup <n>', 'untimed steps before timing (default: A 20, B 3)', parsePositiveInt('--warmup', true))
     .option(
       '--workloads <list>',
-      `comma list of ${PERF_WORKLOADS.join(', ')} (B' or Bu: B through core's unroll; iter: the real MGAIL iteration by phase, one thread vs one unroll worker)`,
-      "A,B,B',envs",
+      `comma list of ${PERF_WORKLOADS.join(', ')} (B' or Bu: B through core's unroll; SAC: one env step's SAC updates at the MuJoCo experts' shapes; iter: the real MGAIL iteration by phase, one thread vs one unroll worker)`,
+      "A,B,B',SAC,envs",
     )
     .addOption(new Option('--backend <name>', 'tfjs backend (default: automatic; TFJS_BACKEND wins)').choices([...BACKEND_NAMES]))
     .option('--batch <list>', 'workload A batch sizes', '64,256,1024')
     .option('--b-batch <n>', 'workload B batch size', parsePositiveInt('--b-batch'), WORKLOAD_B.batch)
     .option('--horizon <n>', 'workload B unroll length T', parsePositiveInt('--horizon'), WORKLOAD_B.horizon)
+    .option('--sac-batch <n>', 'workload SAC batch size', parsePositiveInt('--sac-batch'), WORKLOAD_SAC.batch)
     .option('--no-torch', 'do not run the PyTorch reference')
     .option('--torch-threads <list>', 'torch.set_num_threads values to compare against', '1')
     .option('--python <path>', 'python with torch (Debian: apt-get install python3-torch)', DEFAULT_PYTHON)
@@ -338,6 +351,7 @@ export function registerPerf(program: Command, io: Io): void {
         batches: parseIntList(String(o.batch), '--batch'),
         bBatch: o.bBatch as number,
         horizon: o.horizon as number,
+        sacBatch: o.sacBatch as number,
         backend: o.backend as BackendName | undefined,
         torch: o.torch !== false,
         torchThreads: parseIntList(String(o.torchThreads), '--torch-threads'),

@@ -36,9 +36,12 @@ describe('train-expert', () => {
   });
 
   it('gives one-line errors for bad input', async () => {
-    const algo = await cli('train-expert', '--env', 'CartPole-v1', '--algo', 'sac');
+    const algo = await cli('train-expert', '--env', 'CartPole-v1', '--algo', 'ddpg');
     expect(algo.code).toBe(1);
-    expect(algo.err).toBe('mgail: error: unknown expert algorithm "sac" (choose one of: ppo, trpo)');
+    expect(algo.err).toBe('mgail: error: unknown expert algorithm "ddpg" (choose one of: ppo, trpo, sac)');
+    const discrete = await cli('train-expert', '--env', 'CartPole-v1', '--algo', 'sac');
+    expect(discrete.code).toBe(1);
+    expect(discrete.err).toBe('mgail: error: --algo sac: SAC needs continuous (Box) actions and CartPole-v1 has Discrete(2); use --algo ppo or trpo');
     const env = await cli('train-expert', '--env', 'CartPole-v0');
     expect(env.code).toBe(1);
     expect(env.err).toMatch(/^mgail: error: unknown env "CartPole-v0" \(known envs: CartPole-v1/);

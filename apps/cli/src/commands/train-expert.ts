@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { initBackend, runDirPath } from '@mgail/core-autodiff-graph';
 import { EXPERT_ALGOS, expertConfig, trainExpert, type ExpertAlgo } from '@mgail/baselines-gail-bc';
+import { describeSpace } from '@mgail/envs-classic';
 import { cliConfigLayers } from '../config-file.js';
 import { makeEnv, makeVecEnv, xmlEnvOptions } from '../envs.js';
 import { UserError } from '../errors.js';
@@ -32,7 +33,7 @@ const DEFAULT_STEPS = 100_000;
 export function registerTrainExpert(program: Command, io: Io): void {
   program
     .command('train-expert')
-    .description('train an RL expert (PPO or TRPO) with periodic checkpoints; --resume continues a stopped run')
+    .description('train an RL expert (PPO, TRPO or SAC) with periodic checkpoints; --resume continues a stopped run')
     .requiredOption('--env <id>', 'environment id')
     .option('--algo <name>', `RL algorithm: ${EXPERT_ALGOS.join(' | ')}`, 'ppo')
     .option('--steps <n>', `total env steps (default ${DEFAULT_STEPS}; on --resume, the run's own)`, parseIntFlag('steps', 1))
@@ -56,7 +57,13 @@ export function registerTrainExpert(program: Command, io: Io): void {
       const layers = cliConfigLayers(opts.config, { '--num-envs': { numEnvs: opts.numEnvs } });
       // a bad field fails here, before any directory or output (a resumed run keeps its checkpoint's config)
       if (!opts.resume) expertConfig(opts.algo as ExpertAlgo, opts.env, layers);
-      await makeEnv(opts.env).then((e) => e.close()); // an unknown id fails here, before any output
+      // an unknown id, or SAC on discrete actions, fails here, before any output
+      const probe = await makeEnv(opts.env);
+      const actionSpace = probe.actionSpace;
+      probe.close();
+      if (opts.algo === 'sac' && actionSpace.kind !== 'box') {
+        throw new UserError(`--algo sac: SAC needs continuous (Box) actions and ${opts.env} has ${describeSpace(actionSpace)}; use --algo ppo or trpo`);
+      }
       const envOptions = await xmlEnvOptions(opts.env, opts.xml);
       await initBackend();
       const outDir = runDirPath({ env: opts.env, algo: opts.algo, seed: opts.seed, dir: opts.out });
