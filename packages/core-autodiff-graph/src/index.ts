@@ -87,6 +87,7 @@ export {
   MetricsWriter,
   readMetricsJsonl,
   Progress,
+  formatDuration,
   DivergenceError,
   assertFiniteLosses,
   assertFiniteTensors,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  assertFiniteLosses, assertFiniteTensors, createRunDir, DivergenceError, formatRunTime, MetricsWriter, Progress, readMetricsJsonl, removeStaleTempFiles, runDirPath, writeJsonAtomic,
+  assertFiniteLosses, assertFiniteTensors, createRunDir, DivergenceError, formatRunTime, MetricsWriter, Progress, formatDuration, readMetricsJsonl, removeStaleTempFiles, runDirPath, writeJsonAtomic,
 } from './run.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-run-'));
@@ -57,6 +57,13 @@ describe('run bookkeeping', () => {
     const p = new Progress('ppo', 1000, { intervalMs: 0, write: (s) => lines.push(s), tty: false });
     p.update(500, { return: 123.456, sps: 1500 });
     expect(lines[0]).toMatch(/^\[ppo\] 500\/1000 \(50%\) \| return 123.5 \| sps 1500 \| \d+s\n$/);
+    // from the second line on, the time left at this process's rate
+    p.update(750);
+    expect(lines[1]).toMatch(/^\[ppo\] 750\/1000 \(75%\) \| \d+s \| ETA \d+s\n$/);
+    // a learner that overshoots its total to end a batch is at 100%, not 25600%
+    p.update(256_000);
+    expect(lines[2]).toMatch(/^\[ppo\] 256000\/1000 \(100%\) \| \d+s\n$/);
+    expect([formatDuration(42), formatDuration(425), formatDuration(11_520)]).toEqual(['42s', '7m05s', '3h12m']);
   });
 
   it('the divergence guard names the first non-finite loss or tensor', () => {

@@ -146,6 +146,8 @@ export function readMetricsJsonl(file: string): Array<{ step: number; wall_time:
 export class Progress {
   private last = 0;
   private readonly start = Date.now();
+  /** The first step this process reported: a resumed run's rate counts only its own steps. */
+  private firstStep: number | undefined;
   private readonly write: (s: string) => void;
   private readonly tty: boolean;
 
@@ -165,13 +167,18 @@ export class Progress {
     const now = Date.now();
     if (!force && now - this.last < this.intervalMs) return;
     this.last = now;
-    const head = this.total ? `${step}/${this.total} (${((100 * step) / this.total).toFixed(0)}%)` : `${step}`;
+    this.firstStep ??= step;
+    // a learner may overshoot its total to finish a batch or an episode: never past 100%
+    const head = this.total ? `${step}/${this.total} (${Math.min(100, (100 * step) / this.total).toFixed(0)}%)` : `${step}`;
     const parts = [`[${this.label}] ${head}`];
     for (const [k, v] of Object.entries(fields)) {
       if (v === undefined) continue;
       parts.push(`${k} ${typeof v === 'number' ? formatNumber(v) : v}`);
     }
-    parts.push(`${((now - this.start) / 1000).toFixed(0)}s`);
+    const elapsed = (now - this.start) / 1000;
+    parts.push(`${formatDuration(elapsed)}`);
+    const done = step - this.firstStep;
+    if (this.total && done > 0 && step < this.total) parts.push(`ETA ${formatDuration((elapsed * (this.total - step)) / done)}`);
     const line = parts.join(' | ');
     this.write(this.tty ? `\r\x1b[2K${line}` : `${line}\n`);
   }
@@ -180,6 +187,14 @@ export class Progress {
     this.update(step, fields, true);
     if (this.tty) this.write('\n');
   }
+}
+
+/** 42s, 7m05s, 3h12m: short enough for a progress line. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 function formatNumber(v: number): string {

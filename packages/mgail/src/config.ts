@@ -117,8 +117,24 @@ export interface MGAILConfig {
   gamma: number;
   /** Live envs unrolled side by side; each unroll averages over this many start states. */
   unrollBatch: number;
-  /** Unrolls whose gradients are averaged into one policy step, each from the live envs' current real states (authors: 7). */
+  /** Unrolls whose gradients are averaged into one policy step, each from the live envs' current real states (authors: 7; 0 = imagined unrolls only). */
   unrollsPerUpdate: number;
+  /**
+   * More unrolls per policy step that start from `imaginedBatch` states of the agent buffer and
+   * run in the forward model alone (s_{t+1} = f(s_t, a_t)): policy gradient that costs no env
+   * steps. Their gradients are averaged with the real unrolls' (0 = off, the paper's updates).
+   */
+  imaginedUnrolls: number;
+  /** Start states per imagined unroll, drawn uniformly from the agent buffer. */
+  imaginedBatch: number;
+  /** Policy steps per iteration, each with its own unrolls: with imagined unrolls, the replay ratio (logged as `charts/replay_ratio`, policy steps per env step). */
+  policyUpdatesPerIteration: number;
+  /**
+   * Steps per live env of π's collection in an iteration whose policy update steps no env (prep,
+   * D-only blocks, imagination, or `unrollsPerUpdate` 0), so fresh agent data keeps flowing;
+   * −1 = `horizon` steps.
+   */
+  idleCollectSteps: number;
   /** How the per-step cost is read from D (D = P(expert)). */
   costKind: CostKind;
   /** Ablation: s_{t+1} = f(s_t, a_t), no correction to the real next state. */
@@ -223,6 +239,10 @@ export const DEFAULT_MGAIL_CONFIG: MGAILConfig = {
   gamma: 0.99,
   unrollBatch: 1,
   unrollsPerUpdate: 7,
+  imaginedUnrolls: 0,
+  imaginedBatch: 32,
+  policyUpdatesPerIteration: 1,
+  idleCollectSteps: -1,
   costKind: 'neg-log-d',
   imagination: false,
   cutModelGradient: false,
@@ -258,12 +278,12 @@ const CHOICES: Partial<Record<keyof MGAILConfig, readonly string[]>> = {
 };
 
 const POSITIVE_INTEGERS: (keyof MGAILConfig)[] = [
-  'horizon', 'unrollBatch', 'unrollsPerUpdate', 'modelHistory', 'modelBatchSize', 'discBatchSize', 'bcBatchSize', 'bufferSize', 'evalEpisodes', 'modelEncoderDim',
+  'horizon', 'unrollBatch', 'imaginedBatch', 'policyUpdatesPerIteration', 'modelHistory', 'modelBatchSize', 'discBatchSize', 'bcBatchSize', 'bufferSize', 'evalEpisodes', 'modelEncoderDim',
   'naturalFisherStates', 'naturalCgIterations', 'bcMinTrajectories',
 ];
 const NON_NEGATIVE_INTEGERS: (keyof MGAILConfig)[] = [
   'iterations', 'prepIterations', 'initialRandomSteps', 'modelPretrainSteps', 'discPolicyInterval', 'collectEvery', 'collectSteps', 'evalEvery',
-  'checkpointEvery', 'modelUpdatesPerIteration', 'discUpdatesPerIteration', 'policyWorkers', 'bcPretrainSteps',
+  'checkpointEvery', 'modelUpdatesPerIteration', 'discUpdatesPerIteration', 'policyWorkers', 'bcPretrainSteps', 'unrollsPerUpdate', 'imaginedUnrolls',
 ];
 const POSITIVE_NUMBERS: (keyof MGAILConfig)[] = ['policyLr', 'bcLr', 'modelLr', 'discLr', 'noiseIntensity', 'temperature', 'discExpertWeight', 'discStdFloor', 'policyMaxKl'];
 const NON_NEGATIVE_NUMBERS: (keyof MGAILConfig)[] = ['policyMaxGradNorm', 'bcWeight', 'entropyCoef', 'discWeightDecay', 'discGradientPenalty', 'discInputNoise', 'naturalDamping'];
@@ -281,6 +301,7 @@ const RULES: ConfigRules<MGAILConfig> = {
   policyAverageFraction: { kind: 'number', min: 0, max: 1, maxExclusive: true },
   discLabelSmoothing: { kind: 'number', min: 0, max: 0.5, maxExclusive: true },
   expertRestartProb: { kind: 'number', min: 0, max: 1 },
+  idleCollectSteps: { kind: 'int', min: -1 },
 };
 
 /** The directory of the checked-in per-env files (`configs/<env-id>.json`). */
@@ -304,6 +325,13 @@ function mgailLayers(envId: string | undefined, variant: 'mgail' | 'mgail+bc', o
   return layers;
 }
 
+/** A policy step needs at least one unroll, real or imagined. */
+function checkUnrolls(c: MGAILConfig, layers: readonly ConfigLayer[]): MGAILConfig {
+  if (c.unrollsPerUpdate + c.imaginedUnrolls > 0) return c;
+  const set = layerSetting(layers, 'unrollsPerUpdate', (v) => v === 0) ?? layerSetting(layers, 'imaginedUnrolls', (v) => v === 0);
+  throw new ConfigError(`${set?.source ?? 'config'}: unrollsPerUpdate and imaginedUnrolls are both 0, so a policy step has no unroll; set one of them to 1 or more`);
+}
+
 /**
  * The published MGAIL's config: defaults, then `configs/<env>.json`, then `overrides` (an object,
  * named `source` in errors, or named layers in order: a config file, then flags); fields starting
@@ -313,7 +341,7 @@ function mgailLayers(envId: string | undefined, variant: 'mgail' | 'mgail+bc', o
  */
 export function mgailConfig(envId?: string, overrides: Record<string, unknown> | readonly ConfigLayer[] = {}, source = 'overrides'): MGAILConfig {
   const layers = mgailLayers(envId, 'mgail', overrides, source);
-  const c = resolveConfigLayers('mgail', DEFAULT_MGAIL_CONFIG, layers, RULES);
+  const c = checkUnrolls(resolveConfigLayers('mgail', DEFAULT_MGAIL_CONFIG, layers, RULES), layers);
   for (const f of MGAIL_BC_FIELDS) {
     const set = layerSetting(layers, f, (v) => typeof v === 'number' && v > 0);
     if (set) throw new ConfigError(`${set.source}: mgail config field "${f}" is ${JSON.stringify(set.value)}, a BC part the published MGAIL does not have; use the mgail+bc algorithm (--algo mgail+bc) or set it to 0`);
@@ -328,7 +356,7 @@ export function mgailConfig(envId?: string, overrides: Record<string, unknown> |
  */
 export function mgailBCConfig(envId?: string, overrides: Record<string, unknown> | readonly ConfigLayer[] = {}, source = 'overrides'): MGAILConfig {
   const layers = mgailLayers(envId, 'mgail+bc', overrides, source);
-  const c = resolveConfigLayers('mgail+bc', DEFAULT_MGAIL_CONFIG, layers, RULES);
+  const c = checkUnrolls(resolveConfigLayers('mgail+bc', DEFAULT_MGAIL_CONFIG, layers, RULES), layers);
   if (mgailAlgoName(c) !== 'mgail+bc') {
     throw new ConfigError(`${layers.at(-1)?.source ?? source}: an mgail+bc config needs bcPretrainSteps > 0 or bcWeight > 0${envId ? ` (no configs/mgail+bc/${envId}.json sets them)` : ''}; without a BC part use --algo mgail`);
   }

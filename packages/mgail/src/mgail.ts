@@ -36,7 +36,7 @@ import {
 } from '@mgail/policies';
 import { ReplayBuffer, type ReplayBufferState } from './buffer.js';
 import { effectiveMGAILConfig, mgailAlgoName, type MGAILConfig } from './config.js';
-import { addGradients, LiveEnvs, mixSeed, sumUnrollGradients, warmModelState as warmFromHistory, type ExpertRestarts, type MujocoLike } from './shard.js';
+import { addGradients, LiveEnvs, mixSeed, sumUnrollGradients, warmModelState as warmFromHistory, type ExpertRestarts, type LiveView, type MujocoLike } from './shard.js';
 import { UnrollWorkers, type WorkerResult } from './unroll-workers.js';
 import type { NetSnapshot, WorkerEnvSpec } from './workers-protocol.js';
 
@@ -155,6 +155,8 @@ interface CheckpointMeta {
   evalHistory: MGAILResult['evalHistory'];
   /** Iterates in the running policy average (`policyAverageFraction`); absent when none yet. */
   policyAverageCount?: number;
+  /** Policy steps so far (absent in older checkpoints). */
+  policyUpdates?: number;
 }
 
 
@@ -257,6 +259,8 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
   // ================================================================ live envs
   const canRestartFromExpert = c.expertRestartProb > 0 && Boolean(o.demos.qpos && o.demos.qvel && o.demos.nq && o.demos.nv) && typeof envs[0].setState === 'function';
   let envSteps = 0;
+  /** Policy steps so far: with envSteps, the replay ratio. */
+  let policyUpdates = 0;
   // phase timers (ms); `envStepMs` accumulates inside stepLive wherever it is called from
   const T = { total: 0, collect: 0, model: 0, disc: 0, policy: 0, policyEnvStep: 0, envStep: 0, eval: 0, checkpoint: 0, workerBusy: 0, workerWait: 0, workerEnvStep: 0 };
   let inUnroll = false;
@@ -395,6 +399,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
       policyAverageCount = meta.policyAverageCount;
     }
     envSteps = meta.envSteps;
+    policyUpdates = meta.policyUpdates ?? 0;
     elapsedBefore = meta.elapsedSeconds;
     evalHistory.push(...meta.evalHistory);
     rng = new Rng(mixSeed(o.seed, startIteration, 0xbeef));
@@ -495,6 +500,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
       policyNormalizer: policy.normalizer.toJSON(), modelStatistics: model.statistics(),
       optimizers: { policy: po.meta, disc: dopt.meta, model: mo.meta }, buffer: b.state, evalHistory,
       ...(policyAverage ? { policyAverageCount } : {}),
+      policyUpdates,
     };
     assertFiniteTensors(iteration, tensors, 'mgail');
     writeFileAtomic(ckptFile, encodeTensors(tensors, meta as unknown as Record<string, unknown>));
@@ -515,6 +521,66 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
         totalMs: T.total / n, collectMs: T.collect / n, modelMs: T.model / n, discMs: T.disc / n, policyMs: T.policy / n,
         policyEnvStepMs: T.policyEnvStep / n, envStepMs: T.envStep / n, evalMs: T.eval / n, checkpointMs: T.checkpoint / n,
         workerBusyMs: T.workerBusy / n, workerEnvStepMs: T.workerEnvStep / n, workerWaitMs: T.workerWait / n,
+      },
+    };
+  };
+  /**
+   * One policy step: ∇J averaged over the real unrolls (eq. 9–11, from the live envs' current
+   * states, shared with the workers) and the imagined ones (from agent-buffer states, in the model
+   * alone), then Adam or the natural step.
+   */
+  const policyStep = async (p: number) => {
+    const vars = [...policyVars.values()];
+    // the unrolls are shared out: the first share here, the others to the workers, all at once
+    const U = c.unrollsPerUpdate;
+    const K = c.imaginedUnrolls ?? 0;
+    const share = (k: number) => Math.floor(U / (1 + W)) + (k < U % (1 + W) ? 1 : 0);
+    // with fewer unrolls than threads the workers have nothing to do (and get no weights)
+    const nets = pool && share(1) > 0 ? snapshot(true) : null;
+    const remote = nets ? pool!.request((w) => ({ type: 'grad', seed: p === 0 ? mixSeed(o.seed, it, 4, w) : mixSeed(o.seed, it, 4, w, p), unrolls: share(w + 1), nets })) : null;
+    let { sum, jSum } = sumUnrollGradients({ policy, vars, model, disc }, live, c, rng, share(0));
+    for (let k = 0; k < K; k++) {
+      const im = sumUnrollGradients({ policy, vars, model, disc }, imaginedStarts(c.imaginedBatch), { ...c, imagination: true }, rng, 1);
+      sum = addGradients(sum, im.sum!);
+      jSum += im.jSum;
+    }
+    if (remote) {
+      const t0 = performance.now();
+      const results = await remote;
+      T.workerWait += performance.now() - t0;
+      absorb(results);
+      for (const r of results) {
+        if (!r.sum) continue;
+        jSum += r.jSum ?? 0;
+        sum = addGradients(sum, r.sum);
+      }
+    }
+    let avg = sum!.map((x) => { const y = tf.div(x, U + K); x.dispose(); return y; });
+    if (c.bcWeight > 0) {
+      // the auxiliary BC term (bcWeight): its gradient joins J's before the clip and the Adam step
+      const bc = bcGradients(c.bcWeight);
+      avg = addGradients(avg, bc.grads);
+      lastBc = bc.nll;
+    }
+    if (c.policyOptimizer === 'natural') lastGradNorm = naturalStep(avg, c.policyMaxKl * lrScale);
+    else {
+      policyOpt.applyGradients(avg);
+      lastGradNorm = policyOpt.lastGradNorm ?? NaN;
+    }
+    if (c.policyAverageFraction > 0 && it >= averageFrom) addToAverage();
+    tf.dispose(avg);
+    lastJ = jSum / (U + K);
+  };
+  /** Start states of an imagined unroll: uniform agent-buffer states; the recurrent model starts from its initial state. */
+  const imaginedStarts = (n: number): LiveView => {
+    const d = obsDim + actDim;
+    const rows = buffer.samplePairs(rng, n);
+    const obs = Array.from({ length: n }, (_, k) => rows.slice(k * d, k * d + obsDim));
+    return {
+      size: n, obsDim, actDim, discrete, obs: () => obs,
+      warmState: () => model.initialState(n),
+      step: () => {
+        throw new Error('an imagined unroll steps no env');
       },
     };
   };
@@ -540,8 +606,10 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
       const trainPolicy = !inPrep && phase !== 1;
 
       // ---------------------------------------------------------- 1. collect
-      // a horizon's worth keeps fresh agent data flowing while the policy does not step the envs
-      const rollSteps = (!trainPolicy || c.imagination ? c.horizon : 0) + (c.collectEvery > 0 && it % c.collectEvery === 0 ? c.collectSteps : 0);
+      // fresh agent data keeps flowing while the policy update steps no env
+      const policyStepsEnvs = trainPolicy && !c.imagination && c.unrollsPerUpdate > 0;
+      const idleSteps = (c.idleCollectSteps ?? -1) < 0 ? c.horizon : c.idleCollectSteps;
+      const rollSteps = (policyStepsEnvs ? 0 : idleSteps) + (c.collectEvery > 0 && it % c.collectEvery === 0 ? c.collectSteps : 0);
       const nets = pool && rollSteps > 0 ? snapshot(false) : null;
       const rolled = nets ? pool!.request((w) => ({ type: 'roll', seed: mixSeed(o.seed, it, 3, w), steps: rollSteps, nets })) : null;
       live.roll(policy, rollSteps);
@@ -567,40 +635,8 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
         const frac = (it - c.prepIterations) / Math.max(1, c.iterations - c.prepIterations);
         lrScale = 1 - (1 - c.policyLrFinalFraction) * frac;
         policyOpt.lr = c.policyLr * lrScale;
-        const vars = [...policyVars.values()];
-        // the unrolls are shared out: the first share here, the others to the workers, all at once
-        const U = c.unrollsPerUpdate;
-        const share = (k: number) => Math.floor(U / (1 + W)) + (k < U % (1 + W) ? 1 : 0);
-        // with fewer unrolls than threads the workers have nothing to do (and get no weights)
-        const nets = pool && share(1) > 0 ? snapshot(true) : null;
-        const remote = nets ? pool!.request((w) => ({ type: 'grad', seed: mixSeed(o.seed, it, 4, w), unrolls: share(w + 1), nets })) : null;
-        let { sum, jSum } = sumUnrollGradients({ policy, vars, model, disc }, live, c, rng, share(0));
-        if (remote) {
-          const t0 = performance.now();
-          const results = await remote;
-          T.workerWait += performance.now() - t0;
-          absorb(results);
-          for (const r of results) {
-            if (!r.sum) continue;
-            jSum += r.jSum ?? 0;
-            sum = addGradients(sum, r.sum);
-          }
-        }
-        let avg = sum!.map((x) => { const y = tf.div(x, c.unrollsPerUpdate); x.dispose(); return y; });
-        if (c.bcWeight > 0) {
-          // the auxiliary BC term (bcWeight): its gradient joins J's before the clip and the Adam step
-          const bc = bcGradients(c.bcWeight);
-          avg = addGradients(avg, bc.grads);
-          lastBc = bc.nll;
-        }
-        if (c.policyOptimizer === 'natural') lastGradNorm = naturalStep(avg, c.policyMaxKl * lrScale);
-        else {
-          policyOpt.applyGradients(avg);
-          lastGradNorm = policyOpt.lastGradNorm ?? NaN;
-        }
-        if (c.policyAverageFraction > 0 && it >= averageFrom) addToAverage();
-        tf.dispose(avg);
-        lastJ = jSum / c.unrollsPerUpdate;
+        for (let p = 0; p < (c.policyUpdatesPerIteration ?? 1); p++) await policyStep(p);
+        policyUpdates += c.policyUpdatesPerIteration ?? 1;
         inUnroll = false;
       }
       mark('policy');
@@ -630,6 +666,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
           ...(c.bcWeight > 0 ? { 'losses/bc_nll': lastBc } : {}),
           ...(c.policyOptimizer === 'natural' ? { 'charts/policy_max_kl': c.policyMaxKl * lrScale, 'losses/policy_kl': lastKl } : { 'charts/policy_lr': policyOpt.lr }),
           'charts/env_steps': envSteps,
+          'charts/replay_ratio': policyUpdates / Math.max(1, envSteps),
           'time/sps': ((envSteps - lastLogSteps) / Math.max(1, now - lastLog)) * 1000,
           // mean ms per iteration since the last row: where an iteration's time goes
           'time/iteration_ms': (performance.now() - lastRowPerf) / nIt,

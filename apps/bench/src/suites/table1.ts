@@ -194,7 +194,8 @@ function cellConfig(job: CellJob, o: Table1Options): { config: Record<string, un
   if (job.algo === 'mgail' || job.algo === 'mgail+bc') {
     const make = job.algo === 'mgail' ? mgailConfig : mgailBCConfig;
     let base: MGAILConfig = make(job.env, { ...budget.mgail, ...over }, 'table1 budget');
-    if (fair !== undefined && over.iterations === undefined) base = make(job.env, { ...budget.mgail, ...over, iterations: mgailIterationsFor(base, fair) }, 'table1 budget');
+    // the budget caps MGAIL's iterations; a config that needs fewer env steps keeps its own count
+    if (fair !== undefined && over.iterations === undefined) base = make(job.env, { ...budget.mgail, ...over, iterations: Math.min(base.iterations, mgailIterationsFor(base, fair)) }, 'table1 budget');
     // the config the cell runs: with fewer trajectories than bcMinTrajectories, no BC anchor
     const config = effectiveMGAILConfig(base, job.trajectories) as unknown as Record<string, unknown>;
     const capSteps = fair ?? o.budgetSteps ?? budget.mgailEnvSteps ?? (TABLE1_BUDGETS[job.env] ? undefined : DEFAULT_ENV_STEPS);

@@ -56,12 +56,24 @@ export const HO_ERMON_BUDGETS: Record<string, Table1Budget & { envSteps: number 
 
 /**
  * MGAIL iterations that spend at most `envSteps`: after the initial random steps, each iteration
- * steps `unrollBatch` live envs for `horizon` steps per unroll (`unrollsPerUpdate` unrolls;
- * prep iterations roll one horizon), plus `collectSteps` every `collectEvery` iterations.
+ * steps `unrollBatch` live envs for `horizon` steps per real unroll (`unrollsPerUpdate` unrolls,
+ * `policyUpdatesPerIteration` times), or `idleCollectSteps` (−1: `horizon`) when its policy
+ * update steps no env (imagination or no real unrolls), plus `collectSteps` every `collectEvery`
+ * iterations. Prep iterations also roll the idle steps, so this is an upper bound's floor: the
+ * bench also stops MGAIL at the budget.
  */
-export function mgailIterationsFor(c: { initialRandomSteps: number; unrollBatch: number; horizon: number; unrollsPerUpdate: number; collectEvery: number; collectSteps: number }, envSteps: number): number {
-  const perIteration = c.unrollBatch * (c.horizon * c.unrollsPerUpdate + (c.collectEvery > 0 ? c.collectSteps / c.collectEvery : 0));
-  return Math.max(1, Math.floor((envSteps - c.initialRandomSteps) / perIteration));
+export function mgailIterationsFor(
+  c: {
+    initialRandomSteps: number; unrollBatch: number; horizon: number; unrollsPerUpdate: number; collectEvery: number; collectSteps: number;
+    policyUpdatesPerIteration?: number; idleCollectSteps?: number; imagination?: boolean;
+  },
+  envSteps: number,
+): number {
+  const idle = (c.idleCollectSteps ?? -1) < 0 ? c.horizon : c.idleCollectSteps!;
+  const stepping = !c.imagination && c.unrollsPerUpdate > 0;
+  const perUpdate = stepping ? c.horizon * c.unrollsPerUpdate * (c.policyUpdatesPerIteration ?? 1) : idle;
+  const perIteration = c.unrollBatch * (perUpdate + (c.collectEvery > 0 ? c.collectSteps / c.collectEvery : 0));
+  return Math.max(1, Math.floor((envSteps - c.initialRandomSteps) / Math.max(1e-9, perIteration)));
 }
 
 /** Env-step budget used when neither the table nor `--budget-steps` gives one. */
@@ -72,7 +84,7 @@ export function describeBudget(env: string, protocol: 'ho-ermon' | 'full' = 'ful
   if (protocol === 'ho-ermon') {
     const h = HO_ERMON_BUDGETS[env];
     const steps = budgetSteps ?? h?.envSteps;
-    return h && steps ? `${env}: GAIL and MGAIL ${steps.toLocaleString('en-US')} env steps each (GAIL ${JSON.stringify(h.gail ?? {})}; MGAIL ${JSON.stringify(h.mgail ?? {})}, iterations sized to the budget) over each algorithm's per-env config.` : `${env}: each algorithm's own defaults and per-env config.`;
+    return h && steps ? `${env}: GAIL and MGAIL ${steps.toLocaleString('en-US')} env steps each (GAIL ${JSON.stringify(h.gail ?? {})}; MGAIL ${JSON.stringify(h.mgail ?? {})}, its iterations capped at the budget) over each algorithm's per-env config.` : `${env}: each algorithm's own defaults and per-env config.`;
   }
   const b = TABLE1_BUDGETS[env];
   if (!b) return `${env}: each algorithm's own defaults and per-env config.`;
