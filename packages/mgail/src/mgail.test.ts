@@ -66,6 +66,27 @@ describe('MGAIL on CartPole-v1', () => {
     res.policy.dispose();
   });
 
+  it('imagined unrolls: policy steps from agent-buffer states in the model take no env step; only collection does; numTensors flat; replay ratio logged', async () => {
+    const config = mgailConfig('CartPole-v1', {
+      iterations: 120, prepIterations: 20, initialRandomSteps: 300, modelPretrainSteps: 20, evalEvery: 0, collectEvery: 0,
+      policyHidden: [16], modelHidden: [16], discHidden: [16], horizon: 5, unrollBatch: 2,
+      unrollsPerUpdate: 0, imaginedUnrolls: 2, imaginedBatch: 8, policyUpdatesPerIteration: 2, idleCollectSteps: 3,
+    });
+    const counts: number[] = [];
+    let last: Record<string, number> = {};
+    const res = await trainMGAIL({
+      envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos: selectEpisodes(scripted, 1), config, seed: 2,
+      onLog: (_, m) => { counts.push(tf.memory().numTensors); last = m; },
+    });
+    // the random pre-fill, then 3 collection steps on each of the 2 live envs per iteration, nothing else
+    expect(res.envSteps).toBe(300 + 120 * 3 * 2);
+    expect(last['charts/replay_ratio']).toBeCloseTo(((120 - 20) * 2) / res.envSteps, 9);
+    expect(Number.isFinite(last['losses/policy'])).toBe(true);
+    expect(new Set(counts).size).toBe(1);
+    res.policy.dispose();
+    expect(() => mgailConfig('CartPole-v1', { unrollsPerUpdate: 0 }, 'my.json')).toThrow(/^my.json: unrollsPerUpdate and imaginedUnrolls are both 0/);
+  });
+
   it('mgail+bc: bcPretrainSteps warm-starts π by behavioural cloning before the first iteration; bcWeight logs the BC term; plain mgail refuses both', async () => {
     expect(() => mgailConfig('CartPole-v1', { bcWeight: 3 }, 'my.yaml')).toThrow(/^my.yaml: mgail config field "bcWeight" is 3, a BC part the published MGAIL does not have; use the mgail\+bc algorithm/);
     expect(() => mgailConfig('CartPole-v1', [{ source: 'a.json', values: { bcPretrainSteps: 10 } }, { source: '--config b.yaml', values: { bcPretrainSteps: 0 } }])).not.toThrow();
