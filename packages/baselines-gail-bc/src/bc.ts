@@ -1,6 +1,6 @@
 import { Adam, Rng, assertFiniteLosses, tf, type TensorData } from '@mgail/core-autodiff-graph';
 import type { Box, Space } from '@mgail/envs-classic';
-import { makePolicy, type Demonstrations, type Policy, type PolicyConfig } from '@mgail/policies';
+import { makePolicy, validateDemos, type Demonstrations, type Policy, type PolicyConfig } from '@mgail/policies';
 import { resolveConfig, type ConfigOverrides } from './config.js';
 
 /** Behavioural cloning: maximum likelihood of the expert's actions. */
@@ -80,6 +80,7 @@ export function trainBC(
   config: BCConfig,
   opts: { seed: number; onEpoch?: (e: BCHistoryEntry) => void },
 ): BCResult {
+  validateDemos(demos, 'demonstrations', spaces);
   const rng = new Rng(opts.seed);
   const policyConfig: Partial<PolicyConfig> = { hidden: config.hidden, activation: config.activation, logStdInit: config.logStdInit };
   const policy = makePolicy(spaces.observationSpace, spaces.actionSpace, policyConfig, rng.spawn());

@@ -1,7 +1,7 @@
 import { ConfigError, DivergenceError, Rng, assertFiniteLosses, layerSetting, type ConfigLayer } from '@mgail/core-autodiff-graph';
 import { make, makeVec, type Env, type Space } from '@mgail/envs-classic';
 import { Discriminator, pairs, type CostKind, type DiscriminatorStats } from '@mgail/discriminator';
-import { evaluatePolicy, type Demonstrations, type Policy } from '@mgail/policies';
+import { evaluatePolicy, validateDemos, type Demonstrations, type Policy } from '@mgail/policies';
 import { bcConfig, trainBC } from './bc.js';
 import { envConfigLayers, resolveConfig, toLayers, type ConfigOverrides } from './config.js';
 import type { IterationStats, OnPolicyConfig, OnPolicyLearner } from './learner.js';
@@ -349,6 +349,7 @@ export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
   const as = inner.singleActionSpace;
   const os = inner.singleObservationSpace;
   if (o.demos.obsDim !== os.size) throw new Error(`${o.envId}: the demonstrations have ${o.demos.obsDim} observation values, the env ${os.size}; were they recorded on another env?`);
+  validateDemos(o.demos, 'demonstrations', { observationSpace: os, actionSpace: as });
   const discrete = as.kind === 'discrete';
   const dActDim = actionWidth(as);
   const expertPairs = pairs(o.demos.observations, o.demos.actions, o.demos.obsDim, dActDim, discrete);

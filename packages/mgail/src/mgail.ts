@@ -31,6 +31,7 @@ import {
   evaluatePolicy,
   makePolicy,
   PolicyKlAnchor,
+  validateDemos,
   type Demonstrations,
   type Policy,
 } from '@mgail/policies';
@@ -215,6 +216,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
   const actDim = discrete ? actSpace.n : actSpace.size;
   if (o.demos.obsDim !== obsDim) throw new Error(`MGAIL: the demonstrations have ${o.demos.obsDim}-dimensional observations, ${o.envId} has ${obsDim}`);
   if (o.demos.discrete !== discrete) throw new Error(`MGAIL: the demonstrations have ${o.demos.discrete ? 'discrete' : 'continuous'} actions, ${o.envId} does not`);
+  validateDemos(o.demos, 'demonstrations', { observationSpace: obsSpace, actionSpace: actSpace });
   const nExpert = o.demos.rewards.length;
   const expertPairs = pairs(o.demos.observations, o.demos.actions, obsDim, actDim, discrete);
 

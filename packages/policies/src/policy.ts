@@ -126,6 +126,10 @@ export abstract class Policy {
     if (obs.length % this.obsDim !== 0 || obs.length === 0) {
       throw new Error(`policy: got ${obs.length} observation values, expected a multiple of ${this.obsDim}`);
     }
+    // a NaN would pass the normalizer's clip and come out as a plausible-looking action
+    for (let i = 0; i < obs.length; i++) {
+      if (!Number.isFinite(obs[i])) throw new Error(`policy.act: observation ${Math.floor(i / this.obsDim)} holds ${obs[i]} at index ${i % this.obsDim}; pass finite observations (did the env diverge?)`);
+    }
     return tf.tensor2d(Float32Array.from(obs as ArrayLike<number>), [obs.length / this.obsDim, this.obsDim]);
   }
 
@@ -418,6 +422,9 @@ export function gumbelNoise(rng: Rng, n: number): Float32Array {
 
 /** A Gaussian policy for Box actions, a categorical one for Discrete actions. */
 export function makePolicy(observationSpace: Box, actionSpace: Space, config: Partial<PolicyConfig>, rng: Rng): Policy {
+  // a misspelt option (`hiden`) would otherwise build the default network without a word
+  const unknown = Object.keys(config ?? {}).filter((k) => !(k in DEFAULT_POLICY_CONFIG));
+  if (unknown.length) throw new Error(`makePolicy: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; known: ${Object.keys(DEFAULT_POLICY_CONFIG).join(', ')}`);
   if (observationSpace.kind !== 'box') throw new Error(`makePolicy: observation space must be a Box, got ${describeSpace(observationSpace as Space)}`);
   if (actionSpace.kind === 'discrete') return new CategoricalPolicy(observationSpace, actionSpace, config, rng);
   return new GaussianPolicy(observationSpace, actionSpace, config, rng);

@@ -177,7 +177,7 @@ export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: st
   const xml = envOptions ? { xml: envOptions.xmlFile } : {};
   const env = await makeEnv(opts.env, envOptions);
   try {
-    const { demos, file } = loadDemosArg(opts.demos, opts.env, { trajectories: opts.trajectories, subsample: opts.subsample, seed: opts.seed, obsDim: env.observationSpace.size });
+    const { demos, file } = loadDemosArg(opts.demos, opts.env, { trajectories: opts.trajectories, subsample: opts.subsample, seed: opts.seed, observationSpace: env.observationSpace, actionSpace: env.actionSpace });
     if (opts.out && fs.existsSync(path.join(opts.out, 'policy.ckpt')) && !opts.force && !opts.resume) {
       throw new UserError(`${opts.out} already holds a trained policy`, 'pass --force to overwrite it, --resume to continue, or choose another --out');
     }
