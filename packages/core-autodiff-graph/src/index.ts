@@ -92,8 +92,15 @@ export {
   assertFiniteTensors,
   firstNonFiniteTensor,
   removeStaleTempFiles,
+  describeFsError,
+  assertReplaceable,
+  pidAlive,
+  openRunDir,
+  checkOutputFile,
+  RUN_LOCK_FILE,
+  RUN_FILES,
 } from './run.js';
-export type { RunDirOptions, MetricValues } from './run.js';
+export type { RunDirOptions, MetricValues, RunDirGuardOptions, RunDirHandle } from './run.js';
 
 export { lineChartSvg, niceTicks } from './chart.js';
 export type { LineChartSpec, ChartSeries, ChartRefLine } from './chart.js';

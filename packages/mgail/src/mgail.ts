@@ -681,6 +681,8 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
         T.checkpoint += performance.now() - tc;
       }
       T.total += performance.now() - itStarted;
+      // without workers nothing here awaits: yield so a SIGINT/SIGTERM handler can set shouldStop
+      await new Promise((r) => setImmediate(r));
       if (o.shouldStop?.()) {
         it++;
         break;

@@ -1,6 +1,5 @@
-import fs from 'node:fs';
 import type { Command } from 'commander';
-import { initBackend } from '@mgail/core-autodiff-graph';
+import { checkOutputFile, initBackend } from '@mgail/core-autodiff-graph';
 import { collectDemos, writeDemos } from '@mgail/policies';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
@@ -31,7 +30,11 @@ export function registerCollect(program: Command, io: Io): void {
     .option('--force', 'overwrite --out if it exists')
     .option('--xml <file>', 'MuJoCo envs: load this MJCF model instead of the bundled one (same joints and actuators; other masses, sizes, gains)')
     .action(async (opts: CollectOpts) => {
-      if (fs.existsSync(opts.out) && !opts.force) throw new UserError(`${opts.out} already exists`, 'pass --force to overwrite it or choose another --out');
+      try {
+        checkOutputFile(opts.out, { force: opts.force });
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
       await initBackend();
       const { env, policy } = await loadPolicyFor(opts.env, opts.policy, opts.xml);
       try {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createRunDir, DivergenceError, initBackend, MetricsWriter, Progress, writeJsonAtomic, type ConfigLayer } from '@mgail/core-autodiff-graph';
+import { DivergenceError, initBackend, MetricsWriter, openRunDir, Progress, runDirPath, writeJsonAtomic, type ConfigLayer } from '@mgail/core-autodiff-graph';
 import type { Env } from '@mgail/envs-classic';
 import { demosProvenance, evaluatePolicy, savePolicy, type Demonstrations, type Policy } from '@mgail/policies';
 import { bcConfig, gailBCConfig, gailConfig, trainBC, trainGAIL, type BCConfig, type GAILConfig } from '@mgail/baselines-gail-bc';
@@ -9,7 +9,8 @@ import { effectiveMGAILConfig, mgailBCConfig, mgailConfig, MissingWorkerEnvError
 import { cliConfigLayers } from '../config-file.js';
 import { loadDemosArg } from '../demos.js';
 import { makeEnv, makeVecEnv, workerEnvSpec, xmlEnvOptions } from '../envs.js';
-import { UserError } from '../errors.js';
+import { InterruptedError, UserError } from '../errors.js';
+import { stopOnSignals } from '../signals.js';
 import type { Io } from '../io.js';
 import { parseIntFlag } from '../options.js';
 
@@ -45,6 +46,8 @@ export interface TrainContext {
   envOptions?: Record<string, unknown>;
   opts: TrainOptions;
   io: Io;
+  /** The signal that asked the run to stop (polled between iterations), or null. */
+  stopped(): NodeJS.Signals | null;
 }
 
 export interface TrainOutcome {
@@ -74,7 +77,19 @@ const gailAlgo = (name: 'gail' | 'gail+bc') => ({
         progress.update(h.envSteps, { return: h.trainEpisodeReturn, d_agent: h.disc?.agentD });
       },
       onEval: (e) => ctx.metrics.log(e.envSteps, { 'eval/return_mean': e.mean, 'eval/return_std': e.std }),
+      shouldStop: () => ctx.stopped() !== null,
     });
+    const sig = ctx.stopped();
+    if (!res.finished && sig) {
+      // GAIL keeps no training checkpoint: the policy so far is kept, apart from a finished run's policy.ckpt
+      const kept = path.join(ctx.runDir, 'interrupted.ckpt');
+      try {
+        savePolicy(kept, res.policy, { envId: ctx.envId, algo: name, seed: ctx.seed, demos: ctx.demosFile, interrupted: sig, envSteps: res.envSteps });
+      } finally {
+        res.policy.dispose();
+      }
+      throw new InterruptedError(`${name} stopped by ${sig} at ${res.envSteps} of ${config.totalSteps} env steps; the policy so far is in ${kept} (GAIL runs do not resume: rerun with --force to start over)`, sig);
+    }
     progress.done(res.envSteps, { eval: res.evalHistory.at(-1)?.mean });
     return { policy: res.policy, config, summary: { envSteps: res.envSteps, rounds: res.rounds, expertPairs: res.expertPairs, trainWallClockSeconds: res.wallClockSeconds, evalHistory: res.evalHistory } };
   },
@@ -109,7 +124,7 @@ const mgailAlgo = (name: 'mgail' | 'mgail+bc') => ({
     try {
       res = await trainMGAIL({
         envId: ctx.envId, makeEnv: () => makeEnv(ctx.envId, ctx.envOptions), workerEnv,
-        demos: ctx.demos, config, seed: ctx.seed, runDir: ctx.runDir, resume: ctx.opts.resume, progress: true, runInfo: { demos: ctx.demosFile, ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}), ...(ctx.envOptions ? { xml: ctx.envOptions.xmlFile } : {}) },
+        demos: ctx.demos, config, seed: ctx.seed, runDir: ctx.runDir, resume: ctx.opts.resume, progress: true, shouldStop: () => ctx.stopped() !== null, runInfo: { demos: ctx.demosFile, ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}), ...(ctx.envOptions ? { xml: ctx.envOptions.xmlFile } : {}) },
       });
     } catch (e) {
       if (e instanceof DivergenceError) {
@@ -122,6 +137,11 @@ const mgailAlgo = (name: 'mgail' | 'mgail+bc') => ({
       const msg = (e as Error).message;
       if (/is a run on|is a run with seed|expert transitions|not an MGAIL training checkpoint/.test(msg)) throw new UserError(msg);
       throw e;
+    }
+    const sig = ctx.stopped();
+    if (!res.finished && sig) {
+      res.policy.dispose();
+      throw new InterruptedError(`${name} stopped by ${sig} at iteration ${res.iterations}; ${ckpt} holds it: continue with --resume`, sig);
     }
     return { policy: res.policy, config, summary: { envSteps: res.envSteps, iterations: res.iterations, trainWallClockSeconds: res.wallClockSeconds, evalHistory: res.evalHistory } };
   },
@@ -174,19 +194,40 @@ export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: st
   if (opts.resume && !opts.algo.startsWith('mgail')) throw new UserError(`--resume continues MGAIL runs; ${opts.algo} runs keep no training checkpoint`, 'rerun it with --force to start over');
   const config = algo.config(opts.env, cliConfigLayers(opts.config), opts);
   const envOptions = await xmlEnvOptions(opts.env, opts.xml);
-  const xml = envOptions ? { xml: envOptions.xmlFile } : {};
   const env = await makeEnv(opts.env, envOptions);
   try {
     const { demos, file } = loadDemosArg(opts.demos, opts.env, { trajectories: opts.trajectories, subsample: opts.subsample, seed: opts.seed, observationSpace: env.observationSpace, actionSpace: env.actionSpace });
-    if (opts.out && fs.existsSync(path.join(opts.out, 'policy.ckpt')) && !opts.force && !opts.resume) {
-      throw new UserError(`${opts.out} already holds a trained policy`, 'pass --force to overwrite it, --resume to continue, or choose another --out');
-    }
     await initBackend();
-    const runDir = createRunDir({ env: opts.env, algo: opts.algo, seed: opts.seed, dir: opts.out });
+    let guard;
+    try {
+      guard = openRunDir(runDirPath({ env: opts.env, algo: opts.algo, seed: opts.seed, dir: opts.out }), { resume: opts.resume, force: opts.force, verb: `train --algo ${opts.algo}` });
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+    const runDir = guard.dir;
+    // BC trains synchronously (a signal could not be heard before it ends): Ctrl-C stops it as usual
+    const signals = opts.algo === 'bc' ? { stopped: () => null, dispose() {} } : stopOnSignals(io);
+    try {
+      return await trainInto(runDir, algo, config, env, demos, file, envOptions, opts, io, signals.stopped);
+    } finally {
+      signals.dispose();
+      guard.release();
+    }
+  } finally {
+    env.close();
+  }
+}
+
+async function trainInto(
+  runDir: string, algo: (typeof TRAIN_ALGOS)[string], config: unknown, env: Env, demos: Demonstrations, file: string,
+  envOptions: Record<string, unknown> | undefined, opts: TrainOptions, io: Io, stopped: () => NodeJS.Signals | null,
+): Promise<{ runDir: string; evalMean: number }> {
+  const xml = envOptions ? { xml: envOptions.xmlFile } : {};
+  {
     const metrics = new MetricsWriter(runDir);
     io.err(`[mgail] ${opts.algo} on ${opts.env}: ${demos.episodeStarts.length} trajectories from ${file}, seed ${opts.seed}, run dir ${runDir}`);
     const started = Date.now();
-    const outcome = await algo.run({ env, envId: opts.env, demos, demosFile: file, seed: opts.seed, runDir, metrics, config, envOptions, opts, io });
+    const outcome = await algo.run({ env, envId: opts.env, demos, demosFile: file, seed: opts.seed, runDir, metrics, config, envOptions, opts, io, stopped });
     try {
       savePolicy(path.join(runDir, 'policy.ckpt'), outcome.policy, { envId: opts.env, algo: opts.algo, seed: opts.seed, demos: file, trajectories: demos.episodeStarts.length, ...xml });
       // A final deterministic evaluation is reported, never used for selection.
@@ -205,8 +246,6 @@ export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: st
     } finally {
       outcome.policy.dispose();
     }
-  } finally {
-    env.close();
   }
 }
 
