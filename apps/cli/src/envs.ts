@@ -159,9 +159,22 @@ export async function makeVecEnv(id: string, numEnvs: number, opts: { parallel?:
   if (ids.mujoco.includes(id)) {
     const mj = (await loadMujoco())!;
     const o = { ...opts.options, autoresetMode: 'same-step' };
-    return opts.parallel ? mj.makeParallelVec(id, numEnvs, o) : mj.makeVec(id, numEnvs, o);
+    try {
+      return await (opts.parallel ? mj.makeParallelVec(id, numEnvs, o) : mj.makeVec(id, numEnvs, o));
+    } catch (e) {
+      // MuJoCo's WASM heap is bounded: too many envs end in "memory access out of bounds", naming nothing
+      if (isWasmOutOfMemory(e)) throw new UserError(`--num-envs ${numEnvs}: MuJoCo ran out of WebAssembly memory making ${numEnvs} ${id} envs`, 'use fewer envs (--num-envs, or numEnvs in the config)');
+      throw e;
+    }
   }
   throw unknownEnv(id, ids);
+}
+
+/** The errors a WASM module gives when its heap is exhausted. */
+export function isWasmOutOfMemory(e: unknown): boolean {
+  const msg = typeof e === 'object' && e !== null ? String((e as { message?: unknown }).message ?? '') : String(e);
+  return e instanceof WebAssembly.RuntimeError && /memory access out of bounds|out of memory/i.test(msg)
+    || /Cannot enlarge memory|Aborted\(OOM\)|Out of memory|Array buffer allocation failed/i.test(msg);
 }
 
 /**

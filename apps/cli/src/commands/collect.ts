@@ -3,7 +3,7 @@ import { checkOutputFile, initBackend } from '@mgail/core-autodiff-graph';
 import { collectDemos, writeDemos } from '@mgail/policies';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
-import { parseIntFlag } from '../options.js';
+import { parseIntFlag, parseSeedFlag } from '../options.js';
 import { loadPolicyFor } from './eval.js';
 
 interface CollectOpts {
@@ -25,7 +25,7 @@ export function registerCollect(program: Command, io: Io): void {
     .requiredOption('--policy <path>', 'policy checkpoint, or a folder holding one')
     .requiredOption('--episodes <n>', 'number of episodes (trajectories)', parseIntFlag('episodes', 1))
     .requiredOption('--out <file>', 'output .npz file')
-    .option('--seed <s>', 'seed of the first reset', parseIntFlag('seed'), 0)
+    .option('--seed <s>', 'seed of the first reset', parseSeedFlag(), 0)
     .option('--stochastic', 'sample actions instead of the deterministic mean/argmax')
     .option('--force', 'overwrite --out if it exists')
     .option('--xml <file>', 'MuJoCo envs: load this MJCF model instead of the bundled one (same joints and actuators; other masses, sizes, gains)')

@@ -8,7 +8,7 @@ import { makeEnv, makeVecEnv, xmlEnvOptions } from '../envs.js';
 import { InterruptedError, UserError } from '../errors.js';
 import { stopOnSignals } from '../signals.js';
 import type { Io } from '../io.js';
-import { parseIntFlag } from '../options.js';
+import { parseIntFlag, parseSeedFlag } from '../options.js';
 
 interface TrainExpertOpts {
   env: string;
@@ -39,7 +39,7 @@ export function registerTrainExpert(program: Command, io: Io): void {
     .requiredOption('--env <id>', 'environment id')
     .option('--algo <name>', `RL algorithm: ${EXPERT_ALGOS.join(' | ')}`, 'ppo')
     .option('--steps <n>', `total env steps (default ${DEFAULT_STEPS}; on --resume, the run's own)`, parseIntFlag('steps', 1))
-    .option('--seed <s>', 'seed', parseIntFlag('seed'), 0)
+    .option('--seed <s>', 'seed', parseSeedFlag(), 0)
     .option('--out <dir>', 'output directory: policy.ckpt, summary.json (default runs/{env}__{algo}__{seed}__{time})')
     .option('--run-dir <dir>', 'where checkpoint.ckpt, config.json and metrics go (default: --out)')
     .option('--resume', 'continue from the run directory\'s checkpoint.ckpt')

@@ -12,7 +12,7 @@ import { makeEnv, makeVecEnv, workerEnvSpec, xmlEnvOptions } from '../envs.js';
 import { InterruptedError, UserError } from '../errors.js';
 import { stopOnSignals } from '../signals.js';
 import type { Io } from '../io.js';
-import { parseIntFlag } from '../options.js';
+import { parseIntFlag, parseSeedFlag } from '../options.js';
 
 export interface TrainOptions {
   algo: string;
@@ -258,7 +258,7 @@ export function registerTrain(program: Command, io: Io): void {
     .requiredOption('--demos <path>', 'demonstrations .npz, or an expert folder holding demos.npz')
     .option('--trajectories <n>', 'use the first N trajectories', parseIntFlag('trajectories', 1))
     .option('--subsample <k>', 'keep every K-th (state, action) pair of each trajectory from a seeded random offset (Ho & Ermon); "ho-ermon" takes the protocol\'s rate for the env (MuJoCo 20, CartPole 10, Acrobot and MountainCar 5)', '1')
-    .option('--seed <s>', 'seed', parseIntFlag('seed'), 0)
+    .option('--seed <s>', 'seed', parseSeedFlag(), 0)
     .option('--out <dir>', 'run directory (default runs/{env}__{algo}__{seed}__{time})')
     .option('--config <file>', 'YAML (.yaml, .yml) or JSON file of config fields: defaults < per-env file < this file < flags')
     .option('--forward-model <kind>', 'MGAIL forward model: basic | advanced')
