@@ -173,7 +173,8 @@ export async function makeVecEnv(id: string, numEnvs: number, opts: { parallel?:
 /** The errors a WASM module gives when its heap is exhausted. */
 export function isWasmOutOfMemory(e: unknown): boolean {
   const msg = typeof e === 'object' && e !== null ? String((e as { message?: unknown }).message ?? '') : String(e);
-  return e instanceof WebAssembly.RuntimeError && /memory access out of bounds|out of memory/i.test(msg)
+  const name = typeof e === 'object' && e !== null ? (e as { name?: unknown }).name : undefined;
+  return (name === 'RuntimeError' && /memory access out of bounds|out of memory/i.test(msg))
     || /Cannot enlarge memory|Aborted\(OOM\)|Out of memory|Array buffer allocation failed/i.test(msg);
 }
 
