@@ -136,7 +136,7 @@ describe('only regular files are replaced; errors name the path', () => {
     vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, buf: Uint8Array, off?: number) => {
       real(fd, buf, off ?? 0, 3); // three bytes reach the disk, then it is full
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-    }) as typeof fs.writeSync);
+    }) as unknown as typeof fs.writeSync);
     expect(() => m.log(2, { a: 2 })).toThrow(/cannot write .*metrics.jsonl: the disk is full/);
     vi.restoreAllMocks();
     const text = fs.readFileSync(m.jsonlPath, 'utf8');
