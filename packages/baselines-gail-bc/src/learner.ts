@@ -6,6 +6,7 @@ import {
   assertFiniteTensors,
   decodeTensors,
   encodeTensors,
+  firstNonFiniteTensor,
   moduleToTensors,
   writeFileAtomic,
   type AdamState,
@@ -238,9 +239,10 @@ export abstract class OnPolicyLearner<C extends OnPolicyConfig> {
   }
 
   /** Everything a resumed run needs, in one atomically written file. */
-  save(file: string, extra: Record<string, unknown> = {}, envId?: string): void {
+  save(file: string, extra: Record<string, unknown> = {}, envId?: string, more: TensorRecord = {}): void {
     const algo = this.saveAlgoState();
-    const tensors: TensorRecord = {};
+    // a caller's own tensors (GAIL's discriminator) travel in the same file, under their own prefixes
+    const tensors: TensorRecord = { ...more };
     for (const [k, v] of Object.entries(this.policy.weightTensors())) tensors[`policy:${k}`] = v;
     for (const [k, v] of Object.entries(moduleToTensors(this.value.net))) tensors[`value:${k}`] = v;
     for (const [k, v] of Object.entries(algo.tensors)) tensors[`algo:${k}`] = v;
@@ -271,6 +273,8 @@ export abstract class OnPolicyLearner<C extends OnPolicyConfig> {
     const { tensors } = decodeTensors(fs.readFileSync(file), file);
     const meta = readCheckpointMeta(file);
     if (meta.algo !== this.algo) throw new Error(`${file} is a ${meta.algo} checkpoint, this learner is ${this.algo}`);
+    const bad = firstNonFiniteTensor(tensors);
+    if (bad !== undefined) throw new Error(`${file} is corrupt: ${bad} holds NaN or Inf; resume from another copy or start over`);
     const pick = (prefix: string): TensorRecord =>
       Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
     this.policy.setWeights(pick('policy:'));

@@ -99,6 +99,7 @@ export {
   checkOutputFile,
   RUN_LOCK_FILE,
   RUN_FILES,
+  PREVIOUS_RUN_DIR,
 } from './run.js';
 export type { RunDirOptions, MetricValues, RunDirGuardOptions, RunDirHandle } from './run.js';
 

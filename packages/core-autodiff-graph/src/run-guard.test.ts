@@ -43,7 +43,7 @@ describe('openRunDir: the run-folder guard', () => {
     expect(fs.existsSync(path.join(dir, RUN_LOCK_FILE))).toBe(false);
   });
 
-  it('refuses a previous run\'s files without force, and with force removes exactly them (never mixing old and new)', () => {
+  it('refuses a previous run\'s files without force, and with force moves exactly them aside (never mixing old and new)', () => {
     const dir = tmp();
     writeJsonAtomic(path.join(dir, 'config.json'), { env: 'CartPole-v1', algo: 'bc' });
     new MetricsWriter(dir).log(5, { 'losses/x': 1 });
@@ -53,7 +53,8 @@ describe('openRunDir: the run-folder guard', () => {
     expect(fs.existsSync(path.join(dir, RUN_LOCK_FILE))).toBe(false);
     const h = openRunDir(dir, { force: true });
     expect(h.removed.sort()).toEqual(['config.json', 'metrics.csv', 'metrics.jsonl', 'policy.ckpt']);
-    expect(fs.readdirSync(dir).sort()).toEqual([RUN_LOCK_FILE, 'notes.txt']);
+    expect(fs.readdirSync(dir).sort()).toEqual([RUN_LOCK_FILE, 'notes.txt', 'previous-run']);
+    expect(fs.readFileSync(path.join(dir, 'previous-run', 'policy.ckpt'), 'utf8')).toBe('old');
     const m = new MetricsWriter(dir);
     m.log(1, { 'losses/x': 2 });
     expect(m.read().map((r) => r.step)).toEqual([1]);

@@ -349,16 +349,19 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** Where `--force` moves the previous run's files, inside the run folder. */
+export const PREVIOUS_RUN_DIR = 'previous-run';
+
 /** The lock file a writing run holds in its folder. */
 export const RUN_LOCK_FILE = '.mgail.lock';
 
-/** The files a run of ours writes into its folder; `--force` removes exactly these. */
-export const RUN_FILES = ['config.json', 'metrics.jsonl', 'metrics.csv', 'summary.json', 'policy.ckpt', 'checkpoint.ckpt', 'interrupted.ckpt'] as const;
+/** The files a run of ours writes into its folder; `--force` moves exactly these aside. */
+export const RUN_FILES = ['config.json', 'metrics.jsonl', 'metrics.csv', 'summary.json', 'policy.ckpt', 'checkpoint.ckpt'] as const;
 
 export interface RunDirGuardOptions {
   /** Continue the run there: refuse when the folder or every one of `resumeFrom` is missing. */
   resume?: boolean;
-  /** Start over: remove the previous run's own files (`RUN_FILES`) first. */
+  /** Start over: move the previous run's own files (`RUN_FILES`) into `previous-run/` first. */
   force?: boolean;
   /** What a resume continues from (default `checkpoint.ckpt` in the folder); absolute or relative to it. */
   resumeFrom?: string[];
@@ -373,7 +376,7 @@ export interface RunDirGuardOptions {
 /** A run folder held by this process until `release()` (or the process exits). */
 export interface RunDirHandle {
   readonly dir: string;
-  /** The previous run's files `--force` removed. */
+  /** The previous run's files `--force` moved into `previous-run/`. */
   readonly removed: string[];
   release(): void;
 }
@@ -440,9 +443,10 @@ function emptyMetrics(file: string): boolean {
  * a second run into the folder fails naming the holder's pid; a dead holder's lock is taken
  * over), removes stale temp files, and keeps runs apart: `resume` refuses when there is nothing
  * to resume, a fresh run refuses a folder holding a previous run's files unless `force`, which
- * removes exactly those files first (old metrics are never mixed with new ones, an old
+ * moves exactly those files aside first (old metrics are never mixed with new ones, an old
  * policy.ckpt never sits beside an unfinished run), and metrics files in a folder that is not a
- * run of ours (no config.json) are never touched, even with `force`.
+ * run of ours (no config.json) are never touched, even with `force`. Moved files go to
+ * `previous-run/` inside the folder (replacing the one run kept there before).
  */
 export function openRunDir(dirIn: string, o: RunDirGuardOptions = {}): RunDirHandle {
   const dir = path.resolve(dirIn);
@@ -491,9 +495,16 @@ export function openRunDir(dirIn: string, o: RunDirGuardOptions = {}): RunDirHan
         const real = present.filter((f) => !(f.startsWith('metrics.') && emptyMetrics(path.join(dir, f))));
         if (real.length) throw new Error(`${dir} holds files of an earlier run (${real.join(', ')}); pass --force to replace them or choose another ${flag}`);
       }
-      for (const f of present) {
-        fs.rmSync(path.join(dir, f), { force: true });
-        handle.removed.push(f);
+      if (present.length) {
+        // moved aside, not deleted: a --force run that fails (diverges, is killed) leaves the last
+        // good result recoverable, yet never beside the new run's files. One previous run is kept.
+        const prev = path.join(dir, PREVIOUS_RUN_DIR);
+        if (fs.existsSync(prev)) for (const f of RUN_FILES) fs.rmSync(path.join(prev, f), { force: true });
+        fs.mkdirSync(prev, { recursive: true });
+        for (const f of present) {
+          fs.renameSync(path.join(dir, f), path.join(prev, f));
+          handle.removed.push(f);
+        }
       }
     }
   } catch (e) {

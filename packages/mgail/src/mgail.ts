@@ -18,6 +18,7 @@ import {
   tf,
   writeFileAtomic,
   writeJsonAtomic,
+  firstNonFiniteTensor,
   type AdamState,
   type TensorRecord,
 } from '@mgail/core-autodiff-graph';
@@ -195,6 +196,9 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     if (meta.expertTransitions !== o.demos.rewards.length) {
       throw new Error(`${ckptFile} was trained on ${meta.expertTransitions} expert transitions, these demonstrations have ${o.demos.rewards.length}; resume with the same demonstrations`);
     }
+    // a checkpoint holding NaN would resume into a run that diverges at once, blamed on training
+    const bad = firstNonFiniteTensor(tensors);
+    if (bad !== undefined) throw new Error(`${ckptFile} is corrupt: ${bad} holds NaN or Inf; resume from another copy or start over with --force`);
     saved = { tensors, meta };
   }
   const given = saved ? saved.meta.config : o.config;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { initBackend, openRunDir, RUN_FILES, runDirPath, type RunDirHandle } from '@mgail/core-autodiff-graph';
+import { initBackend, openRunDir, PREVIOUS_RUN_DIR, RUN_FILES, runDirPath, type RunDirHandle } from '@mgail/core-autodiff-graph';
 import { EXPERT_ALGOS, expertConfig, trainExpert, type ExpertAlgo } from '@mgail/baselines-gail-bc';
 import { describeSpace } from '@mgail/envs-classic';
 import { cliConfigLayers } from '../config-file.js';
@@ -100,6 +100,7 @@ export function registerTrainExpert(program: Command, io: Io): void {
         signals.dispose();
         throw new UserError((e as Error).message);
       }
+      for (const g of guards) if (g.removed.length) io.err(`[mgail] --force: moved the previous run's ${g.removed.join(', ')} to ${path.join(g.dir, PREVIOUS_RUN_DIR)}`);
       const stopped = signals.stopped;
       let res;
       try {

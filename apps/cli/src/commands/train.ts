@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DivergenceError, initBackend, MetricsWriter, openRunDir, Progress, runDirPath, writeJsonAtomic, type ConfigLayer } from '@mgail/core-autodiff-graph';
+import { decodeTensors, DivergenceError, initBackend, MetricsWriter, openRunDir, PREVIOUS_RUN_DIR, Progress, runDirPath, writeJsonAtomic, type ConfigLayer } from '@mgail/core-autodiff-graph';
 import type { Env } from '@mgail/envs-classic';
 import { demosProvenance, evaluatePolicy, savePolicy, type Demonstrations, type Policy } from '@mgail/policies';
 import { bcConfig, gailBCConfig, gailConfig, trainBC, trainGAIL, type BCConfig, type GAILConfig } from '@mgail/baselines-gail-bc';
@@ -62,7 +62,8 @@ const gailAlgo = (name: 'gail' | 'gail+bc') => ({
   config: (envId: string, layers: ConfigLayer[]) => (name === 'gail' ? gailConfig : gailBCConfig)(envId, layers),
   async run(ctx: TrainContext): Promise<TrainOutcome> {
     const config = ctx.config as GAILConfig;
-    writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: name, ...runInfo(ctx), config });
+    // a resumed run keeps the record of the command that started it
+    if (!ctx.opts.resume) writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: name, ...runInfo(ctx), config });
     const progress = new Progress(name, config.totalSteps);
     const res = await trainGAIL({
       envId: ctx.envId, demos: ctx.demos, config, seed: ctx.seed,
@@ -78,17 +79,12 @@ const gailAlgo = (name: 'gail' | 'gail+bc') => ({
       },
       onEval: (e) => ctx.metrics.log(e.envSteps, { 'eval/return_mean': e.mean, 'eval/return_std': e.std }),
       shouldStop: () => ctx.stopped() !== null,
-    });
+      checkpoint: { file: checkpointFile(ctx), every: 1, resume: ctx.opts.resume },
+    }).catch(trainerError(ctx));
     const sig = ctx.stopped();
     if (!res.finished && sig) {
-      // GAIL keeps no training checkpoint: the policy so far is kept, apart from a finished run's policy.ckpt
-      const kept = path.join(ctx.runDir, 'interrupted.ckpt');
-      try {
-        savePolicy(kept, res.policy, { envId: ctx.envId, algo: name, seed: ctx.seed, demos: ctx.demosFile, interrupted: sig, envSteps: res.envSteps });
-      } finally {
-        res.policy.dispose();
-      }
-      throw new InterruptedError(`${name} stopped by ${sig} at ${res.envSteps} of ${config.totalSteps} env steps; the policy so far is in ${kept} (GAIL runs do not resume: rerun with --force to start over)`, sig);
+      res.policy.dispose();
+      throw new InterruptedError(`${name} stopped by ${sig} at ${res.envSteps} of ${config.totalSteps} env steps; ${checkpointFile(ctx)} holds it: continue with --resume`, sig);
     }
     progress.done(res.envSteps, { eval: res.evalHistory.at(-1)?.mean });
     return { policy: res.policy, config, summary: { envSteps: res.envSteps, rounds: res.rounds, expertPairs: res.expertPairs, trainWallClockSeconds: res.wallClockSeconds, evalHistory: res.evalHistory } };
@@ -135,7 +131,7 @@ const mgailAlgo = (name: 'mgail' | 'mgail+bc') => ({
         throw new UserError(`${ckpt} is a run with policyWorkers ${e.policyWorkers}: worker threads cannot make ${ctx.envId}, an env from --env-module`, 'a resumed run keeps its config; rerun with --force instead of --resume to start over with policyWorkers 0');
       }
       const msg = (e as Error).message;
-      if (/is a run on|is a run with seed|expert transitions|not an MGAIL training checkpoint/.test(msg)) throw new UserError(msg);
+      if (/is a run on|is a run with seed|expert transitions|not an MGAIL training checkpoint|is corrupt|checksum mismatch/.test(msg)) throw new UserError(msg);
       throw e;
     }
     const sig = ctx.stopped();
@@ -159,15 +155,22 @@ export const TRAIN_ALGOS: Record<string, {
     config: (envId, layers) => bcConfig(envId, layers),
     async run(ctx) {
       const config = ctx.config as BCConfig;
-      writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: 'bc', ...runInfo(ctx), config });
+      if (!ctx.opts.resume) writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: 'bc', ...runInfo(ctx), config });
       const progress = new Progress('bc', config.maxEpochs);
-      const res = trainBC(ctx.demos, ctx.env, config, {
+      let res;
+      try {
+        res = trainBC(ctx.demos, ctx.env, config, {
         seed: ctx.seed,
+        // every epoch: a signal cannot interrupt BC's synchronous loop, so a kill loses at most one
+        checkpoint: { file: checkpointFile(ctx), resume: ctx.opts.resume },
         onEpoch: (e) => {
           ctx.metrics.log(e.epoch, { 'losses/bc_train': e.trainLoss, 'losses/bc_validation': e.validationLoss });
           progress.update(e.epoch + 1, { train_nll: e.trainLoss, val_nll: e.validationLoss });
         },
-      });
+        });
+      } catch (e) {
+        return trainerError(ctx)(e);
+      }
       progress.done(res.history.length, { best_epoch: res.bestEpoch, val_nll: res.bestValidationLoss });
       return { policy: res.policy, config, summary: { epochs: res.history.length, bestEpoch: res.bestEpoch, bestValidationLoss: res.bestValidationLoss, expertPairs: res.expertPairs } };
     },
@@ -177,6 +180,20 @@ export const TRAIN_ALGOS: Record<string, {
   mgail: mgailAlgo('mgail'),
   'mgail+bc': mgailAlgo('mgail+bc'),
 };
+
+/** Where bc and gail keep their training checkpoint (mgail's own trainer names the same file). */
+function checkpointFile(ctx: TrainContext): string {
+  return path.join(ctx.runDir, 'checkpoint.ckpt');
+}
+
+/** A resume the checkpoint refuses (another seed, config or demonstrations; a corrupt file) is the user's to fix. */
+function trainerError(ctx: TrainContext): (e: unknown) => never {
+  return (e: unknown) => {
+    const msg = (e as Error)?.message ?? '';
+    if (!(e instanceof DivergenceError) && msg.includes(checkpointFile(ctx))) throw new UserError(msg);
+    throw e;
+  };
+}
 
 /** What config.json records beside the resolved config. */
 function runInfo(ctx: TrainContext): Record<string, unknown> {
@@ -190,8 +207,7 @@ function runInfo(ctx: TrainContext): Record<string, unknown> {
 export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: string; evalMean: number }> {
   const algo = TRAIN_ALGOS[opts.algo];
   if (!algo) throw new UserError(`unknown algorithm "${opts.algo}"`, `choose one of: ${Object.keys(TRAIN_ALGOS).join(', ')}`);
-  // only MGAIL checkpoints mid-run; a "resumed" BC or GAIL run would silently retrain over the policy in --out
-  if (opts.resume && !opts.algo.startsWith('mgail')) throw new UserError(`--resume continues MGAIL runs; ${opts.algo} runs keep no training checkpoint`, 'rerun it with --force to start over');
+  if (opts.resume && opts.force) throw new UserError('--resume continues the run in --out and --force replaces it: pass one of them');
   const config = algo.config(opts.env, cliConfigLayers(opts.config), opts);
   const envOptions = await xmlEnvOptions(opts.env, opts.xml);
   const env = await makeEnv(opts.env, envOptions);
@@ -205,6 +221,7 @@ export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: st
       throw new UserError((e as Error).message);
     }
     const runDir = guard.dir;
+    if (guard.removed.length) io.err(`[mgail] --force: moved the previous run's ${guard.removed.join(', ')} to ${path.join(runDir, PREVIOUS_RUN_DIR)}`);
     // BC trains synchronously (a signal could not be heard before it ends): Ctrl-C stops it as usual
     const signals = opts.algo === 'bc' ? { stopped: () => null, dispose() {} } : stopOnSignals(io);
     try {
@@ -224,7 +241,9 @@ async function trainInto(
 ): Promise<{ runDir: string; evalMean: number }> {
   const xml = envOptions ? { xml: envOptions.xmlFile } : {};
   {
-    const metrics = new MetricsWriter(runDir);
+    // rows a killed sitting logged past its last checkpoint are dropped (mgail's trainer does its own)
+    const from = opts.resume && !opts.algo.startsWith('mgail') ? checkpointMetricsStep(path.join(runDir, 'checkpoint.ckpt')) : undefined;
+    const metrics = new MetricsWriter(runDir, from === undefined ? {} : { resumeFromStep: from });
     io.err(`[mgail] ${opts.algo} on ${opts.env}: ${demos.episodeStarts.length} trajectories from ${file}, seed ${opts.seed}, run dir ${runDir}`);
     const started = Date.now();
     const outcome = await algo.run({ env, envId: opts.env, demos, demosFile: file, seed: opts.seed, runDir, metrics, config, envOptions, opts, io, stopped });
@@ -249,6 +268,19 @@ async function trainInto(
   }
 }
 
+/** The last metrics step a bc or gail checkpoint includes. */
+function checkpointMetricsStep(file: string): number | undefined {
+  let m: Record<string, unknown>;
+  try {
+    m = decodeTensors(fs.readFileSync(file), file).metadata;
+  } catch (e) {
+    throw new UserError(`--resume: ${(e as Error).message}`);
+  }
+  const step = (m.metricsStep ?? (m.extra as { gail?: { metricsStep?: unknown } } | undefined)?.gail?.metricsStep) as unknown;
+  if (typeof step !== 'number') throw new UserError(`--resume: ${file} is not a bc or gail training checkpoint`, 'resume it with the --algo that wrote it');
+  return step;
+}
+
 export function registerTrain(program: Command, io: Io): void {
   program
     .command('train')
@@ -264,8 +296,8 @@ export function registerTrain(program: Command, io: Io): void {
     .option('--forward-model <kind>', 'MGAIL forward model: basic | advanced')
     .option('--eval-episodes <n>', 'episodes of the final deterministic evaluation', parseIntFlag('eval-episodes', 1), 10)
     .option('--xml <file>', 'MuJoCo envs: load this MJCF model instead of the bundled one (same joints and actuators; other masses, sizes, gains)')
-    .option('--resume', 'continue the run in --out from its last checkpoint')
-    .option('--force', 'overwrite a finished run in --out')
+    .option('--resume', 'continue the run in --out from its last checkpoint (checkpoint.ckpt)')
+    .option('--force', 'replace the previous run in --out (its metrics, checkpoint, policy and summary) instead of refusing')
     .action(async (opts: TrainOptions) => {
       await runTrain(opts, io);
     });
