@@ -207,7 +207,8 @@ export async function xmlEnvOptions(id: string, xml: string | undefined): Promis
   if (!ids.mujoco.includes(id)) {
     throw new UserError(`--xml needs a MuJoCo env; ${id} is not one`, ids.mujoco.length ? `MuJoCo envs: ${ids.mujoco.join(', ')}` : 'the MuJoCo package could not be loaded');
   }
-  if (!fs.existsSync(abs) || !fs.statSync(abs).isFile()) throw new UserError(`--xml ${xml}: file not found`, `resolved to ${abs}`);
+  if (!fs.existsSync(abs)) throw new UserError(`--xml ${xml}: file not found`, `resolved to ${abs}`);
+  if (!fs.statSync(abs).isFile()) throw new UserError(`--xml ${xml}: not a regular file (resolved to ${abs})`, 'pass an MJCF .xml file');
   const mj = (await loadMujoco())!;
   let custom: Env;
   try {

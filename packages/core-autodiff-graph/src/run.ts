@@ -25,7 +25,12 @@ export function describeFsError(e: unknown, file: string, doing = 'write'): stri
     case 'EACCES':
     case 'EPERM': return `cannot ${doing} ${file}: permission denied; choose a folder you can ${doing === 'read' ? 'read' : 'write to'}`;
     case 'EROFS': return `cannot ${doing} ${file}: the file system is read-only; choose a writable folder`;
-    case 'ENOENT': return `cannot ${doing} ${file}: ${doing === 'read' ? 'no such file' : 'its folder does not exist or was removed'}`;
+    case 'ENOENT': {
+      if (doing === 'read') return `cannot read ${file}: no such file`;
+      // a folder that exists yet refuses new files: a read-only or special file system (/proc, /sys)
+      const dir = path.dirname(path.resolve(file));
+      return fs.existsSync(dir) ? `cannot ${doing} ${file}: ${dir} does not accept new files (a read-only or special file system); choose a writable folder` : `cannot ${doing} ${file}: its folder does not exist or was removed`;
+    }
     case 'EMFILE':
     case 'ENFILE': return `cannot ${doing} ${file}: too many open files; close other programs or raise the limit (ulimit -n)`;
     default: return `cannot ${doing} ${file}: ${err instanceof Error ? err.message : String(e)}`;
