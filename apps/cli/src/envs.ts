@@ -175,7 +175,7 @@ export function isWasmOutOfMemory(e: unknown): boolean {
   const msg = typeof e === 'object' && e !== null ? String((e as { message?: unknown }).message ?? '') : String(e);
   const name = typeof e === 'object' && e !== null ? (e as { name?: unknown }).name : undefined;
   return (name === 'RuntimeError' && /memory access out of bounds|out of memory/i.test(msg))
-    || /Cannot enlarge memory|Aborted\(OOM\)|Out of memory|Array buffer allocation failed/i.test(msg);
+    || /Cannot enlarge memory|Aborted\(OOM\)|Out of memory|Array buffer allocation failed|cannot allocate MjData/i.test(msg);
 }
 
 /**
