@@ -96,6 +96,7 @@ export {
   assertReplaceable,
   pidAlive,
   openRunDir,
+  lockRunDir,
   checkOutputFile,
   RUN_LOCK_FILE,
   RUN_FILES,

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { checkOutputFile, describeFsError, MetricsWriter, openRunDir, readMetricsJsonl, RUN_LOCK_FILE, writeFileAtomic, writeJsonAtomic } from './run.js';
+import { checkOutputFile, describeFsError, lockRunDir, MetricsWriter, openRunDir, readMetricsJsonl, RUN_LOCK_FILE, writeFileAtomic, writeJsonAtomic } from './run.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-guard-'));
 
@@ -41,6 +41,24 @@ describe('openRunDir: the run-folder guard', () => {
     expect(fs.existsSync(path.join(dir, RUN_LOCK_FILE))).toBe(true);
     h.release();
     expect(fs.existsSync(path.join(dir, RUN_LOCK_FILE))).toBe(false);
+  });
+
+  it('lockRunDir (what trainMGAIL and trainExpert hold) nests inside a verb\'s guard and refuses another live writer', () => {
+    const dir = tmp();
+    const verb = openRunDir(dir);
+    const inner = lockRunDir(dir, 'trainMGAIL');
+    inner.release();
+    inner.release();
+    expect(fs.existsSync(path.join(dir, RUN_LOCK_FILE))).toBe(true);
+    verb.release();
+    expect(fs.existsSync(path.join(dir, RUN_LOCK_FILE))).toBe(false);
+    const other = otherProcess();
+    try {
+      fs.writeFileSync(path.join(dir, RUN_LOCK_FILE), JSON.stringify({ pid: other.pid }));
+      expect(() => lockRunDir(dir)).toThrow(new RegExp(`^${dir} is in use by another run \\(pid ${other.pid}\\); wait for it to end or choose another folder`));
+    } finally {
+      other.stop();
+    }
   });
 
   it('refuses a previous run\'s files without force, and with force moves exactly them aside (never mixing old and new)', () => {

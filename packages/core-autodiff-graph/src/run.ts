@@ -416,14 +416,14 @@ function acquireLock(dir: string, flag: string, verb?: string): void {
     }
     const holder = lockHolder(lock);
     if (holder && pidAlive(holder.pid) && holder.pid !== process.pid) {
-      throw new Error(`${flag} ${dir} is in use by another run (pid ${holder.pid}${holder.verb ? `, ${holder.verb}` : ''}); wait for it to end or choose another ${flag}`);
+      throw new Error(`${flag ? `${flag} ` : ''}${dir} is in use by another run (pid ${holder.pid}${holder.verb ? `, ${holder.verb}` : ''}); wait for it to end or choose another ${flag || 'folder'}`);
     }
     // the holder died (kill -9, a crash): its lock is stale and taken over
     fs.rmSync(lock, { force: true });
   }
   // two processes taking over one stale lock: the later writer wins, the earlier must see it lost
   const now = lockHolder(lock);
-  if (now?.pid !== process.pid) throw new Error(`${flag} ${dir} is in use by another run (pid ${now?.pid}); wait for it to end or choose another ${flag}`);
+  if (now?.pid !== process.pid) throw new Error(`${flag ? `${flag} ` : ''}${dir} is in use by another run (pid ${now?.pid}); wait for it to end or choose another ${flag || 'folder'}`);
   heldLocks.set(lock, 1);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
@@ -517,6 +517,35 @@ export function openRunDir(dirIn: string, o: RunDirGuardOptions = {}): RunDirHan
     throw e;
   }
   return handle;
+}
+
+/**
+ * The lock of `openRunDir` alone, for trainers that write a run folder themselves (`trainMGAIL`,
+ * `trainExpert`): a second process writing there fails; the same process may hold it already
+ * (the CLI verb that called the trainer), so it nests.
+ */
+export function lockRunDir(dirIn: string, verb?: string): { release(): void } {
+  const dir = path.resolve(dirIn);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new Error(describeFsError(e, dir, 'create'));
+  }
+  acquireLock(dir, '', verb);
+  const lock = path.join(dir, RUN_LOCK_FILE);
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      const n = heldLocks.get(lock) ?? 0;
+      if (n > 1) heldLocks.set(lock, n - 1);
+      else if (n === 1) {
+        heldLocks.delete(lock);
+        releaseLockFile(lock);
+      }
+    },
+  };
 }
 
 /** A folder one of our verbs wrote: its config.json is a JSON object naming the env. */

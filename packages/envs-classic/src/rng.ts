@@ -36,6 +36,14 @@ export class Rng {
     this.b = next();
     this.c = next();
     this.d = next();
+    // Seeds of 2^32 and more would alias their low 32 bits (2^32 + 5 ran as 5): their high part
+    // moves the last word through splitmix32's bijective finalizer, so every safe integer seed
+    // has its own stream while seeds below 2^32 keep theirs.
+    const t = Math.trunc(seed);
+    if (t >= 4294967296) {
+      s = Math.floor(t / 4294967296) >>> 0;
+      this.d = (this.d ^ next()) >>> 0;
+    }
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
 

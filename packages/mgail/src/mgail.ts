@@ -19,6 +19,7 @@ import {
   writeFileAtomic,
   writeJsonAtomic,
   firstNonFiniteTensor,
+  lockRunDir,
   type AdamState,
   type TensorRecord,
 } from '@mgail/core-autodiff-graph';
@@ -180,6 +181,16 @@ export function readMGAILCheckpointMeta(file: string): { iteration: number; conf
  * and logs a deterministic evaluation now and then (never used to choose a policy).
  */
 export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
+  // one writer per run folder: a second process training into it fails naming this one's pid
+  const lock = o.runDir ? lockRunDir(o.runDir, 'trainMGAIL') : null;
+  try {
+    return await trainMGAILHeld(o);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function trainMGAILHeld(o: MGAILOptions): Promise<MGAILResult> {
   const started = Date.now();
   const ckptFile = o.runDir ? path.join(o.runDir, 'checkpoint.ckpt') : null;
   const resuming = Boolean(o.resume && ckptFile && fs.existsSync(ckptFile));
