@@ -163,7 +163,10 @@ export async function makeVecEnv(id: string, numEnvs: number, opts: { parallel?:
       return await (opts.parallel ? mj.makeParallelVec(id, numEnvs, o) : mj.makeVec(id, numEnvs, o));
     } catch (e) {
       // MuJoCo's WASM heap is bounded: too many envs end in "memory access out of bounds", naming nothing
-      if (isWasmOutOfMemory(e)) throw new UserError(`--num-envs ${numEnvs}: MuJoCo ran out of WebAssembly memory making ${numEnvs} ${id} envs`, 'use fewer envs (--num-envs, or numEnvs in the config)');
+      if (isWasmOutOfMemory(e)) {
+        const fit = /created (\d+)/.exec(String((e as Error)?.message))?.[1];
+        throw new UserError(`--num-envs ${numEnvs}: MuJoCo ran out of WebAssembly memory making ${numEnvs} ${id} envs${fit ? ` (${fit} fit in its 2 GiB heap)` : ''}`, 'use fewer envs (--num-envs, or numEnvs in the config)');
+      }
       throw e;
     }
   }

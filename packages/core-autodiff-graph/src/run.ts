@@ -481,6 +481,8 @@ export function openRunDir(dirIn: string, o: RunDirGuardOptions = {}): RunDirHan
       else if (n === 1) {
         heldLocks.delete(lock);
         releaseLockFile(lock);
+        // a run that failed before writing anything (a bad env, too many envs) leaves no folder
+        if (!exists) removeIfEmpty(dir);
       }
     },
   };
@@ -546,6 +548,14 @@ export function lockRunDir(dirIn: string, verb?: string): { release(): void } {
       }
     },
   };
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+  } catch {
+    // gone already, or not ours to remove
+  }
 }
 
 /** A folder one of our verbs wrote: its config.json is a JSON object naming the env. */
