@@ -136,6 +136,9 @@ export class MetricsWriter {
     fs.mkdirSync(dir, { recursive: true });
     this.jsonlPath = path.join(dir, 'metrics.jsonl');
     this.csvPath = path.join(dir, 'metrics.csv');
+    // appending to a device or a pipe would pass for logging and keep nothing
+    assertReplaceable(this.jsonlPath);
+    assertReplaceable(this.csvPath);
     if (opts.resumeFromStep !== undefined) this.truncateAfter(opts.resumeFromStep);
     try {
       if (!fs.existsSync(this.csvPath)) fs.writeFileSync(this.csvPath, 'step,wall_time,metric,value\n');

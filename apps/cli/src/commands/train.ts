@@ -225,7 +225,7 @@ export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: st
     // BC trains synchronously (a signal could not be heard before it ends): Ctrl-C stops it as usual
     const signals = opts.algo === 'bc' ? { stopped: () => null, dispose() {} } : stopOnSignals(io);
     try {
-      return await trainInto(runDir, algo, config, env, demos, file, envOptions, opts, io, signals.stopped);
+      return await trainInto(runDir, algo, config, env, demos, file, envOptions, opts, io, signals);
     } finally {
       signals.dispose();
       guard.release();
@@ -237,7 +237,7 @@ export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: st
 
 async function trainInto(
   runDir: string, algo: (typeof TRAIN_ALGOS)[string], config: unknown, env: Env, demos: Demonstrations, file: string,
-  envOptions: Record<string, unknown> | undefined, opts: TrainOptions, io: Io, stopped: () => NodeJS.Signals | null,
+  envOptions: Record<string, unknown> | undefined, opts: TrainOptions, io: Io, signals: { stopped(): NodeJS.Signals | null; dispose(): void },
 ): Promise<{ runDir: string; evalMean: number }> {
   const xml = envOptions ? { xml: envOptions.xmlFile } : {};
   {
@@ -246,7 +246,9 @@ async function trainInto(
     const metrics = new MetricsWriter(runDir, from === undefined ? {} : { resumeFromStep: from });
     io.err(`[mgail] ${opts.algo} on ${opts.env}: ${demos.episodeStarts.length} trajectories from ${file}, seed ${opts.seed}, run dir ${runDir}`);
     const started = Date.now();
-    const outcome = await algo.run({ env, envId: opts.env, demos, demosFile: file, seed: opts.seed, runDir, metrics, config, envOptions, opts, io, stopped });
+    const outcome = await algo.run({ env, envId: opts.env, demos, demosFile: file, seed: opts.seed, runDir, metrics, config, envOptions, opts, io, stopped: signals.stopped });
+    // training is over: what is left is atomic writes and the final evaluation, which Ctrl-C may simply end
+    signals.dispose();
     try {
       savePolicy(path.join(runDir, 'policy.ckpt'), outcome.policy, { envId: opts.env, algo: opts.algo, seed: opts.seed, demos: file, trajectories: demos.episodeStarts.length, ...xml });
       // A final deterministic evaluation is reported, never used for selection.
