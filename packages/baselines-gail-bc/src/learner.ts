@@ -151,8 +151,11 @@ export function iterationSeed(seed: number, k: number): number {
 
 /** Reads the metadata of an RL checkpoint without building anything. */
 export function readCheckpointMeta(file: string): RLCheckpointMeta {
-  const { metadata } = decodeTensors(fs.readFileSync(file), file);
+  const { metadata, tensors } = decodeTensors(fs.readFileSync(file), file);
   const meta = metadata as unknown as RLCheckpointMeta;
+  // every resume (PPO, TRPO, SAC, GAIL's generator) reads this first: a NaN would resume into a run that diverges at once
+  const bad = firstNonFiniteTensor(tensors);
+  if (bad !== undefined) throw new Error(`${file} is corrupt: ${bad} holds NaN or Inf; resume from another copy or start over`);
   if (meta?.format !== RL_CHECKPOINT_FORMAT) throw new Error(`${file} is not an RL training checkpoint (format ${JSON.stringify(meta?.format)})`);
   if (!meta.collector || !meta.algoState || !meta.config) throw new Error(`${file} was written by an older trainer without collector/optimizer state; it cannot be resumed, start a new run`);
   return meta;
@@ -273,8 +276,6 @@ export abstract class OnPolicyLearner<C extends OnPolicyConfig> {
     const { tensors } = decodeTensors(fs.readFileSync(file), file);
     const meta = readCheckpointMeta(file);
     if (meta.algo !== this.algo) throw new Error(`${file} is a ${meta.algo} checkpoint, this learner is ${this.algo}`);
-    const bad = firstNonFiniteTensor(tensors);
-    if (bad !== undefined) throw new Error(`${file} is corrupt: ${bad} holds NaN or Inf; resume from another copy or start over`);
     const pick = (prefix: string): TensorRecord =>
       Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
     this.policy.setWeights(pick('policy:'));
