@@ -160,13 +160,13 @@ export const TRAIN_ALGOS: Record<string, {
       let res;
       try {
         res = trainBC(ctx.demos, ctx.env, config, {
-        seed: ctx.seed,
-        // every epoch: a signal cannot interrupt BC's synchronous loop, so a kill loses at most one
-        checkpoint: { file: checkpointFile(ctx), resume: ctx.opts.resume },
-        onEpoch: (e) => {
-          ctx.metrics.log(e.epoch, { 'losses/bc_train': e.trainLoss, 'losses/bc_validation': e.validationLoss });
-          progress.update(e.epoch + 1, { train_nll: e.trainLoss, val_nll: e.validationLoss });
-        },
+          seed: ctx.seed,
+          // every epoch: a signal cannot interrupt BC's synchronous loop, so a kill loses at most one
+          checkpoint: { file: checkpointFile(ctx), resume: ctx.opts.resume },
+          onEpoch: (e) => {
+            ctx.metrics.log(e.epoch, { 'losses/bc_train': e.trainLoss, 'losses/bc_validation': e.validationLoss });
+            progress.update(e.epoch + 1, { train_nll: e.trainLoss, val_nll: e.validationLoss });
+          },
         });
       } catch (e) {
         return trainerError(ctx)(e);
@@ -235,38 +235,37 @@ export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: st
   }
 }
 
+/** Trains into the guarded run folder, then saves, evaluates and summarizes the policy. */
 async function trainInto(
   runDir: string, algo: (typeof TRAIN_ALGOS)[string], config: unknown, env: Env, demos: Demonstrations, file: string,
   envOptions: Record<string, unknown> | undefined, opts: TrainOptions, io: Io, signals: { stopped(): NodeJS.Signals | null; dispose(): void },
 ): Promise<{ runDir: string; evalMean: number }> {
   const xml = envOptions ? { xml: envOptions.xmlFile } : {};
-  {
-    // rows a killed sitting logged past its last checkpoint are dropped (mgail's trainer does its own)
-    const from = opts.resume && !opts.algo.startsWith('mgail') ? checkpointMetricsStep(path.join(runDir, 'checkpoint.ckpt')) : undefined;
-    const metrics = new MetricsWriter(runDir, from === undefined ? {} : { resumeFromStep: from });
-    io.err(`[mgail] ${opts.algo} on ${opts.env}: ${demos.episodeStarts.length} trajectories from ${file}, seed ${opts.seed}, run dir ${runDir}`);
-    const started = Date.now();
-    const outcome = await algo.run({ env, envId: opts.env, demos, demosFile: file, seed: opts.seed, runDir, metrics, config, envOptions, opts, io, stopped: signals.stopped });
-    // training is over: what is left is atomic writes and the final evaluation, which Ctrl-C may simply end
-    signals.dispose();
-    try {
-      savePolicy(path.join(runDir, 'policy.ckpt'), outcome.policy, { envId: opts.env, algo: opts.algo, seed: opts.seed, demos: file, trajectories: demos.episodeStarts.length, ...xml });
-      // A final deterministic evaluation is reported, never used for selection.
-      const evalEnv = await makeEnv(opts.env, envOptions);
-      const ev = evaluatePolicy(evalEnv, outcome.policy, { episodes: opts.evalEpisodes, seed: 10_000 + opts.seed });
-      evalEnv.close();
-      const summary = {
-        algo: opts.algo, env: opts.env, ...xml, seed: opts.seed, trajectories: demos.episodeStarts.length,
-        expertReturn: demos.metadata.meanReturn, eval: { episodes: ev.returns.length, mean: ev.mean, std: ev.std, returns: ev.returns },
-        wallClockSeconds: (Date.now() - started) / 1000, ...outcome.summary,
-      };
-      writeJsonAtomic(path.join(runDir, 'summary.json'), summary);
-      metrics.log(-1, { 'eval/final_return_mean': ev.mean, 'eval/final_return_std': ev.std });
-      io.out(`${opts.algo} on ${opts.env} (${demos.episodeStarts.length} trajectories, seed ${opts.seed}): final return ${ev.mean.toFixed(2)} ± ${ev.std.toFixed(2)} over ${ev.returns.length} episodes (expert ${demos.metadata.meanReturn.toFixed(2)}); policy ${path.join(runDir, 'policy.ckpt')}`);
-      return { runDir, evalMean: ev.mean };
-    } finally {
-      outcome.policy.dispose();
-    }
+  // rows a killed sitting logged past its last checkpoint are dropped (mgail's trainer does its own)
+  const from = opts.resume && !opts.algo.startsWith('mgail') ? checkpointMetricsStep(path.join(runDir, 'checkpoint.ckpt')) : undefined;
+  const metrics = new MetricsWriter(runDir, from === undefined ? {} : { resumeFromStep: from });
+  io.err(`[mgail] ${opts.algo} on ${opts.env}: ${demos.episodeStarts.length} trajectories from ${file}, seed ${opts.seed}, run dir ${runDir}`);
+  const started = Date.now();
+  const outcome = await algo.run({ env, envId: opts.env, demos, demosFile: file, seed: opts.seed, runDir, metrics, config, envOptions, opts, io, stopped: signals.stopped });
+  // training is over: what is left is atomic writes and the final evaluation, which Ctrl-C may simply end
+  signals.dispose();
+  try {
+    savePolicy(path.join(runDir, 'policy.ckpt'), outcome.policy, { envId: opts.env, algo: opts.algo, seed: opts.seed, demos: file, trajectories: demos.episodeStarts.length, ...xml });
+    // A final deterministic evaluation is reported, never used for selection.
+    const evalEnv = await makeEnv(opts.env, envOptions);
+    const ev = evaluatePolicy(evalEnv, outcome.policy, { episodes: opts.evalEpisodes, seed: 10_000 + opts.seed });
+    evalEnv.close();
+    const summary = {
+      algo: opts.algo, env: opts.env, ...xml, seed: opts.seed, trajectories: demos.episodeStarts.length,
+      expertReturn: demos.metadata.meanReturn, eval: { episodes: ev.returns.length, mean: ev.mean, std: ev.std, returns: ev.returns },
+      wallClockSeconds: (Date.now() - started) / 1000, ...outcome.summary,
+    };
+    writeJsonAtomic(path.join(runDir, 'summary.json'), summary);
+    metrics.log(-1, { 'eval/final_return_mean': ev.mean, 'eval/final_return_std': ev.std });
+    io.out(`${opts.algo} on ${opts.env} (${demos.episodeStarts.length} trajectories, seed ${opts.seed}): final return ${ev.mean.toFixed(2)} ± ${ev.std.toFixed(2)} over ${ev.returns.length} episodes (expert ${demos.metadata.meanReturn.toFixed(2)}); policy ${path.join(runDir, 'policy.ckpt')}`);
+    return { runDir, evalMean: ev.mean };
+  } finally {
+    outcome.policy.dispose();
   }
 }
 
