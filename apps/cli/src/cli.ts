@@ -7,7 +7,7 @@ import { registerTrain } from './commands/train.js';
 import { registerTrainExpert } from './commands/train-expert.js';
 import { registerPlot } from './commands/plot.js';
 import { registerView } from './commands/view.js';
-import { oneLine } from './errors.js';
+import { InterruptedError, oneLine } from './errors.js';
 import { loadEnvModules } from './envs.js';
 import { processIo, type Io } from './io.js';
 
@@ -49,6 +49,6 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
     }
     io.err(`mgail: error: ${oneLine(err)}`);
     if (argv.includes('--verbose') && err instanceof Error && err.stack) io.err(err.stack);
-    return 1;
+    return err instanceof InterruptedError ? err.exitCode : 1;
   }
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { hoErmonSubsample, readDemos, selectEpisodes, type Demonstrations } from '@mgail/policies';
+import type { Space } from '@mgail/envs-classic';
 import { UserError } from './errors.js';
 
 /** `--subsample K`: a positive integer, or `ho-ermon` for the protocol's rate for the env. */
@@ -22,7 +23,7 @@ export function parseSubsample(v: string | number | undefined, envId: string): n
  * `--demos` accepts an .npz file or an expert folder holding `demos.npz`. The run sees the first
  * `trajectories` episodes, subsampled every `subsample` pairs from offsets seeded by `seed`.
  */
-export function loadDemosArg(demosPath: string, envId: string, opts: { trajectories?: number; subsample?: string | number; seed?: number; obsDim?: number } = {}): { demos: Demonstrations; file: string } {
+export function loadDemosArg(demosPath: string, envId: string, opts: { trajectories?: number; subsample?: string | number; seed?: number; observationSpace?: Space; actionSpace?: Space } = {}): { demos: Demonstrations; file: string } {
   const subsample = parseSubsample(opts.subsample, envId);
   let file = demosPath;
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
@@ -31,7 +32,7 @@ export function loadDemosArg(demosPath: string, envId: string, opts: { trajector
     file = inside;
   }
   try {
-    const demos = readDemos(file, { envId, obsDim: opts.obsDim });
+    const demos = readDemos(file, { envId, observationSpace: opts.observationSpace, actionSpace: opts.actionSpace });
     if (opts.trajectories !== undefined && opts.trajectories > demos.episodeStarts.length) {
       throw new Error(`${file} holds ${demos.episodeStarts.length} trajectories, --trajectories asked for ${opts.trajectories}`);
     }

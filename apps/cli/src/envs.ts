@@ -159,9 +159,26 @@ export async function makeVecEnv(id: string, numEnvs: number, opts: { parallel?:
   if (ids.mujoco.includes(id)) {
     const mj = (await loadMujoco())!;
     const o = { ...opts.options, autoresetMode: 'same-step' };
-    return opts.parallel ? mj.makeParallelVec(id, numEnvs, o) : mj.makeVec(id, numEnvs, o);
+    try {
+      return await (opts.parallel ? mj.makeParallelVec(id, numEnvs, o) : mj.makeVec(id, numEnvs, o));
+    } catch (e) {
+      // MuJoCo's WASM heap is bounded: too many envs end in "memory access out of bounds", naming nothing
+      if (isWasmOutOfMemory(e)) {
+        const fit = /created (\d+)/.exec(String((e as Error)?.message))?.[1];
+        throw new UserError(`--num-envs ${numEnvs}: MuJoCo ran out of WebAssembly memory making ${numEnvs} ${id} envs${fit ? ` (${fit} fit in its 2 GiB heap)` : ''}`, 'use fewer envs (--num-envs, or numEnvs in the config)');
+      }
+      throw e;
+    }
   }
   throw unknownEnv(id, ids);
+}
+
+/** The errors a WASM module gives when its heap is exhausted. */
+export function isWasmOutOfMemory(e: unknown): boolean {
+  const msg = typeof e === 'object' && e !== null ? String((e as { message?: unknown }).message ?? '') : String(e);
+  const name = typeof e === 'object' && e !== null ? (e as { name?: unknown }).name : undefined;
+  return (name === 'RuntimeError' && /memory access out of bounds|out of memory/i.test(msg))
+    || /Cannot enlarge memory|Aborted\(OOM\)|Out of memory|Array buffer allocation failed|cannot allocate MjData/i.test(msg);
 }
 
 /**
@@ -193,7 +210,8 @@ export async function xmlEnvOptions(id: string, xml: string | undefined): Promis
   if (!ids.mujoco.includes(id)) {
     throw new UserError(`--xml needs a MuJoCo env; ${id} is not one`, ids.mujoco.length ? `MuJoCo envs: ${ids.mujoco.join(', ')}` : 'the MuJoCo package could not be loaded');
   }
-  if (!fs.existsSync(abs) || !fs.statSync(abs).isFile()) throw new UserError(`--xml ${xml}: file not found`, `resolved to ${abs}`);
+  if (!fs.existsSync(abs)) throw new UserError(`--xml ${xml}: file not found`, `resolved to ${abs}`);
+  if (!fs.statSync(abs).isFile()) throw new UserError(`--xml ${xml}: not a regular file (resolved to ${abs})`, 'pass an MJCF .xml file');
   const mj = (await loadMujoco())!;
   let custom: Env;
   try {

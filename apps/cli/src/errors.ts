@@ -9,6 +9,17 @@ export class UserError extends Error {
   }
 }
 
+/** A training verb stopped by SIGINT or SIGTERM after checkpointing: exits 128 + the signal's number. */
+export class InterruptedError extends UserError {
+  constructor(message: string, readonly signal: NodeJS.Signals) {
+    super(message);
+    this.name = 'InterruptedError';
+  }
+  get exitCode(): number {
+    return this.signal === 'SIGINT' ? 130 : 143;
+  }
+}
+
 /** Formats any thrown value as the one line the CLI prints. */
 export function oneLine(err: unknown): string {
   if (err instanceof UserError) return err.hint ? `${err.message} (${err.hint})` : err.message;

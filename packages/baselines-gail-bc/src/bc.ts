@@ -1,6 +1,7 @@
-import { Adam, Rng, assertFiniteLosses, tf, type TensorData } from '@mgail/core-autodiff-graph';
+import fs from 'node:fs';
+import { Adam, Rng, assertFiniteLosses, assertFiniteTensors, decodeTensors, encodeTensors, firstNonFiniteTensor, tf, writeFileAtomic, type TensorData, type TensorRecord } from '@mgail/core-autodiff-graph';
 import type { Box, Space } from '@mgail/envs-classic';
-import { makePolicy, type Demonstrations, type Policy, type PolicyConfig } from '@mgail/policies';
+import { makePolicy, validateDemos, type Demonstrations, type Policy, type PolicyConfig } from '@mgail/policies';
 import { resolveConfig, type ConfigOverrides } from './config.js';
 
 /** Behavioural cloning: maximum likelihood of the expert's actions. */
@@ -60,6 +61,30 @@ export interface BCHistoryEntry {
   validationLoss: number;
 }
 
+/** The `format` of a BC training checkpoint (`trainBC`'s `checkpoint` option). */
+export const BC_CHECKPOINT_FORMAT = 'mgail-bc-training-checkpoint';
+
+/** What a BC training checkpoint holds besides the policy, best-so-far and optimizer tensors. */
+export interface BCCheckpointMeta {
+  format: typeof BC_CHECKPOINT_FORMAT;
+  seed: number;
+  pairs: number;
+  config: BCConfig;
+  /** The epoch a resumed run starts with. */
+  nextEpoch: number;
+  /** Early stopping or maxEpochs ended the run. */
+  done: boolean;
+  best: number | null;
+  bestEpoch: number;
+  since: number;
+  history: BCHistoryEntry[];
+  rng: ReturnType<Rng['getState']>;
+  adam: ReturnType<Adam['getState']>['meta'];
+  normalizer: ReturnType<Policy['normalizer']['toJSON']>;
+  /** The last metrics step (epoch) this state includes: rows past it were logged by a killed sitting. */
+  metricsStep: number;
+}
+
 /** The policy with the lowest validation loss, the per-epoch history, and which epoch that was. */
 export interface BCResult {
   policy: Policy;
@@ -78,8 +103,18 @@ export function trainBC(
   demos: Demonstrations,
   spaces: { observationSpace: Box; actionSpace: Space },
   config: BCConfig,
-  opts: { seed: number; onEpoch?: (e: BCHistoryEntry) => void },
+  opts: {
+    seed: number;
+    onEpoch?: (e: BCHistoryEntry) => void;
+    /**
+     * Write the whole training state to `file` after every epoch (atomically), so a killed run
+     * loses at most one epoch; with `resume`, continue from it when it exists. A resumed run
+     * ends exactly as an uninterrupted one: the shuffling generator's state is saved too.
+     */
+    checkpoint?: { file: string; resume?: boolean };
+  },
 ): BCResult {
+  validateDemos(demos, 'demonstrations', spaces);
   const rng = new Rng(opts.seed);
   const policyConfig: Partial<PolicyConfig> = { hidden: config.hidden, activation: config.activation, logStdInit: config.logStdInit };
   const policy = makePolicy(spaces.observationSpace, spaces.actionSpace, policyConfig, rng.spawn());
@@ -109,12 +144,56 @@ export function trainBC(
   const nll = (o: tf.Tensor2D, a: tf.Tensor) => tf.neg(tf.mean(policy.logProb(o, a))) as tf.Scalar;
 
   const val = nVal > 0 ? toTensors(take(valIdx)) : null;
-  const opt = new Adam(policy.variables, { lr: config.lr, weightDecay: config.weightDecay || undefined });
-  const history: BCHistoryEntry[] = [];
-  let best = Infinity, bestEpoch = -1, since = 0;
+  // keyed by the store's stable names, not tfjs' per-process unique ones, so a checkpoint's state loads anywhere
+  const opt = new Adam(new Map(policy.namedVariables), { lr: config.lr, weightDecay: config.weightDecay || undefined });
+  let history: BCHistoryEntry[] = [];
+  let best = Infinity, bestEpoch = -1, since = 0, startEpoch = 0, stopped = false;
   let bestWeights: Record<string, TensorData> | null = null;
+  const ckpt = opts.checkpoint;
+  const save = (nextEpoch: number, done: boolean) => {
+    if (!ckpt) return;
+    const tensors: TensorRecord = {};
+    for (const [k, v] of Object.entries(policy.weightTensors())) tensors[`policy:${k}`] = v;
+    if (bestWeights) for (const [k, v] of Object.entries(bestWeights)) tensors[`best:${k}`] = v;
+    const os = opt.getState();
+    for (const [k, v] of Object.entries(os.tensors)) tensors[`opt:${k}`] = v;
+    assertFiniteTensors(nextEpoch, tensors, 'bc');
+    tensors.trainIdx = { data: Float64Array.from(trainIdx), shape: [trainIdx.length] };
+    const meta: BCCheckpointMeta = {
+      format: BC_CHECKPOINT_FORMAT, seed: opts.seed, pairs: n, config, nextEpoch, done, best: Number.isFinite(best) ? best : null, bestEpoch, since,
+      history, rng: rng.getState(), adam: os.meta, normalizer: policy.normalizer.toJSON(), metricsStep: nextEpoch - 1,
+    };
+    writeFileAtomic(ckpt.file, encodeTensors(tensors, meta as unknown as Record<string, unknown>));
+  };
+  if (ckpt?.resume && fs.existsSync(ckpt.file)) {
+    const { tensors, metadata } = decodeTensors(fs.readFileSync(ckpt.file), ckpt.file);
+    const m = metadata as unknown as BCCheckpointMeta;
+    if (m?.format !== BC_CHECKPOINT_FORMAT) throw new Error(`${ckpt.file} is not a BC training checkpoint (format ${JSON.stringify(m?.format)})`);
+    if (m.seed !== opts.seed) throw new Error(`${ckpt.file} is a run with seed ${m.seed}, not ${opts.seed}`);
+    if (m.pairs !== n) throw new Error(`${ckpt.file} was trained on ${m.pairs} expert pairs, these demonstrations have ${n}; resume with the same demonstrations`);
+    if (JSON.stringify(m.config) !== JSON.stringify(config)) throw new Error(`${ckpt.file} is a run with another BC config; resume it with the same config`);
+    const bad = firstNonFiniteTensor(tensors);
+    if (bad !== undefined) throw new Error(`${ckpt.file} is corrupt: ${bad} holds NaN or Inf`);
+    const pick = (prefix: string): TensorRecord =>
+      Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+    const idx = tensors.trainIdx?.data;
+    if (!idx || idx.length !== trainIdx.length) throw new Error(`${ckpt.file} is corrupt: its training split does not match`);
+    trainIdx.set(Int32Array.from(idx));
+    policy.setWeights(pick('policy:'));
+    policy.normalizer.load(m.normalizer);
+    opt.setState({ tensors: pick('opt:'), meta: m.adam });
+    const bw = pick('best:');
+    bestWeights = Object.keys(bw).length ? bw : null;
+    rng.setState(m.rng);
+    best = m.best ?? Infinity;
+    bestEpoch = m.bestEpoch;
+    since = m.since;
+    history = m.history;
+    startEpoch = m.nextEpoch;
+    stopped = m.done;
+  }
   try {
-    for (let epoch = 0; epoch < config.maxEpochs; epoch++) {
+    for (let epoch = startEpoch; epoch < config.maxEpochs && !stopped; epoch++) {
       rng.shuffle(trainIdx);
       let sum = 0, batches = 0;
       for (let s = 0; s < trainIdx.length; s += config.batchSize) {
@@ -137,7 +216,8 @@ export function trainBC(
         bestEpoch = epoch;
         since = 0;
         bestWeights = policy.weightTensors();
-      } else if (++since >= config.patience) break;
+      } else if (++since >= config.patience) stopped = true;
+      save(epoch + 1, stopped || epoch + 1 >= config.maxEpochs);
     }
     if (bestWeights) policy.setWeights(bestWeights);
   } catch (e) {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DivergenceError, MetricsWriter, Progress, readMetricsJsonl, removeStaleTempFiles, writeJsonAtomic } from '@mgail/core-autodiff-graph';
+import { DivergenceError, lockRunDir, MetricsWriter, Progress, readMetricsJsonl, removeStaleTempFiles, writeJsonAtomic } from '@mgail/core-autodiff-graph';
 import type { Env } from '@mgail/envs-classic';
 import { evaluatePolicy, savePolicy, type EvaluationResult, type Policy } from '@mgail/policies';
 import { readCheckpointMeta, type IterationStats, type OnPolicyConfig, type OnPolicyLearner, type RLCheckpointMeta } from './learner.js';
@@ -108,6 +108,18 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
  * `time/sps`, ...), progress lines to stderr.
  */
 export async function trainExpert(o: TrainExpertOptions): Promise<TrainExpertResult> {
+  // one writer per folder: a second process training into it fails naming this one's pid
+  const dirs = [...new Set([path.resolve(o.runDir ?? o.outDir), path.resolve(o.outDir)])];
+  const locks: { release(): void }[] = [];
+  try {
+    for (const d of dirs) locks.push(lockRunDir(d, `trainExpert ${o.algo}`));
+    return await trainExpertHeld(o);
+  } finally {
+    for (const l of locks) l.release();
+  }
+}
+
+async function trainExpertHeld(o: TrainExpertOptions): Promise<TrainExpertResult> {
   const runDir = o.runDir ?? o.outDir;
   const ckpt = path.join(runDir, 'checkpoint.ckpt');
   let config: OnPolicyConfig | SACConfig;

@@ -1,7 +1,8 @@
-import { ConfigError, DivergenceError, Rng, assertFiniteLosses, layerSetting, type ConfigLayer } from '@mgail/core-autodiff-graph';
+import fs from 'node:fs';
+import { assignFromTensors, ConfigError, decodeTensors, DivergenceError, moduleToTensors, Rng, assertFiniteLosses, layerSetting, type ConfigLayer, type TensorRecord } from '@mgail/core-autodiff-graph';
 import { make, makeVec, type Env, type Space } from '@mgail/envs-classic';
 import { Discriminator, pairs, type CostKind, type DiscriminatorStats } from '@mgail/discriminator';
-import { evaluatePolicy, type Demonstrations, type Policy } from '@mgail/policies';
+import { evaluatePolicy, validateDemos, type Demonstrations, type Policy } from '@mgail/policies';
 import { bcConfig, trainBC } from './bc.js';
 import { envConfigLayers, resolveConfig, toLayers, type ConfigOverrides } from './config.js';
 import type { IterationStats, OnPolicyConfig, OnPolicyLearner } from './learner.js';
@@ -219,7 +220,31 @@ export interface GAILOptions {
   onEval?: (e: GAILEvalEntry) => void;
   /** Polled after each round: true stops early (the result says finished: false). */
   shouldStop?: () => boolean;
+  /**
+   * Write the training state (generator, critic, discriminator, optimizers, generators' random
+   * state, history) to `file` every `every` rounds, when stopped and at the end; with `resume`,
+   * continue from it when it exists. The envs restart on resume: episodes in progress are dropped.
+   */
+  checkpoint?: { file: string; every: number; resume?: boolean };
 }
+
+/** The GAIL part of a GAIL training checkpoint (the learner's checkpoint `extra.gail`). */
+export interface GAILCheckpointState {
+  format: typeof GAIL_CHECKPOINT_FORMAT;
+  seed: number;
+  pairs: number;
+  config: GAILConfig;
+  round: number;
+  rng: ReturnType<Rng['getState']>;
+  evalRng: ReturnType<Rng['getState']>;
+  discAdam: unknown;
+  history: GAILHistoryEntry[];
+  evalHistory: GAILEvalEntry[];
+  /** The last metrics step (env steps) this state includes: rows past it were logged by a killed sitting. */
+  metricsStep: number;
+}
+
+export const GAIL_CHECKPOINT_FORMAT = 'mgail-gail-training-checkpoint';
 
 /** The final GAIL policy, the steps and rounds it took, and its logged history. */
 export interface GAILResult {
@@ -349,6 +374,7 @@ export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
   const as = inner.singleActionSpace;
   const os = inner.singleObservationSpace;
   if (o.demos.obsDim !== os.size) throw new Error(`${o.envId}: the demonstrations have ${o.demos.obsDim} observation values, the env ${os.size}; were they recorded on another env?`);
+  validateDemos(o.demos, 'demonstrations', { observationSpace: os, actionSpace: as });
   const discrete = as.kind === 'discrete';
   const dActDim = actionWidth(as);
   const expertPairs = pairs(o.demos.observations, o.demos.actions, o.demos.obsDim, dActDim, discrete);
@@ -371,7 +397,25 @@ export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
       : (new PPO(venv, gen as PPOConfig, { seed: lseed, totalSteps: c.totalSteps }) as unknown as OnPolicyLearner<OnPolicyConfig>);
     const L = learner;
 
-    if (c.bcWarmStart) {
+    const ck = o.checkpoint;
+    let resumed: GAILCheckpointState | null = null;
+    if (ck?.resume && fs.existsSync(ck.file)) {
+      const meta = L.load(ck.file);
+      const g = (meta.extra as { gail?: GAILCheckpointState }).gail;
+      if (g?.format !== GAIL_CHECKPOINT_FORMAT) throw new Error(`${ck.file} is not a GAIL training checkpoint`);
+      if (g.seed !== o.seed) throw new Error(`${ck.file} is a run with seed ${g.seed}, not ${o.seed}`);
+      if (g.pairs !== o.demos.rewards.length) throw new Error(`${ck.file} was trained on ${g.pairs} expert pairs, these demonstrations have ${o.demos.rewards.length}; resume with the same demonstrations`);
+      if (JSON.stringify(g.config) !== JSON.stringify(c)) throw new Error(`${ck.file} is a run with another GAIL config; resume it with the same config`);
+      const { tensors } = decodeTensors(fs.readFileSync(ck.file), ck.file);
+      const pick = (prefix: string): TensorRecord =>
+        Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+      assignFromTensors(disc.net, pick('disc:'), { source: ck.file });
+      disc.optimizer.setState({ tensors: pick('opt/disc:'), meta: g.discAdam as never });
+      rng.setState(g.rng);
+      resumed = g;
+    }
+
+    if (c.bcWarmStart && !resumed) {
       const bc = trainBC(o.demos, { observationSpace: os, actionSpace: as }, bcConfig(o.envId, { hidden: c.hidden, activation: c.activation, maxEpochs: c.bcEpochs }), { seed: rng.spawn().nextUint32() >>> 1 });
       try {
         L.policy.copyFrom(bc.policy);
@@ -388,9 +432,10 @@ export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
       return s;
     };
 
-    const history: GAILHistoryEntry[] = [];
-    const evalHistory: GAILEvalEntry[] = [];
+    const history: GAILHistoryEntry[] = resumed ? resumed.history : [];
+    const evalHistory: GAILEvalEntry[] = resumed ? resumed.evalHistory : [];
     const evalRng = rng.spawn();
+    if (resumed) evalRng.setState(resumed.evalRng);
     const evaluate = async (round: number) => {
       evalEnv ??= o.makeEvalEnv ? await o.makeEvalEnv() : make(o.envId);
       const ev = evaluatePolicy(evalEnv, L.policy, { episodes: c.evalEpisodes, seed: evalRng.nextUint32() >>> 1, deterministic: true });
@@ -398,9 +443,21 @@ export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
       evalHistory.push(e);
       o.onEval?.(e);
     };
-    if (c.evalEvery > 0) await evaluate(0);
+    if (c.evalEvery > 0 && !resumed) await evaluate(0);
 
-    let round = 0;
+    let round = resumed ? resumed.round : 0;
+    const saveCheckpoint = () => {
+      if (!ck) return;
+      const dopt = D.optimizer.getState();
+      const more: TensorRecord = {};
+      for (const [k, v] of Object.entries(moduleToTensors(D.net))) more[`disc:${k}`] = v;
+      for (const [k, v] of Object.entries(dopt.tensors)) more[`opt/disc:${k}`] = v;
+      const gail: GAILCheckpointState = {
+        format: GAIL_CHECKPOINT_FORMAT, seed: o.seed, pairs: o.demos.rewards.length, config: c, round,
+        rng: rng.getState(), evalRng: evalRng.getState(), discAdam: dopt.meta, history, evalHistory, metricsStep: L.globalStep,
+      };
+      L.save(ck.file, { gail }, o.envId, more);
+    };
     while (L.globalStep < c.totalSteps) {
       let s: IterationStats | null = null;
       let agent: Float32Array;
@@ -431,7 +488,9 @@ export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
       const last = L.globalStep >= c.totalSteps;
       if (c.evalEvery > 0 && (round % c.evalEvery === 0 || last)) await evaluate(round);
       await new Promise((r) => setImmediate(r));
-      if (!last && o.shouldStop?.()) break;
+      const stop = !last && Boolean(o.shouldStop?.());
+      if (ck && (last || stop || round % Math.max(1, ck.every) === 0)) saveCheckpoint();
+      if (stop) break;
     }
     return {
       policy: L.policy, envSteps: L.globalStep, rounds: round, finished: L.globalStep >= c.totalSteps,

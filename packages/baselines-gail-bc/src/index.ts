@@ -1,5 +1,5 @@
-export { trainBC, bcConfig, DEFAULT_BC_CONFIG } from './bc.js';
-export type { BCConfig, BCResult, BCHistoryEntry } from './bc.js';
+export { trainBC, bcConfig, DEFAULT_BC_CONFIG, BC_CHECKPOINT_FORMAT } from './bc.js';
+export type { BCConfig, BCResult, BCHistoryEntry, BCCheckpointMeta } from './bc.js';
 export { PPO, ppoConfig, DEFAULT_PPO_CONFIG, explainedVariance } from './ppo.js';
 export type { PPOConfig } from './ppo.js';
 export { TRPO, trpoConfig, DEFAULT_TRPO_CONFIG } from './trpo.js';
@@ -21,7 +21,7 @@ export type { VectorEnvLike, VectorStepLike } from './vec.js';
 export { resolveConfig, configDir, toLayers, envConfigLayers } from './config.js';
 export type { ConfigOverrides } from './config.js';
 export { cartPoleLinearExpert } from './testing.js';
-export { trainGAIL, gailConfig, gailBCConfig, generatorConfig, DEFAULT_GAIL_CONFIG } from './gail.js';
-export type { GAILConfig, GAILOptions, GAILResult, GAILHistoryEntry, GAILEvalEntry } from './gail.js';
+export { trainGAIL, gailConfig, gailBCConfig, generatorConfig, DEFAULT_GAIL_CONFIG, GAIL_CHECKPOINT_FORMAT } from './gail.js';
+export type { GAILConfig, GAILOptions, GAILResult, GAILHistoryEntry, GAILEvalEntry, GAILCheckpointState } from './gail.js';
 export { SAC, SACReplayBuffer, sacConfig, DEFAULT_SAC_CONFIG } from './sac.js';
 export type { SACConfig } from './sac.js';

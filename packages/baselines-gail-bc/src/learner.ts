@@ -6,6 +6,7 @@ import {
   assertFiniteTensors,
   decodeTensors,
   encodeTensors,
+  firstNonFiniteTensor,
   moduleToTensors,
   writeFileAtomic,
   type AdamState,
@@ -150,8 +151,11 @@ export function iterationSeed(seed: number, k: number): number {
 
 /** Reads the metadata of an RL checkpoint without building anything. */
 export function readCheckpointMeta(file: string): RLCheckpointMeta {
-  const { metadata } = decodeTensors(fs.readFileSync(file), file);
+  const { metadata, tensors } = decodeTensors(fs.readFileSync(file), file);
   const meta = metadata as unknown as RLCheckpointMeta;
+  // every resume (PPO, TRPO, SAC, GAIL's generator) reads this first: a NaN would resume into a run that diverges at once
+  const bad = firstNonFiniteTensor(tensors);
+  if (bad !== undefined) throw new Error(`${file} is corrupt: ${bad} holds NaN or Inf; resume from another copy or start over`);
   if (meta?.format !== RL_CHECKPOINT_FORMAT) throw new Error(`${file} is not an RL training checkpoint (format ${JSON.stringify(meta?.format)})`);
   if (!meta.collector || !meta.algoState || !meta.config) throw new Error(`${file} was written by an older trainer without collector/optimizer state; it cannot be resumed, start a new run`);
   return meta;
@@ -238,9 +242,10 @@ export abstract class OnPolicyLearner<C extends OnPolicyConfig> {
   }
 
   /** Everything a resumed run needs, in one atomically written file. */
-  save(file: string, extra: Record<string, unknown> = {}, envId?: string): void {
+  save(file: string, extra: Record<string, unknown> = {}, envId?: string, more: TensorRecord = {}): void {
     const algo = this.saveAlgoState();
-    const tensors: TensorRecord = {};
+    // a caller's own tensors (GAIL's discriminator) travel in the same file, under their own prefixes
+    const tensors: TensorRecord = { ...more };
     for (const [k, v] of Object.entries(this.policy.weightTensors())) tensors[`policy:${k}`] = v;
     for (const [k, v] of Object.entries(moduleToTensors(this.value.net))) tensors[`value:${k}`] = v;
     for (const [k, v] of Object.entries(algo.tensors)) tensors[`algo:${k}`] = v;

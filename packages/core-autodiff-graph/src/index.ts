@@ -93,8 +93,17 @@ export {
   assertFiniteTensors,
   firstNonFiniteTensor,
   removeStaleTempFiles,
+  describeFsError,
+  assertReplaceable,
+  pidAlive,
+  openRunDir,
+  lockRunDir,
+  checkOutputFile,
+  RUN_LOCK_FILE,
+  RUN_FILES,
+  PREVIOUS_RUN_DIR,
 } from './run.js';
-export type { RunDirOptions, MetricValues } from './run.js';
+export type { RunDirOptions, MetricValues, RunDirGuardOptions, RunDirHandle } from './run.js';
 
 export { lineChartSvg, niceTicks } from './chart.js';
 export type { LineChartSpec, ChartSeries, ChartRefLine } from './chart.js';

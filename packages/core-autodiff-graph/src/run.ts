@@ -10,10 +10,65 @@ import type { TensorData, WeightArray } from './variables.js';
 
 let tmpCounter = 0;
 
+/**
+ * A system error on a path, in one line that names the path and says what to do: "EISDIR" or
+ * "ENOSPC: no space left on device, write" name neither the file nor a way out.
+ */
+export function describeFsError(e: unknown, file: string, doing = 'write'): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err?.code) {
+    case 'EISDIR': return `cannot ${doing} ${file}: it is a folder; pass a file path`;
+    case 'ENOTDIR': return `cannot ${doing} ${file}: a part of the path is a file, not a folder; choose another path`;
+    case 'EEXIST': return `cannot ${doing} ${file}: it already exists; remove it or choose another path`;
+    case 'ENOSPC': return `cannot ${doing} ${file}: the disk is full; free space and retry (completed files were kept)`;
+    case 'EDQUOT': return `cannot ${doing} ${file}: the disk quota is exhausted; free space and retry`;
+    case 'EACCES':
+    case 'EPERM': return `cannot ${doing} ${file}: permission denied; choose a folder you can ${doing === 'read' ? 'read' : 'write to'}`;
+    case 'EROFS': return `cannot ${doing} ${file}: the file system is read-only; choose a writable folder`;
+    case 'ENOENT': {
+      if (doing === 'read') return `cannot read ${file}: no such file`;
+      // a folder that exists yet refuses new files: a read-only or special file system (/proc, /sys)
+      const dir = path.dirname(path.resolve(file));
+      return fs.existsSync(dir) ? `cannot ${doing} ${file}: ${dir} does not accept new files (a read-only or special file system); choose a writable folder` : `cannot ${doing} ${file}: its folder does not exist or was removed`;
+    }
+    case 'EMFILE':
+    case 'ENFILE': return `cannot ${doing} ${file}: too many open files; close other programs or raise the limit (ulimit -n)`;
+    default: return `cannot ${doing} ${file}: ${err instanceof Error ? err.message : String(e)}`;
+  }
+}
+
+/** What an existing path is, for "only regular files are ever replaced" messages. */
+function kindOf(st: fs.Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Throws unless `file` is absent or a regular file (after following links): renaming over
+ * `/dev/null` or a folder would replace it, or fail with a bare EISDIR.
+ */
+export function assertReplaceable(file: string, flag?: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    return;
+  }
+  if (!st.isFile()) throw new Error(`${flag ? `${flag} ` : ''}${file} is ${kindOf(st)}; only regular files are replaced, so pass a file path`);
+}
+
 /** Writes `data` to `file` so readers never see a partial file: temp file in the same folder, fsync, rename. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const dir = path.dirname(path.resolve(file));
-  fs.mkdirSync(dir, { recursive: true });
+  assertReplaceable(file);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new Error(describeFsError(e, dir, 'create'));
+  }
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${tmpCounter++}.tmp`);
   try {
     const fd = fs.openSync(tmp, 'w');
@@ -26,7 +81,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw new Error(`cannot write ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(describeFsError(e, file));
   }
 }
 
@@ -81,18 +136,25 @@ export class MetricsWriter {
     fs.mkdirSync(dir, { recursive: true });
     this.jsonlPath = path.join(dir, 'metrics.jsonl');
     this.csvPath = path.join(dir, 'metrics.csv');
+    // appending to a device or a pipe would pass for logging and keep nothing
+    assertReplaceable(this.jsonlPath);
+    assertReplaceable(this.csvPath);
     if (opts.resumeFromStep !== undefined) this.truncateAfter(opts.resumeFromStep);
-    if (!fs.existsSync(this.csvPath)) fs.writeFileSync(this.csvPath, 'step,wall_time,metric,value\n');
-    if (!fs.existsSync(this.jsonlPath)) fs.writeFileSync(this.jsonlPath, '');
+    try {
+      if (!fs.existsSync(this.csvPath)) fs.writeFileSync(this.csvPath, 'step,wall_time,metric,value\n');
+      if (!fs.existsSync(this.jsonlPath)) fs.writeFileSync(this.jsonlPath, '');
+    } catch (e) {
+      throw new Error(describeFsError(e, this.jsonlPath));
+    }
   }
 
   log(step: number, metrics: MetricValues): void {
     const wall = Date.now() / 1000;
     const clean: MetricValues = {};
     for (const [k, v] of Object.entries(metrics)) if (typeof v === 'number') clean[k] = v;
-    fs.appendFileSync(this.jsonlPath, JSON.stringify({ step, wall_time: wall, ...clean }) + '\n');
+    appendWhole(this.jsonlPath, JSON.stringify({ step, wall_time: wall, ...clean }) + '\n');
     const rows = Object.entries(clean).map(([k, v]) => `${step},${wall.toFixed(3)},${k},${Number.isFinite(v) ? v : String(v)}`);
-    if (rows.length) fs.appendFileSync(this.csvPath, rows.join('\n') + '\n');
+    if (rows.length) appendWhole(this.csvPath, rows.join('\n') + '\n');
   }
 
   /** All rows logged so far (for plots and summaries). */
@@ -111,6 +173,35 @@ export class MetricsWriter {
       const keep = lines.slice(1).filter((l) => l.split(',').length === 4 && Number(l.split(',')[0]) <= step);
       writeFileAtomic(this.csvPath, [lines[0] ?? 'step,wall_time,metric,value', ...keep].join('\n') + '\n');
     }
+  }
+}
+
+/**
+ * Appends `text` (whole lines) or nothing: a write cut short by a full disk is truncated back,
+ * so a later reader (or a resumed run) never meets a torn row in the middle of the file.
+ */
+function appendWhole(file: string, text: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'a');
+  } catch (e) {
+    throw new Error(describeFsError(e, file));
+  }
+  let size = 0;
+  try {
+    size = fs.fstatSync(fd).size;
+    const buf = Buffer.from(text);
+    let off = 0;
+    while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
+  } catch (e) {
+    try {
+      fs.ftruncateSync(fd, size);
+    } catch {
+      // the row stays torn; completeLines drops it on read
+    }
+    throw new Error(describeFsError(e, file));
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -254,16 +345,255 @@ export function assertFiniteTensors(step: number, tensors: Record<string, Tensor
 /**
  * Removes the temp files (`.NAME.PID.N.tmp`) that `writeFileAtomic` leaves when its process is
  * killed between writing and renaming; a resumed run calls it so its directory holds only
- * complete files. Returns the names removed.
+ * complete files. Temp files of live processes stay; `only` keeps to one file's. Returns the names removed.
  */
-export function removeStaleTempFiles(dir: string): string[] {
+export function removeStaleTempFiles(dir: string, only?: string): string[] {
   if (!fs.existsSync(dir)) return [];
   const removed: string[] = [];
   for (const f of fs.readdirSync(dir)) {
     const m = /^\.(.+)\.(\d+)\.\d+\.tmp$/.exec(f);
-    if (!m || Number(m[2]) === process.pid) continue;
+    // a live writer's temp file is about to be renamed: only a dead process's are stale
+    if (!m || Number(m[2]) === process.pid || pidAlive(Number(m[2]))) continue;
+    if (only !== undefined && m[1] !== only) continue;
     fs.rmSync(path.join(dir, f), { force: true });
     removed.push(f);
   }
   return removed;
+}
+
+/** True while a process with this id runs (EPERM: it runs, as another user). */
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Where `--force` moves the previous run's files, inside the run folder. */
+export const PREVIOUS_RUN_DIR = 'previous-run';
+
+/** The lock file a writing run holds in its folder. */
+export const RUN_LOCK_FILE = '.mgail.lock';
+
+/** The files a run of ours writes into its folder; `--force` moves exactly these aside. */
+export const RUN_FILES = ['config.json', 'metrics.jsonl', 'metrics.csv', 'summary.json', 'policy.ckpt', 'checkpoint.ckpt'] as const;
+
+export interface RunDirGuardOptions {
+  /** Continue the run there: refuse when the folder or every one of `resumeFrom` is missing. */
+  resume?: boolean;
+  /** Start over: move the previous run's own files (`RUN_FILES`) into `previous-run/` first. */
+  force?: boolean;
+  /** What a resume continues from (default `checkpoint.ckpt` in the folder); absolute or relative to it. */
+  resumeFrom?: string[];
+  /** The flag that named the folder, for messages (default `--out`). */
+  flag?: string;
+  /** What the holder does, written into the lock (`train --algo mgail`). */
+  verb?: string;
+  /** Files of a previous run that only `--force` may replace (default all of `RUN_FILES`). */
+  guarded?: readonly string[];
+}
+
+/** A run folder held by this process until `release()` (or the process exits). */
+export interface RunDirHandle {
+  readonly dir: string;
+  /** The previous run's files `--force` moved into `previous-run/`. */
+  readonly removed: string[];
+  release(): void;
+}
+
+const heldLocks = new Map<string, number>();
+let exitHookInstalled = false;
+
+function lockHolder(lock: string): { pid: number; verb?: string } | null {
+  try {
+    const j = JSON.parse(fs.readFileSync(lock, 'utf8'));
+    return typeof j?.pid === 'number' ? j : { pid: -1 };
+  } catch {
+    return null;
+  }
+}
+
+function acquireLock(dir: string, flag: string, verb?: string): void {
+  const lock = path.join(dir, RUN_LOCK_FILE);
+  const held = heldLocks.get(lock);
+  if (held) {
+    heldLocks.set(lock, held + 1);
+    return;
+  }
+  const body = JSON.stringify({ pid: process.pid, verb, started: new Date().toISOString() }) + '\n';
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.writeFileSync(lock, body, { flag: 'wx' });
+      break;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' || attempt >= 3) throw new Error(describeFsError(e, lock, 'lock'));
+    }
+    const holder = lockHolder(lock);
+    if (holder && pidAlive(holder.pid) && holder.pid !== process.pid) {
+      throw new Error(`${flag ? `${flag} ` : ''}${dir} is in use by another run (pid ${holder.pid}${holder.verb ? `, ${holder.verb}` : ''}); wait for it to end or choose another ${flag || 'folder'}`);
+    }
+    // the holder died (kill -9, a crash): its lock is stale and taken over
+    fs.rmSync(lock, { force: true });
+  }
+  // two processes taking over one stale lock: the later writer wins, the earlier must see it lost
+  const now = lockHolder(lock);
+  if (now?.pid !== process.pid) throw new Error(`${flag ? `${flag} ` : ''}${dir} is in use by another run (pid ${now?.pid}); wait for it to end or choose another ${flag || 'folder'}`);
+  heldLocks.set(lock, 1);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const l of heldLocks.keys()) releaseLockFile(l);
+    });
+  }
+}
+
+function releaseLockFile(lock: string): void {
+  if (lockHolder(lock)?.pid === process.pid) fs.rmSync(lock, { force: true });
+}
+
+/** Metrics rows that hold nothing yet: a run killed before its first row left them. */
+function emptyMetrics(file: string): boolean {
+  const t = fs.readFileSync(file, 'utf8').trim();
+  return t === '' || t === 'step,wall_time,metric,value';
+}
+
+/**
+ * The one guard every writing verb opens its run folder with. It holds a lock (`.mgail.lock`:
+ * a second run into the folder fails naming the holder's pid; a dead holder's lock is taken
+ * over), removes stale temp files, and keeps runs apart: `resume` refuses when there is nothing
+ * to resume, a fresh run refuses a folder holding a previous run's files unless `force`, which
+ * moves exactly those files aside first (old metrics are never mixed with new ones, an old
+ * policy.ckpt never sits beside an unfinished run), and metrics files in a folder that is not a
+ * run of ours (no config.json) are never touched, even with `force`. Moved files go to
+ * `previous-run/` inside the folder (replacing the one run kept there before).
+ */
+export function openRunDir(dirIn: string, o: RunDirGuardOptions = {}): RunDirHandle {
+  const dir = path.resolve(dirIn);
+  const flag = o.flag ?? '--out';
+  const exists = fs.existsSync(dir);
+  if (exists && !fs.statSync(dir).isDirectory()) throw new Error(`${flag} ${dir} is a file, not a folder; pass a folder for the run`);
+  const resumeFrom = (o.resumeFrom ?? ['checkpoint.ckpt']).map((f) => path.resolve(dir, f));
+  if (o.resume) {
+    if (!exists) throw new Error(`--resume: ${dir} does not exist, so there is nothing to resume; drop --resume to start a run there`);
+    if (!resumeFrom.some((f) => fs.existsSync(f))) {
+      throw new Error(`--resume: ${dir} holds no ${resumeFrom.map((f) => path.relative(dir, f) || f).join(' or ')}, so there is nothing to resume; rerun without --resume (with --force to replace what is there)`);
+    }
+  }
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new Error(describeFsError(e, dir, 'create'));
+  }
+  acquireLock(dir, flag, o.verb);
+  const lock = path.join(dir, RUN_LOCK_FILE);
+  const handle: RunDirHandle & { removed: string[] } = {
+    dir,
+    removed: [],
+    release() {
+      const n = heldLocks.get(lock) ?? 0;
+      if (n > 1) heldLocks.set(lock, n - 1);
+      else if (n === 1) {
+        heldLocks.delete(lock);
+        releaseLockFile(lock);
+        // a run that failed before writing anything (a bad env, too many envs) leaves no folder
+        if (!exists) removeIfEmpty(dir);
+      }
+    },
+  };
+  try {
+    removeStaleTempFiles(dir);
+    if (!o.resume) {
+      const guarded = o.guarded ?? RUN_FILES;
+      const present = guarded.filter((f) => fs.existsSync(path.join(dir, f)));
+      for (const f of present) assertReplaceable(path.join(dir, f), `${flag} ${dir}:`);
+      const metrics = present.filter((f) => f.startsWith('metrics.') && !emptyMetrics(path.join(dir, f)));
+      if (metrics.length && !isOurRun(dir)) {
+        throw new Error(`${flag} ${dir} holds ${metrics.join(' and ')} but is not a run folder of mgail (no config.json of a run); choose another ${flag}`);
+      }
+      if (present.length && !o.force) {
+        if (present.includes('policy.ckpt')) throw new Error(`${dir} already holds a trained policy; pass --force to overwrite it, --resume to continue, or choose another ${flag}`);
+        if (present.includes('checkpoint.ckpt')) throw new Error(`${dir} already holds a training checkpoint; pass --resume to continue it, --force to start over, or choose another ${flag}`);
+        const real = present.filter((f) => !(f.startsWith('metrics.') && emptyMetrics(path.join(dir, f))));
+        if (real.length) throw new Error(`${dir} holds files of an earlier run (${real.join(', ')}); pass --force to replace them or choose another ${flag}`);
+      }
+      if (present.length) {
+        // moved aside, not deleted: a --force run that fails (diverges, is killed) leaves the last
+        // good result recoverable, yet never beside the new run's files. One previous run is kept.
+        const prev = path.join(dir, PREVIOUS_RUN_DIR);
+        if (fs.existsSync(prev)) for (const f of RUN_FILES) fs.rmSync(path.join(prev, f), { force: true });
+        fs.mkdirSync(prev, { recursive: true });
+        for (const f of present) {
+          fs.renameSync(path.join(dir, f), path.join(prev, f));
+          handle.removed.push(f);
+        }
+      }
+    }
+  } catch (e) {
+    handle.release();
+    throw e;
+  }
+  return handle;
+}
+
+/**
+ * The lock of `openRunDir` alone, for trainers that write a run folder themselves (`trainMGAIL`,
+ * `trainExpert`): a second process writing there fails; the same process may hold it already
+ * (the CLI verb that called the trainer), so it nests.
+ */
+export function lockRunDir(dirIn: string, verb?: string): { release(): void } {
+  const dir = path.resolve(dirIn);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new Error(describeFsError(e, dir, 'create'));
+  }
+  acquireLock(dir, '', verb);
+  const lock = path.join(dir, RUN_LOCK_FILE);
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      const n = heldLocks.get(lock) ?? 0;
+      if (n > 1) heldLocks.set(lock, n - 1);
+      else if (n === 1) {
+        heldLocks.delete(lock);
+        releaseLockFile(lock);
+      }
+    },
+  };
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+  } catch {
+    // gone already, or not ours to remove
+  }
+}
+
+/** A folder one of our verbs wrote: its config.json is a JSON object naming the env. */
+function isOurRun(dir: string): boolean {
+  try {
+    const j = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    return Boolean(j && typeof j === 'object' && typeof j.env === 'string');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The guard of a verb that writes one file (`collect --out`, `plot --out`): it refuses an
+ * existing file without `force`, anything but a regular file even with it, and removes the
+ * temp files a killed writer of the same file left.
+ */
+export function checkOutputFile(file: string, o: { force?: boolean; flag?: string } = {}): void {
+  const flag = o.flag ?? '--out';
+  assertReplaceable(file, flag);
+  if (fs.existsSync(file) && !o.force) throw new Error(`${file} already exists; pass --force to overwrite it or choose another ${flag}`);
+  removeStaleTempFiles(path.dirname(path.resolve(file)), path.basename(file));
 }

@@ -12,6 +12,7 @@
  * `json.loads(safe_open(path, 'np').metadata()['mgail_metadata'])`.
  */
 import { promises as fsp } from 'node:fs';
+import zlib from 'node:zlib';
 import * as path from 'node:path';
 import type { TensorData, TensorRecord, WeightArray } from './variables.js';
 
@@ -21,6 +22,34 @@ export const TENSOR_FORMAT = 'mgail-tensors';
 export const TENSOR_FORMAT_VERSION = '1';
 
 type DType = 'F32' | 'F64' | 'I32';
+
+/**
+ * CRC-32 of the header (with the checksum field as CHECKSUM_BLANK) and the data: a bit flipped
+ * on disk in a weight or in the metadata (a normalizer mean) would otherwise load as a
+ * plausible, wrong value. Files without the field (other writers, older files) load unchecked.
+ */
+const CHECKSUM_BLANK = '00000000';
+const nativeCrc32 = (zlib as unknown as { crc32?: (d: Uint8Array, v?: number) => number }).crc32;
+let crcTable: Uint32Array | null = null;
+function crc32(parts: Uint8Array[]): number {
+  if (typeof nativeCrc32 === 'function') {
+    let c = 0;
+    for (const p of parts) c = nativeCrc32(p, c);
+    return c >>> 0;
+  }
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (const p of parts) for (let i = 0; i < p.length; i++) c = crcTable[(c ^ p[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+const hex8 = (n: number) => n.toString(16).padStart(8, '0');
 
 const DTYPES: Record<DType, { bytes: number; make: (buf: ArrayBuffer) => WeightArray }> = {
   F32: { bytes: 4, make: (b) => new Float32Array(b) },
@@ -58,6 +87,7 @@ export function encodeTensors(
       format: TENSOR_FORMAT,
       format_version: TENSOR_FORMAT_VERSION,
       mgail_metadata: JSON.stringify(metadata),
+      checksum: CHECKSUM_BLANK,
     },
   };
   const parts: Uint8Array[] = [];
@@ -85,7 +115,10 @@ export function encodeTensors(
   // Pad to 8 bytes so the data section stays aligned for every dtype (as the Rust writer does).
   const jsonLen = Buffer.byteLength(json, 'utf8');
   json += ' '.repeat((8 - (jsonLen % 8)) % 8);
-  const headerBytes = new TextEncoder().encode(json);
+  const blankBytes = new TextEncoder().encode(json);
+  // the checksum replaces its blank in place: same length, so no offset moves
+  const sum = hex8(crc32([blankBytes, ...parts]));
+  const headerBytes = new TextEncoder().encode(json.replace(`"checksum":"${CHECKSUM_BLANK}"`, `"checksum":"${sum}"`));
   const out = new Uint8Array(8 + headerBytes.byteLength + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.byteLength), true);
   out.set(headerBytes, 8);
@@ -166,6 +199,14 @@ export function decodeTensors(bytes: Uint8Array, source = '<memory>'): DecodedTe
     copy.set(bytes.subarray(dataStart + begin, dataStart + end));
     tensors[name] = { data: make(copy.buffer), shape: [...(shape as number[])] };
     ranges.push([begin, end, name]);
+  }
+  const sum = (h.__metadata__ as Record<string, unknown> | undefined)?.checksum;
+  if (sum !== undefined) {
+    const text = new TextDecoder().decode(bytes.subarray(8, 8 + headerLen));
+    const field = `"checksum":"${String(sum)}"`;
+    if (typeof sum !== 'string' || !/^[0-9a-f]{8}$/.test(sum) || text.split(field).length !== 2) fail('bad header: unreadable checksum');
+    const blank = new TextEncoder().encode(text.replace(field, `"checksum":"${CHECKSUM_BLANK}"`));
+    if (hex8(crc32([blank, bytes.subarray(dataStart)])) !== sum) fail('corrupt: checksum mismatch (the file was damaged after it was written); use another copy or re-create it');
   }
   ranges.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < ranges.length; i++) {

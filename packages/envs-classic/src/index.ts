@@ -1,4 +1,5 @@
 export { Rng } from './rng.js';
+export type { RngState } from './rng.js';
 export { Box, Discrete, spaceFromJSON, flatDim, spacesEqual, describeSpace, checkAction } from './spaces.js';
 export type { Space, SpaceJSON, BoxJSON, DiscreteJSON } from './spaces.js';
 export type { Action, Observation, Info, ResetOptions, ResetResult, StepResult, EnvSpec, Env, StatefulEnv } from './types.js';

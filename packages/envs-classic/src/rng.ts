@@ -5,6 +5,15 @@
  * same seed on the same backend reproduces a run; the global unseeded generator is never used.
  * This package has no dependencies, so the generator lives here and the learners re-export it.
  */
+/** What `Rng.getState` returns: the four sfc32 words and a cached normal sample. */
+export interface RngState {
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+  spareNormal: number | null;
+}
+
 export class Rng {
   private a: number;
   private b: number;
@@ -27,7 +36,30 @@ export class Rng {
     this.b = next();
     this.c = next();
     this.d = next();
+    // Seeds of 2^32 and more would alias their low 32 bits (2^32 + 5 ran as 5): their high part
+    // moves the last word through splitmix32's bijective finalizer, so every safe integer seed
+    // has its own stream while seeds below 2^32 keep theirs.
+    const t = Math.trunc(seed);
+    if (t >= 4294967296) {
+      s = Math.floor(t / 4294967296) >>> 0;
+      this.d = (this.d ^ next()) >>> 0;
+    }
     for (let i = 0; i < 12; i++) this.nextUint32();
+  }
+
+  /** The generator's whole state, for a checkpoint: `setState` continues the same stream. */
+  getState(): RngState {
+    // unsigned words: `a` may hold a signed value, and is only ever used modulo 2^32
+    return { a: this.a >>> 0, b: this.b >>> 0, c: this.c >>> 0, d: this.d >>> 0, spareNormal: this.spareNormal };
+  }
+
+  setState(s: RngState): void {
+    const words = [s?.a, s?.b, s?.c, s?.d];
+    if (!words.every((w) => Number.isInteger(w) && w! >= 0 && w! < 2 ** 32) || !(s.spareNormal === null || Number.isFinite(s.spareNormal))) {
+      throw new Error(`Rng.setState: not a generator state (${JSON.stringify(s)})`);
+    }
+    [this.a, this.b, this.c, this.d] = words as number[];
+    this.spareNormal = s.spareNormal;
   }
 
   /** Next 32-bit unsigned integer. */

@@ -14,6 +14,9 @@
  *   read through a view at their offset in `mjData` (right after `solver_fwdinv`), checked once
  *   against the embind accessor when the module loads.
  */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import loadMujocoModule from 'mujoco-js';
 import type { MainModule } from 'mujoco-js';
 
@@ -169,11 +172,13 @@ type Raw = MainModule & { FS: { writeFile(p: string, s: string): void; unlink(p:
 const MUJOCO_EXCEPTIONS = new Set(['mjXError', 'mjCError']);
 const VFS_DIR = '/mgail-xml';
 
-async function createBinding(): Promise<Mujoco> {
-  const mj = (await loadMujocoModule({ print: onPrint, printErr: onPrint })) as Raw;
-  mj.FS.mkdir(VFS_DIR);
+/**
+ * The XML loader of one module instance. MuJoCo's reader leaks ~100 kB of WASM heap on every
+ * model it refuses (the parser's state on the C++ exception path); `checkModelXml` keeps those
+ * failures out of the module the envs live in.
+ */
+function makeLoader(mj: Raw): (xml: string, file: string) => MjModel {
   let fileCounter = 0;
-
   const heapBytes = (): Uint8Array => {
     const b = new mj.DoubleBuffer(1);
     const view = b.GetView() as Float64Array;
@@ -188,7 +193,7 @@ async function createBinding(): Promise<Mujoco> {
     return new TextDecoder().decode(h.subarray(ptr, end));
   };
 
-  const loadModel = (xml: string, file: string): MjModel => {
+  return (xml: string, file: string): MjModel => {
     const base = file.split(/[\\/]/).pop() || 'model.xml';
     const dir = `${VFS_DIR}/${fileCounter++}`;
     mj.FS.mkdir(dir);
@@ -215,11 +220,92 @@ async function createBinding(): Promise<Mujoco> {
     } finally {
       try {
         mj.FS.unlink(vfsPath);
+        (mj.FS as unknown as { rmdir(p: string): void }).rmdir(dir);
       } catch {
         /* already gone */
       }
     }
   };
+}
+
+/** The worker thread that compiles untrusted XML, replaced after this many refusals. */
+let checker: { worker: Worker; failures: number; pending: Map<number, (r: XmlCheckReply) => void>; next: number } | null = null;
+const CHECKER_MAX_FAILURES = 100;
+
+/** What the XML-check worker answers: ok, or MuJoCo's refusal (or another error's message). */
+export interface XmlCheckReply {
+  id: number;
+  ok: boolean;
+  xmlError?: boolean;
+  mujocoMessage?: string;
+  message?: string;
+}
+
+function checkerScript(): URL {
+  const here = new URL('./xml-check-worker.js', import.meta.url);
+  if (fs.existsSync(fileURLToPath(here))) return here;
+  // tests run src/ (TypeScript): the built worker
+  const built = new URL('../dist/xml-check-worker.js', import.meta.url);
+  if (fs.existsSync(fileURLToPath(built))) return built;
+  throw new Error(`checkModelXml: worker script not found (${fileURLToPath(here)}); build the package first`);
+}
+
+function startChecker(): NonNullable<typeof checker> {
+  const worker = new Worker(checkerScript());
+  worker.unref();
+  const c = { worker, failures: 0, pending: new Map<number, (r: XmlCheckReply) => void>(), next: 0 };
+  const failAll = (message: string) => {
+    for (const done of c.pending.values()) done({ id: -1, ok: false, message });
+    c.pending.clear();
+    if (checker === c) checker = null;
+  };
+  worker.on('message', (r: XmlCheckReply) => {
+    const done = c.pending.get(r.id);
+    c.pending.delete(r.id);
+    done?.(r);
+  });
+  worker.on('error', (e) => failAll(`the XML check worker failed: ${e.message}`));
+  worker.on('exit', () => failAll('the XML check worker exited'));
+  return c;
+}
+
+/**
+ * Compiles `xml` in a worker thread and throws a `MujocoXmlError` if MuJoCo refuses it. MuJoCo
+ * leaks ~100 kB of WASM heap inside the module that read a refused model (the reader's state on
+ * its C++ exception path); here that heap belongs to a worker that is terminated after
+ * `CHECKER_MAX_FAILURES` refusals, which frees it all, so making thousands of envs from bad XML
+ * keeps the process's memory bounded. Call it before loading a model that did not come with the
+ * package.
+ */
+export async function checkModelXml(xml: string, file: string): Promise<void> {
+  const c = checker ?? (checker = startChecker());
+  const id = c.next++;
+  const r = await new Promise<XmlCheckReply>((resolve) => {
+    c.pending.set(id, resolve);
+    c.worker.ref();
+    c.worker.postMessage({ id, xml, file });
+  });
+  if (!c.pending.size) c.worker.unref();
+  if (r.ok) return;
+  if (++c.failures >= CHECKER_MAX_FAILURES && checker === c) {
+    checker = null;
+    void c.worker.terminate();
+  }
+  if (r.xmlError) throw new MujocoXmlError(file, r.mujocoMessage ?? '');
+  throw new Error(r.message ?? 'the XML check failed');
+}
+
+/** The loader the XML-check worker runs: a fresh module instance of its own. @internal */
+export async function isolatedXmlLoader(): Promise<(xml: string, file: string) => MjModel> {
+  const mj = (await loadMujocoModule({ print: onPrint, printErr: onPrint })) as Raw;
+  mj.FS.mkdir(VFS_DIR);
+  return makeLoader(mj);
+}
+
+async function createBinding(): Promise<Mujoco> {
+  const mj = (await loadMujocoModule({ print: onPrint, printErr: onPrint })) as Raw;
+  mj.FS.mkdir(VFS_DIR);
+  const loadModel = makeLoader(mj);
 
   const rawData = (d: MjData) => d as unknown as { solver_fwdinv: Float64Array; warning: { get(i: number): { number: number; delete(): void } | undefined; delete(): void } };
 

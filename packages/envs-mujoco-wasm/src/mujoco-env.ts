@@ -1,7 +1,8 @@
 import { Box, Rng, checkAction } from '@mgail/envs-classic';
 import type { EnvSpec, Info, ResetOptions } from '@mgail/envs-classic';
-import { readXmlFile } from './assets.js';
-import { loadMujoco, MJ_NWARNING, MJ_WARNINGS, MujocoXmlError } from './binding.js';
+import path from 'node:path';
+import { ASSETS_DIR, readXmlFile } from './assets.js';
+import { checkModelXml, loadMujoco, MJ_NWARNING, MJ_WARNINGS, MujocoXmlError } from './binding.js';
 import type { MjData, MjModel, Mujoco } from './binding.js';
 import type { OptionSchema } from './options.js';
 
@@ -68,7 +69,23 @@ export class SharedModel {
   /** Loads the module (once per thread) and compiles `xmlFile` (Gymnasium's path rule). */
   static async load(envId: string, xmlFile: string): Promise<SharedModel> {
     const mj = await loadMujoco();
+    const { file, xml } = readXmlFile(envId, xmlFile);
+    // a model MuJoCo refuses leaks heap in the module that read it: try others' XML elsewhere first
+    if (!path.resolve(file).startsWith(path.resolve(ASSETS_DIR))) {
+      try {
+        await checkModelXml(xml, file);
+      } catch (e) {
+        throw SharedModel.xmlError(envId, xmlFile, e);
+      }
+    }
     return SharedModel.loadWith(mj, envId, xmlFile);
+  }
+
+  private static xmlError(envId: string, xmlFile: string, e: unknown): unknown {
+    if (!(e instanceof MujocoXmlError)) return e;
+    const err = new Error(`${envId}: ${e.message} (option xmlFile ${JSON.stringify(xmlFile)})`, { cause: e });
+    err.name = 'MujocoXmlError';
+    return err;
   }
 
   static loadWith(mj: Mujoco, envId: string, xmlFile: string): SharedModel {
@@ -76,12 +93,7 @@ export class SharedModel {
     try {
       return new SharedModel(mj, mj.loadModel(xml, file), file);
     } catch (e) {
-      if (e instanceof MujocoXmlError) {
-        const err = new Error(`${envId}: ${e.message} (option xmlFile ${JSON.stringify(xmlFile)})`, { cause: e });
-        err.name = 'MujocoXmlError';
-        throw err;
-      }
-      throw e;
+      throw SharedModel.xmlError(envId, xmlFile, e);
     }
   }
 

@@ -18,6 +18,8 @@ import {
   tf,
   writeFileAtomic,
   writeJsonAtomic,
+  firstNonFiniteTensor,
+  lockRunDir,
   type AdamState,
   type TensorRecord,
 } from '@mgail/core-autodiff-graph';
@@ -31,6 +33,7 @@ import {
   evaluatePolicy,
   makePolicy,
   PolicyKlAnchor,
+  validateDemos,
   type Demonstrations,
   type Policy,
 } from '@mgail/policies';
@@ -180,6 +183,16 @@ export function readMGAILCheckpointMeta(file: string): { iteration: number; conf
  * and logs a deterministic evaluation now and then (never used to choose a policy).
  */
 export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
+  // one writer per run folder: a second process training into it fails naming this one's pid
+  const lock = o.runDir ? lockRunDir(o.runDir, 'trainMGAIL') : null;
+  try {
+    return await trainMGAILHeld(o);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function trainMGAILHeld(o: MGAILOptions): Promise<MGAILResult> {
   const started = Date.now();
   const ckptFile = o.runDir ? path.join(o.runDir, 'checkpoint.ckpt') : null;
   const resuming = Boolean(o.resume && ckptFile && fs.existsSync(ckptFile));
@@ -196,6 +209,9 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
     if (meta.expertTransitions !== o.demos.rewards.length) {
       throw new Error(`${ckptFile} was trained on ${meta.expertTransitions} expert transitions, these demonstrations have ${o.demos.rewards.length}; resume with the same demonstrations`);
     }
+    // a checkpoint holding NaN would resume into a run that diverges at once, blamed on training
+    const bad = firstNonFiniteTensor(tensors);
+    if (bad !== undefined) throw new Error(`${ckptFile} is corrupt: ${bad} holds NaN or Inf; resume from another copy or start over with --force`);
     saved = { tensors, meta };
   }
   const given = saved ? saved.meta.config : o.config;
@@ -217,6 +233,7 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
   const actDim = discrete ? actSpace.n : actSpace.size;
   if (o.demos.obsDim !== obsDim) throw new Error(`MGAIL: the demonstrations have ${o.demos.obsDim}-dimensional observations, ${o.envId} has ${obsDim}`);
   if (o.demos.discrete !== discrete) throw new Error(`MGAIL: the demonstrations have ${o.demos.discrete ? 'discrete' : 'continuous'} actions, ${o.envId} does not`);
+  validateDemos(o.demos, 'demonstrations', { observationSpace: obsSpace, actionSpace: actSpace });
   const nExpert = o.demos.rewards.length;
   const expertPairs = pairs(o.demos.observations, o.demos.actions, obsDim, actDim, discrete);
 
@@ -716,6 +733,8 @@ export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
         T.checkpoint += performance.now() - tc;
       }
       T.total += performance.now() - itStarted;
+      // without workers nothing here awaits: yield so a SIGINT/SIGTERM handler can set shouldStop
+      await new Promise((r) => setImmediate(r));
       if (o.shouldStop?.()) {
         it++;
         break;

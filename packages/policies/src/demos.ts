@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Rng, writeFileAtomic } from '@mgail/core-autodiff-graph';
-import { flatDim, spaceFromJSON, type Env, type SpaceJSON } from '@mgail/envs-classic';
+import { describeSpace, flatDim, spaceFromJSON, type Discrete, type Env, type Space, type SpaceJSON } from '@mgail/envs-classic';
 import { decodeNpz, encodeNpz, type NpyArray } from './npz.js';
 import type { Policy } from './policy.js';
 import { meanStd } from './evaluate.js';
@@ -213,11 +213,7 @@ export function writeDemos(file: string, d: Demonstrations): void {
 }
 
 /** Checks `readDemos` makes against what the caller expects, and a cap on the episodes kept. */
-export interface ReadDemosOptions {
-  /** Refuse demonstrations of another env. */
-  envId?: string;
-  obsDim?: number;
-  actDim?: number;
+export interface ReadDemosOptions extends ValidateDemosOptions {
   /** Keep only the first k episodes. */
   maxEpisodes?: number;
 }
@@ -225,22 +221,36 @@ export interface ReadDemosOptions {
 /** Reads and validates a demonstrations file written by `writeDemos` (or by Python, same layout). */
 export function readDemos(file: string, opts: ReadDemosOptions = {}): Demonstrations {
   if (!fs.existsSync(file)) throw new Error(`demonstrations file ${file} not found`);
-  const a = decodeNpz(fs.readFileSync(file), file);
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new Error(`cannot read demonstrations file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; pass a readable .npz file`);
+  }
+  const a = decodeNpz(bytes, file);
   const need = (name: string): NpyArray => {
     const x = a[name];
     if (!x) throw new Error(`${file}: missing array "${name}" (has ${Object.keys(a).join(', ')})`);
     return x;
   };
+  const numeric = (name: string, x: NpyArray): ArrayLike<number> => {
+    if (typeof x.data === 'string') throw new Error(`${file}: ${name} holds text (dtype ${x.dtype}), expected numbers`);
+    return x.data;
+  };
   let metadata: DemoMetadata;
+  const metaArr = need('metadata');
   try {
-    metadata = JSON.parse(need('metadata').data as string);
+    if (typeof metaArr.data !== 'string') throw new Error('not text');
+    metadata = JSON.parse(metaArr.data);
   } catch {
     throw new Error(`${file}: "metadata" is not valid JSON`);
   }
+  if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata)) throw new Error(`${file}: "metadata" is not a JSON object`);
   const obs = need('observations');
   if (obs.shape.length !== 2) throw new Error(`${file}: observations must be 2-D [N, obs_dim], got shape [${obs.shape}]`);
   const [n, obsDim] = obs.shape;
   const act = need('actions');
+  if (act.shape.length !== 1 && act.shape.length !== 2) throw new Error(`${file}: actions must be [N] (Discrete) or [N, act_dim] (Box), got shape [${act.shape}]`);
   const discrete = act.shape.length === 1;
   const actDim = discrete ? 1 : act.shape[1];
   const check = (name: string, x: NpyArray, shape: number[]) => {
@@ -257,49 +267,149 @@ export function readDemos(file: string, opts: ReadDemosOptions = {}): Demonstrat
   const trunc = need('truncated');
   check('terminated', term, [n]);
   check('truncated', trunc, [n]);
-  const starts = Array.from(need('episode_starts').data as Float64Array);
-  const lengths = Array.from(need('episode_lengths').data as Float64Array);
-  if (starts.length !== lengths.length || !starts.length) throw new Error(`${file}: episode_starts and episode_lengths disagree or are empty`);
-  let expect = 0;
-  for (let i = 0; i < starts.length; i++) {
-    if (starts[i] !== expect || lengths[i] < 1) throw new Error(`${file}: episode ${i} starts at ${starts[i]}, expected ${expect} (episodes must be contiguous)`);
-    expect += lengths[i];
-  }
-  if (expect !== n) throw new Error(`${file}: episodes cover ${expect} transitions, the arrays hold ${n}`);
-
-  if (metadata.format !== DEMOS_FORMAT) throw new Error(`${file}: metadata format is ${String(metadata.format)}, expected ${DEMOS_FORMAT}`);
-  if (opts.envId && metadata.envId !== opts.envId) {
-    throw new Error(`${file} holds demonstrations of ${metadata.envId}, not ${opts.envId}; pass demonstrations recorded on ${opts.envId}`);
-  }
-  const spaceObsDim = flatDim(spaceFromJSON(metadata.observationSpace));
-  if (spaceObsDim !== obsDim) throw new Error(`${file}: observations have ${obsDim} columns but the metadata's observation space has ${spaceObsDim}`);
-  if (opts.obsDim !== undefined && opts.obsDim !== obsDim) throw new Error(`${file}: observations have ${obsDim} dimensions, the env has ${opts.obsDim}`);
-  if (opts.actDim !== undefined && opts.actDim !== actDim) throw new Error(`${file}: actions have ${actDim} dimensions, the env has ${opts.actDim}`);
-
+  const startsA = need('episode_starts');
+  const lengthsA = need('episode_lengths');
+  if (startsA.shape.length !== 1 || lengthsA.shape.length !== 1) throw new Error(`${file}: episode_starts and episode_lengths must be 1-D`);
+  const starts = Array.from(numeric('episode_starts', startsA));
+  const lengths = Array.from(numeric('episode_lengths', lengthsA));
   const qposA = a.qpos;
   const qvelA = a.qvel;
-  let d: Demonstrations = {
+  for (const [name, x] of [['qpos', qposA], ['qvel', qvelA]] as const) {
+    if (x && (x.shape.length !== 2 || x.shape[0] !== n)) throw new Error(`${file}: ${name} has shape [${x.shape}], expected [${n}, n${name === 'qpos' ? 'q' : 'v'}]`);
+  }
+  const raw = {
     obsDim,
     actDim,
     discrete,
-    observations: Float32Array.from(obs.data as ArrayLike<number>),
-    actions: discrete ? Int32Array.from(act.data as ArrayLike<number>) : Float32Array.from(act.data as ArrayLike<number>),
-    rewards: Float32Array.from(rewards.data as ArrayLike<number>),
-    nextObservations: Float32Array.from(next.data as ArrayLike<number>),
-    terminated: Uint8Array.from(term.data as ArrayLike<number>),
-    truncated: Uint8Array.from(trunc.data as ArrayLike<number>),
+    observations: numeric('observations', obs),
+    actions: numeric('actions', act),
+    rewards: numeric('rewards', rewards),
+    nextObservations: numeric('next_observations', next),
+    terminated: numeric('terminated', term),
+    truncated: numeric('truncated', trunc),
     episodeStarts: starts,
     episodeLengths: lengths,
-    qpos: qposA ? Float64Array.from(qposA.data as ArrayLike<number>) : undefined,
-    qvel: qvelA ? Float64Array.from(qvelA.data as ArrayLike<number>) : undefined,
+    qpos: qposA ? numeric('qpos', qposA) : undefined,
+    qvel: qvelA ? numeric('qvel', qvelA) : undefined,
     nq: qposA?.shape[1],
     nv: qvelA?.shape[1],
     metadata,
   };
-  if (qposA && qposA.shape[0] !== n) throw new Error(`${file}: qpos has ${qposA.shape[0]} rows, expected ${n}`);
-  if (qvelA && qvelA.shape[0] !== n) throw new Error(`${file}: qvel has ${qvelA.shape[0]} rows, expected ${n}`);
+  // the raw values are checked before conversion: Int32Array.from would turn 1.5 into 1 and 2^40 into 0
+  validateDemos(raw as unknown as Demonstrations, file, opts);
+  let d: Demonstrations = {
+    ...raw,
+    observations: Float32Array.from(raw.observations),
+    actions: discrete ? Int32Array.from(raw.actions) : Float32Array.from(raw.actions),
+    rewards: Float32Array.from(raw.rewards),
+    nextObservations: Float32Array.from(raw.nextObservations),
+    terminated: Uint8Array.from(raw.terminated),
+    truncated: Uint8Array.from(raw.truncated),
+    qpos: raw.qpos ? Float64Array.from(raw.qpos) : undefined,
+    qvel: raw.qvel ? Float64Array.from(raw.qvel) : undefined,
+  };
   if (opts.maxEpisodes !== undefined) d = selectEpisodes(d, Math.min(opts.maxEpisodes, numEpisodes(d)));
   return d;
+}
+
+/** What the demonstrations must agree with, beyond their own consistency. */
+export interface ValidateDemosOptions {
+  /** Refuse demonstrations of another env. */
+  envId?: string;
+  obsDim?: number;
+  actDim?: number;
+  /** The env's spaces: the metadata's spaces and every action must fit them. */
+  observationSpace?: Space;
+  actionSpace?: Space;
+}
+
+/**
+ * The one check of demonstration contents, run by `readDemos` and by every trainer on the
+ * demonstrations it is handed (a library caller may build them in memory): shapes agree,
+ * episodes tile the transitions, every observation, reward and Box action is finite, discrete
+ * actions are integers inside the action space, flags are 0/1, and the metadata's spaces agree
+ * with the data and with the env's. A value that fails would train without a word into a wrong
+ * policy (one NaN observation poisons the normalizer), so each failure names the array, the
+ * row and what to do. `where` names the file (or "demonstrations") in the message.
+ */
+export function validateDemos(d: Demonstrations, where = 'demonstrations', opts: ValidateDemosOptions = {}): void {
+  const fail = (msg: string): never => {
+    throw new Error(`${where}: ${msg}; re-record them with \`mgail collect\` or fix the file`);
+  };
+  const m = d.metadata as DemoMetadata | undefined;
+  if (!m || typeof m !== 'object') fail('no metadata');
+  if (m!.format !== DEMOS_FORMAT) throw new Error(`${where}: metadata format is ${String(m!.format)}, expected ${DEMOS_FORMAT}`);
+  if (opts.envId && m!.envId !== opts.envId) {
+    throw new Error(`${where} holds demonstrations of ${m!.envId}, not ${opts.envId}; pass demonstrations recorded on ${opts.envId}`);
+  }
+  let metaObs: Space, metaAct: Space;
+  try {
+    metaObs = spaceFromJSON(m!.observationSpace);
+    metaAct = spaceFromJSON(m!.actionSpace);
+  } catch (e) {
+    return fail(`the metadata's spaces are unreadable (${(e as Error).message})`);
+  }
+  const { obsDim, actDim } = d;
+  const n = d.rewards?.length ?? 0;
+  if (!Number.isInteger(obsDim) || obsDim < 1) fail(`observation size ${obsDim} is not a positive integer`);
+  if (!Number.isInteger(actDim) || actDim < 1) fail(`action size ${actDim} is not a positive integer`);
+  const spaceObsDim = flatDim(metaObs);
+  if (spaceObsDim !== obsDim) throw new Error(`${where}: observations have ${obsDim} columns but the metadata's observation space has ${spaceObsDim}`);
+  if (metaAct.kind === 'discrete' ? !d.discrete : d.discrete || flatDim(metaAct) !== actDim) {
+    fail(`the actions are ${d.discrete ? 'discrete' : `${actDim}-dimensional`} but the metadata's action space is ${describeSpace(metaAct)}`);
+  }
+  if (opts.obsDim !== undefined && opts.obsDim !== obsDim) throw new Error(`${where}: observations have ${obsDim} dimensions, the env has ${opts.obsDim}`);
+  if (opts.actDim !== undefined && opts.actDim !== actDim) throw new Error(`${where}: actions have ${actDim} dimensions, the env has ${opts.actDim}`);
+  if (opts.observationSpace && flatDim(opts.observationSpace) !== obsDim) {
+    throw new Error(`${where}: observations have ${obsDim} dimensions, the env has ${flatDim(opts.observationSpace)}`);
+  }
+  if (opts.actionSpace) {
+    const env = opts.actionSpace;
+    // bounds may differ (an --xml model with other gains), the kind and size may not
+    const agree = env.kind === metaAct.kind && (env.kind === 'discrete' ? env.n === (metaAct as Discrete).n : flatDim(env) === flatDim(metaAct));
+    if (!agree) throw new Error(`${where}: the demonstrations act in ${describeSpace(metaAct)}, the env in ${describeSpace(env)}; pass demonstrations recorded on this env`);
+  }
+  const len = (name: string, a: ArrayLike<number> | undefined, want: number) => {
+    if (!a || a.length !== want) fail(`${name} holds ${a?.length ?? 0} values, expected ${want}`);
+  };
+  len('observations', d.observations, n * obsDim);
+  len('next_observations', d.nextObservations, n * obsDim);
+  len('actions', d.actions, n * actDim);
+  len('terminated', d.terminated, n);
+  len('truncated', d.truncated, n);
+  if (n < 1) fail('no transitions');
+  const starts = d.episodeStarts, lengths = d.episodeLengths;
+  if (!starts || !lengths || starts.length !== lengths.length || !starts.length) throw new Error(`${where}: episode_starts and episode_lengths disagree or are empty`);
+  let expect = 0;
+  for (let i = 0; i < starts.length; i++) {
+    if (starts[i] !== expect || !Number.isInteger(lengths[i]) || lengths[i] < 1) throw new Error(`${where}: episode ${i} starts at ${starts[i]}, expected ${expect} (episodes must be contiguous)`);
+    expect += lengths[i];
+  }
+  if (expect !== n) throw new Error(`${where}: episodes cover ${expect} transitions, the arrays hold ${n}`);
+  const finite = (name: string, a: ArrayLike<number>, width: number) => {
+    for (let i = 0; i < a.length; i++) {
+      if (!Number.isFinite(a[i])) fail(`${name} row ${Math.floor(i / width)} holds ${a[i]}`);
+    }
+  };
+  finite('observations', d.observations, obsDim);
+  finite('next_observations', d.nextObservations, obsDim);
+  finite('rewards', d.rewards, 1);
+  if (d.discrete) {
+    const k = (metaAct as Discrete).n;
+    for (let i = 0; i < n; i++) {
+      const v = d.actions[i];
+      if (!Number.isInteger(v) || v < 0 || v >= k) fail(`action ${i} is ${v}, not an integer in [0, ${k}) of ${describeSpace(metaAct)}`);
+    }
+  } else finite('actions', d.actions, actDim);
+  for (const [name, a] of [['terminated', d.terminated], ['truncated', d.truncated]] as const) {
+    for (let i = 0; i < n; i++) if (a[i] !== 0 && a[i] !== 1) fail(`${name}[${i}] is ${a[i]}, expected 0 or 1`);
+  }
+  for (const [name, a, w] of [['qpos', d.qpos, d.nq], ['qvel', d.qvel, d.nv]] as const) {
+    if (!a) continue;
+    if (!Number.isInteger(w) || w! < 1) fail(`${name} has no width`);
+    len(name, a, n * w!);
+    finite(name, a, w!);
+  }
 }
 
 type MaybeMujoco = { getState?: () => unknown };

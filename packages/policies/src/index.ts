@@ -1,6 +1,6 @@
 export { Policy, GaussianPolicy, CategoricalPolicy, makePolicy, gumbelNoise, DEFAULT_POLICY_CONFIG } from './policy.js';
 export type { PolicyKind, PolicyConfig, ObservationBatch, PolicyDescription } from './policy.js';
-export { savePolicy, loadPolicy, resolvePolicyPath, POLICY_CHECKPOINT_FORMAT } from './checkpoint.js';
+export { savePolicy, loadPolicy, resolvePolicyPath, policyContentsProblem, POLICY_CHECKPOINT_FORMAT } from './checkpoint.js';
 export type { PolicyCheckpointMeta, LoadPolicyOptions } from './checkpoint.js';
 export { FisherVectorProduct } from './fisher.js';
 export { PolicyKlAnchor } from './kl-anchor.js';
@@ -9,6 +9,7 @@ export type { EvaluationResult } from './evaluate.js';
 export {
   writeDemos,
   readDemos,
+  validateDemos,
   collectDemos,
   selectEpisodes,
   actionSelection,
@@ -18,7 +19,7 @@ export {
   numTransitions,
   DEMOS_FORMAT,
 } from './demos.js';
-export type { Demonstrations, DemoMetadata, ReadDemosOptions, CollectOptions, Controller, SelectOptions, Selection } from './demos.js';
+export type { Demonstrations, DemoMetadata, ReadDemosOptions, ValidateDemosOptions, CollectOptions, Controller, SelectOptions, Selection } from './demos.js';
 export { HO_ERMON_SUBSAMPLE, HO_ERMON_EVAL_EPISODES, hoErmonSubsample } from './protocol.js';
 export { encodeNpy, decodeNpy, encodeNpz, decodeNpz } from './npz.js';
 export type { NpyArray, NpyDtype } from './npz.js';

@@ -126,6 +126,10 @@ export abstract class Policy {
     if (obs.length % this.obsDim !== 0 || obs.length === 0) {
       throw new Error(`policy: got ${obs.length} observation values, expected a multiple of ${this.obsDim}`);
     }
+    // a NaN would pass the normalizer's clip and come out as a plausible-looking action
+    for (let i = 0; i < obs.length; i++) {
+      if (!Number.isFinite(obs[i])) throw new Error(`policy.act: observation ${Math.floor(i / this.obsDim)} holds ${obs[i]} at index ${i % this.obsDim}; pass finite observations (did the env diverge?)`);
+    }
     return tf.tensor2d(Float32Array.from(obs as ArrayLike<number>), [obs.length / this.obsDim, this.obsDim]);
   }
 
@@ -417,7 +421,26 @@ export function gumbelNoise(rng: Rng, n: number): Float32Array {
 }
 
 /** A Gaussian policy for Box actions, a categorical one for Discrete actions. */
+/** What is wrong with the given option values (each must be of its default's kind), or undefined. */
+export function policyConfigProblem(c: Partial<PolicyConfig>): string | undefined {
+  const show = (v: unknown) => (typeof v === 'number' ? String(v) : JSON.stringify(v));
+  if (c.hidden !== undefined && (!Array.isArray(c.hidden) || !c.hidden.every((w) => Number.isInteger(w) && w >= 1 && w <= 1 << 16))) return `hidden must be a list of positive layer widths, got ${show(c.hidden)}`;
+  if (c.activation !== undefined && c.activation !== 'tanh' && c.activation !== 'relu') return `activation must be "tanh" or "relu", got ${show(c.activation)}`;
+  if (c.squash !== undefined && c.squash !== 'none' && c.squash !== 'tanh') return `squash must be "none" or "tanh", got ${show(c.squash)}`;
+  if (c.logStdInit !== undefined && (typeof c.logStdInit !== 'number' || !Number.isFinite(c.logStdInit))) return `logStdInit must be a finite number, got ${show(c.logStdInit)}`;
+  if (c.observationClip !== undefined && (typeof c.observationClip !== 'number' || !(c.observationClip > 0))) return `observationClip must be a number > 0, got ${show(c.observationClip)}`;
+  for (const k of ['stateDependentStd', 'normalizeObservations'] as const) {
+    if (c[k] !== undefined && typeof c[k] !== 'boolean') return `${k} must be true or false, got ${show(c[k])}`;
+  }
+  return undefined;
+}
+
 export function makePolicy(observationSpace: Box, actionSpace: Space, config: Partial<PolicyConfig>, rng: Rng): Policy {
+  // a misspelt option (`hiden`) would otherwise build the default network without a word
+  const unknown = Object.keys(config ?? {}).filter((k) => !(k in DEFAULT_POLICY_CONFIG));
+  if (unknown.length) throw new Error(`makePolicy: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; known: ${Object.keys(DEFAULT_POLICY_CONFIG).join(', ')}`);
+  const bad = policyConfigProblem(config ?? {});
+  if (bad) throw new Error(`makePolicy: ${bad}`);
   if (observationSpace.kind !== 'box') throw new Error(`makePolicy: observation space must be a Box, got ${describeSpace(observationSpace as Space)}`);
   if (actionSpace.kind === 'discrete') return new CategoricalPolicy(observationSpace, actionSpace, config, rng);
   return new GaussianPolicy(observationSpace, actionSpace, config, rng);

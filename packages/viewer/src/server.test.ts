@@ -1,7 +1,8 @@
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startViewer, type Viewer } from './server.js';
+import { allowedHosts, startViewer, type Viewer } from './server.js';
 
 const CARTPOLE = fileURLToPath(new URL('../../../experts/CartPole-v1/demos.npz', import.meta.url));
 
@@ -33,6 +34,36 @@ describe('viewer server', () => {
     const mj = await fetch(new URL('/vendor/mujoco-js/mujoco_wasm.js', viewer.url), { method: 'HEAD' });
     expect(mj.status).toBe(200);
     expect(Number(mj.headers.get('content-length'))).toBeGreaterThan(1e6);
+  });
+
+  /** A raw GET with a chosen Host header (fetch may not set it). */
+  const raw = (p: string, host: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: viewer.port, path: p, headers: { host } }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+    });
+
+  it('answers only Host headers naming this machine (DNS rebinding gets 403)', async () => {
+    for (const h of [`127.0.0.1:${viewer.port}`, `localhost:${viewer.port}`, `LOCALHOST:${viewer.port}`]) expect((await raw('/api/replay', h)).status).toBe(200);
+    for (const h of [`evil.example:${viewer.port}`, 'evil.example', `127.0.0.1:${viewer.port + 1}`]) {
+      const r = await raw('/api/replay', h);
+      expect(r.status, h).toBe(403);
+      expect(r.body).toMatch(/forbidden host/);
+    }
+    expect(allowedHosts('::1', 80)).toEqual(['localhost:80', '127.0.0.1:80', '[::1]:80']);
+    expect(allowedHosts('192.168.1.5', 8765)).toContain('192.168.1.5:8765');
+    expect(allowedHosts('0.0.0.0', 1)).toEqual(['localhost:1', '127.0.0.1:1', '[::1]:1']);
+  });
+
+  it('a malformed %-escape is a bad request, not a server error', async () => {
+    const r = await raw('/api/episode/%E0%A4%A', `127.0.0.1:${viewer.port}`);
+    expect(r.status).toBe(400);
+    expect(r.body).toMatch(/malformed %-escape/);
+    expect((await raw('/%', `127.0.0.1:${viewer.port}`)).status).toBe(400);
   });
 
   it('serves the replay and its episodes as JSON', async () => {

@@ -53,7 +53,10 @@ export async function startViewer(input: string | Replay, opts: ViewerOptions = 
   if (!fs.existsSync(path.join(roots['/client/'], 'main.js'))) {
     throw new Error(`the viewer's page scripts are not built (${roots['/client/']}); run the build first`);
   }
+  const allowed = new Set<string>();
   const server = http.createServer((req, res) => {
+    // DNS rebinding: a hostile page's own name resolved to 127.0.0.1 reaches this server with its Host
+    if (!allowed.has((req.headers.host ?? '').toLowerCase())) return send(res, 403, 'text/plain', `forbidden host ${JSON.stringify(req.headers.host ?? '')}: open the viewer at its own address`);
     handle(req, res, replay, roots).catch((e: unknown) => send(res, 500, 'application/json', JSON.stringify({ error: (e as Error).message })));
   });
   const port = opts.port ?? 8765;
@@ -65,6 +68,7 @@ export async function startViewer(input: string | Replay, opts: ViewerOptions = 
     server.listen(port, host, () => resolve());
   });
   const actual = (server.address() as { port: number }).port;
+  for (const h of allowedHosts(host, actual)) allowed.add(h);
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}/`,
     port: actual,
@@ -77,10 +81,24 @@ export async function startViewer(input: string | Replay, opts: ViewerOptions = 
   };
 }
 
+/** The Host headers the viewer answers: the loopback names and the bound host, with the port. */
+export function allowedHosts(host: string, port: number): string[] {
+  const names = new Set(['localhost', '127.0.0.1', '[::1]']);
+  const bound = host.toLowerCase();
+  // 0.0.0.0 / :: listen everywhere, but no Host of a page names them: the loopback names stay the only ones
+  if (bound !== '0.0.0.0' && bound !== '::' && bound !== '') names.add(bound.includes(':') && !bound.startsWith('[') ? `[${bound}]` : bound);
+  return [...names].map((n) => `${n}:${port}`);
+}
+
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, replay: Replay, roots: Record<string, string>): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET');
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const p = decodeURIComponent(url.pathname);
+  let p: string;
+  try {
+    p = decodeURIComponent(url.pathname);
+  } catch {
+    return send(res, 400, 'text/plain', `bad request: malformed %-escape in ${url.pathname}`);
+  }
   if (p === '/api/replay') return sendJson(res, replay.info);
   // browsers ask for it unprompted; an empty answer keeps their console clean
   if (p === '/favicon.ico') return send(res, 204, 'image/x-icon', '');

@@ -1,10 +1,9 @@
-import fs from 'node:fs';
 import type { Command } from 'commander';
-import { initBackend } from '@mgail/core-autodiff-graph';
+import { checkOutputFile, initBackend } from '@mgail/core-autodiff-graph';
 import { collectDemos, writeDemos } from '@mgail/policies';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
-import { parseIntFlag } from '../options.js';
+import { parseIntFlag, parseSeedFlag } from '../options.js';
 import { loadPolicyFor } from './eval.js';
 
 interface CollectOpts {
@@ -26,12 +25,16 @@ export function registerCollect(program: Command, io: Io): void {
     .requiredOption('--policy <path>', 'policy checkpoint, or a folder holding one')
     .requiredOption('--episodes <n>', 'number of episodes (trajectories)', parseIntFlag('episodes', 1))
     .requiredOption('--out <file>', 'output .npz file')
-    .option('--seed <s>', 'seed of the first reset', parseIntFlag('seed'), 0)
+    .option('--seed <s>', 'seed of the first reset', parseSeedFlag(), 0)
     .option('--stochastic', 'sample actions instead of the deterministic mean/argmax')
     .option('--force', 'overwrite --out if it exists')
     .option('--xml <file>', 'MuJoCo envs: load this MJCF model instead of the bundled one (same joints and actuators; other masses, sizes, gains)')
     .action(async (opts: CollectOpts) => {
-      if (fs.existsSync(opts.out) && !opts.force) throw new UserError(`${opts.out} already exists`, 'pass --force to overwrite it or choose another --out');
+      try {
+        checkOutputFile(opts.out, { force: opts.force });
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
       await initBackend();
       const { env, policy } = await loadPolicyFor(opts.env, opts.policy, opts.xml);
       try {

@@ -24,7 +24,7 @@ describe('divergence guard in the CLI', () => {
     expect(fs.existsSync(path.join(out, 'policy.ckpt'))).toBe(false);
   });
 
-  it('train --algo bc stops with a one-line error and keeps a policy already in --out', async () => {
+  it('train --algo bc stops with a one-line error and keeps a policy already in --out (moved aside by --force)', async () => {
     const out = tmp.join('bc');
     const ok = await cli('train', '--algo', 'bc', '--env', 'Pendulum-v1', '--demos', demos, '--out', out, '--config', tmp.write('bc-ok.yaml', 'maxEpochs: 2\n'), '--eval-episodes', '1');
     expect(ok.code, ok.err).toBe(0);
@@ -32,7 +32,8 @@ describe('divergence guard in the CLI', () => {
     const r = await cli('train', '--algo', 'bc', '--env', 'Pendulum-v1', '--demos', demos, '--out', out, '--force', '--config', tmp.write('bc-lr.yaml', 'lr: 1.0e+4\nmaxEpochs: 5\n'));
     expect(r.code).toBe(1);
     expect(r.err.split('\n').filter((l) => l.startsWith('mgail: error'))).toEqual(['mgail: error: bc diverged: losses/bc_train is NaN at epoch 0']);
-    // the diverged run wrote no policy over the good one
-    expect(fs.readFileSync(path.join(out, 'policy.ckpt')).equals(before)).toBe(true);
+    // the diverged run wrote no policy; --force moved the good one aside, not beside the new run's files
+    expect(fs.existsSync(path.join(out, 'policy.ckpt'))).toBe(false);
+    expect(fs.readFileSync(path.join(out, 'previous-run', 'policy.ckpt')).equals(before)).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import { evaluatePolicy, loadPolicy } from '@mgail/policies';
 import { makeEnv, xmlEnvOptions } from '../envs.js';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
-import { parseIntFlag } from '../options.js';
+import { parseIntFlag, parseSeedFlag } from '../options.js';
 
 interface EvalOpts {
   env: string;
@@ -35,7 +35,7 @@ export function registerEval(program: Command, io: Io): void {
     .requiredOption('--env <id>', 'environment id')
     .requiredOption('--policy <path>', 'policy checkpoint, or a run/expert folder holding one')
     .option('--episodes <n>', 'episodes', parseIntFlag('episodes', 1), 50)
-    .option('--seed <s>', 'seed of the first reset', parseIntFlag('seed'), 0)
+    .option('--seed <s>', 'seed of the first reset', parseSeedFlag(), 0)
     .option('--stochastic', 'sample actions instead of the deterministic mean/argmax')
     .option('--json', 'print one JSON object {mean, std, episodes, returns, lengths, ...}')
     .option('--xml <file>', 'MuJoCo envs: load this MJCF model instead of the bundled one (same joints and actuators; other masses, sizes, gains)')

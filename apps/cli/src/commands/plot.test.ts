@@ -47,7 +47,7 @@ describe('mgail plot', () => {
     // no silent overwrite; --force replaces it
     const again = await cli('plot', a, '--out', out);
     expect(again.code).toBe(1);
-    expect(again.err).toMatch(/already exists \(pass --force/);
+    expect(again.err).toMatch(/already exists; pass --force/);
     const forced = await cli('plot', a, '--out', out, '--force', '--metric', 'losses/policy', '--x', 'time');
     expect(forced.code, forced.err).toBe(0);
     const svg2 = fs.readFileSync(out, 'utf8');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { makeEnv, xmlEnvOptions } from '../envs.js';
 import type { Io } from '../io.js';
-import { parseIntFlag } from '../options.js';
+import { parseIntFlag, parseSeedFlag } from '../options.js';
 import { meanStd } from '@mgail/policies';
 
 interface RolloutOpts {
@@ -45,7 +45,7 @@ export function registerRollout(program: Command, io: Io): void {
     .description('roll out a random policy and print the mean/std return')
     .requiredOption('--env <id>', 'environment id (see `mgail envs`)')
     .option('--episodes <n>', 'number of episodes', parseIntFlag('episodes', 1), 10)
-    .option('--seed <s>', 'seed', parseIntFlag('seed'), 0)
+    .option('--seed <s>', 'seed', parseSeedFlag(), 0)
     .option('--json', 'print one JSON object')
     .option('--xml <file>', 'MuJoCo envs: load this MJCF model instead of the bundled one (same joints and actuators; other masses, sizes, gains)')
     .action(async (opts: RolloutOpts) => {

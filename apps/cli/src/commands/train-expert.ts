@@ -1,13 +1,14 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { initBackend, runDirPath } from '@mgail/core-autodiff-graph';
+import { initBackend, openRunDir, PREVIOUS_RUN_DIR, RUN_FILES, runDirPath, type RunDirHandle } from '@mgail/core-autodiff-graph';
 import { EXPERT_ALGOS, expertConfig, trainExpert, type ExpertAlgo } from '@mgail/baselines-gail-bc';
 import { describeSpace } from '@mgail/envs-classic';
 import { cliConfigLayers } from '../config-file.js';
 import { makeEnv, makeVecEnv, xmlEnvOptions } from '../envs.js';
-import { UserError } from '../errors.js';
+import { InterruptedError, UserError } from '../errors.js';
+import { stopOnSignals } from '../signals.js';
 import type { Io } from '../io.js';
-import { parseIntFlag } from '../options.js';
+import { parseIntFlag, parseSeedFlag } from '../options.js';
 
 interface TrainExpertOpts {
   env: string;
@@ -17,6 +18,7 @@ interface TrainExpertOpts {
   out?: string;
   runDir?: string;
   resume?: boolean;
+  force?: boolean;
   finish?: boolean;
   numEnvs?: number;
   lightCheckpoint?: string;
@@ -37,10 +39,11 @@ export function registerTrainExpert(program: Command, io: Io): void {
     .requiredOption('--env <id>', 'environment id')
     .option('--algo <name>', `RL algorithm: ${EXPERT_ALGOS.join(' | ')}`, 'ppo')
     .option('--steps <n>', `total env steps (default ${DEFAULT_STEPS}; on --resume, the run's own)`, parseIntFlag('steps', 1))
-    .option('--seed <s>', 'seed', parseIntFlag('seed'), 0)
+    .option('--seed <s>', 'seed', parseSeedFlag(), 0)
     .option('--out <dir>', 'output directory: policy.ckpt, summary.json (default runs/{env}__{algo}__{seed}__{time})')
     .option('--run-dir <dir>', 'where checkpoint.ckpt, config.json and metrics go (default: --out)')
     .option('--resume', 'continue from the run directory\'s checkpoint.ckpt')
+    .option('--force', 'replace a previous run in --out / --run-dir (its metrics, checkpoints, policy and summary) instead of refusing')
     .option('--finish', 'with --resume: end the run at its checkpoint (write policy.ckpt, evaluate, summary.json) instead of training on')
     .option('--num-envs <n>', 'parallel envs (overrides the per-env config)', parseIntFlag('num-envs', 1))
     .option('--parallel', 'step MuJoCo envs in worker threads')
@@ -82,15 +85,23 @@ export function registerTrainExpert(program: Command, io: Io): void {
         `--out ${rel(outDir)}`,
         opts.runDir ? `--run-dir ${rel(runDir)}` : '',
       ].filter(Boolean).join(' ');
-      // First Ctrl-C: finish the iteration, checkpoint and stop (resumable); a second one exits.
-      let stop = false;
-      const onSignal = () => {
-        if (stop) process.exit(130);
-        stop = true;
-        io.err('mgail: stopping after this iteration (checkpointing; resume with --resume)');
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      if (opts.resume && opts.force) throw new UserError('--resume continues the run and --force replaces it: pass one of them');
+      // one guard per folder: the run folder (checkpoint, config, metrics) and, when apart, --out (policy, summary)
+      const guards: RunDirHandle[] = [];
+      const signals = stopOnSignals(io);
+      try {
+        const apart = runDir !== outDir;
+        const runFiles = apart ? RUN_FILES.filter((f) => f !== 'policy.ckpt' && f !== 'summary.json') : RUN_FILES;
+        const resumeFrom = ['checkpoint.ckpt', ...(opts.lightCheckpoint ? [path.resolve(opts.lightCheckpoint)] : [])];
+        guards.push(openRunDir(runDir, { resume: opts.resume, force: opts.force, resumeFrom, flag: opts.runDir ? '--run-dir' : '--out', verb: `train-expert --algo ${opts.algo}`, guarded: runFiles }));
+        if (apart) guards.push(openRunDir(outDir, { force: opts.force, verb: `train-expert --algo ${opts.algo}`, guarded: opts.resume ? [] : ['policy.ckpt', 'summary.json'] }));
+      } catch (e) {
+        for (const g of guards) g.release();
+        signals.dispose();
+        throw new UserError((e as Error).message);
+      }
+      for (const g of guards) if (g.removed.length) io.err(`[mgail] --force: moved the previous run's ${g.removed.join(', ')} to ${path.join(g.dir, PREVIOUS_RUN_DIR)}`);
+      const stopped = signals.stopped;
       let res;
       try {
         res = await trainExpert({
@@ -107,7 +118,7 @@ export function registerTrainExpert(program: Command, io: Io): void {
           ...(opts.lightCheckpoint ? { lightCheckpoint: { file: path.resolve(opts.lightCheckpoint), every: opts.lightEvery } } : {}),
           overrides: layers,
           makeVecEnv: (n) => makeVecEnv(opts.env, n, { parallel: opts.parallel, options: envOptions }),
-          shouldStop: () => stop,
+          shouldStop: () => stopped() !== null,
           evaluation: { makeEnv: () => makeEnv(opts.env, envOptions), episodes: opts.evalEpisodes, seed: 1000 },
         });
       } catch (e) {
@@ -118,12 +129,15 @@ export function registerTrainExpert(program: Command, io: Io): void {
         }
         throw e;
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        signals.dispose();
+        for (const g of guards) g.release();
       }
       try {
         if (!res.finished) {
-          io.out(`${opts.env} ${opts.algo}: stopped at ${res.globalStep} steps; continue with --resume (checkpoint ${path.join(res.runDir, 'checkpoint.ckpt')})`);
+          const msg = `${opts.env} ${opts.algo}: stopped at ${res.globalStep} steps; continue with --resume (checkpoint ${path.join(res.runDir, 'checkpoint.ckpt')})`;
+          const sig = stopped();
+          if (sig) throw new InterruptedError(`${msg}, stopped by ${sig}`, sig);
+          io.out(msg);
           return;
         }
         const ev = res.evaluation!;

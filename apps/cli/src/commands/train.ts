@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createRunDir, DivergenceError, initBackend, MetricsWriter, Progress, writeJsonAtomic, type ConfigLayer } from '@mgail/core-autodiff-graph';
+import { decodeTensors, DivergenceError, initBackend, MetricsWriter, openRunDir, PREVIOUS_RUN_DIR, Progress, runDirPath, writeJsonAtomic, type ConfigLayer } from '@mgail/core-autodiff-graph';
 import type { Env } from '@mgail/envs-classic';
 import { demosProvenance, evaluatePolicy, savePolicy, type Demonstrations, type Policy } from '@mgail/policies';
 import { bcConfig, gailBCConfig, gailConfig, trainBC, trainGAIL, type BCConfig, type GAILConfig } from '@mgail/baselines-gail-bc';
@@ -9,9 +9,10 @@ import { effectiveMGAILConfig, mgailBCConfig, mgailConfig, MissingWorkerEnvError
 import { cliConfigLayers } from '../config-file.js';
 import { loadDemosArg } from '../demos.js';
 import { makeEnv, makeVecEnv, workerEnvSpec, xmlEnvOptions } from '../envs.js';
-import { UserError } from '../errors.js';
+import { InterruptedError, UserError } from '../errors.js';
+import { stopOnSignals } from '../signals.js';
 import type { Io } from '../io.js';
-import { parseIntFlag } from '../options.js';
+import { parseIntFlag, parseSeedFlag } from '../options.js';
 
 export interface TrainOptions {
   algo: string;
@@ -45,6 +46,8 @@ export interface TrainContext {
   envOptions?: Record<string, unknown>;
   opts: TrainOptions;
   io: Io;
+  /** The signal that asked the run to stop (polled between iterations), or null. */
+  stopped(): NodeJS.Signals | null;
 }
 
 export interface TrainOutcome {
@@ -59,7 +62,8 @@ const gailAlgo = (name: 'gail' | 'gail+bc') => ({
   config: (envId: string, layers: ConfigLayer[]) => (name === 'gail' ? gailConfig : gailBCConfig)(envId, layers),
   async run(ctx: TrainContext): Promise<TrainOutcome> {
     const config = ctx.config as GAILConfig;
-    writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: name, ...runInfo(ctx), config });
+    // a resumed run keeps the record of the command that started it
+    if (!ctx.opts.resume) writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: name, ...runInfo(ctx), config });
     const progress = new Progress(name, config.totalSteps);
     const res = await trainGAIL({
       envId: ctx.envId, demos: ctx.demos, config, seed: ctx.seed,
@@ -74,7 +78,14 @@ const gailAlgo = (name: 'gail' | 'gail+bc') => ({
         progress.update(h.envSteps, { return: h.trainEpisodeReturn, d_agent: h.disc?.agentD });
       },
       onEval: (e) => ctx.metrics.log(e.envSteps, { 'eval/return_mean': e.mean, 'eval/return_std': e.std }),
-    });
+      shouldStop: () => ctx.stopped() !== null,
+      checkpoint: { file: checkpointFile(ctx), every: 1, resume: ctx.opts.resume },
+    }).catch(trainerError(ctx));
+    const sig = ctx.stopped();
+    if (!res.finished && sig) {
+      res.policy.dispose();
+      throw new InterruptedError(`${name} stopped by ${sig} at ${res.envSteps} of ${config.totalSteps} env steps; ${checkpointFile(ctx)} holds it: continue with --resume`, sig);
+    }
     progress.done(res.envSteps, { eval: res.evalHistory.at(-1)?.mean });
     return { policy: res.policy, config, summary: { envSteps: res.envSteps, rounds: res.rounds, expertPairs: res.expertPairs, trainWallClockSeconds: res.wallClockSeconds, evalHistory: res.evalHistory } };
   },
@@ -109,7 +120,7 @@ const mgailAlgo = (name: 'mgail' | 'mgail+bc') => ({
     try {
       res = await trainMGAIL({
         envId: ctx.envId, makeEnv: () => makeEnv(ctx.envId, ctx.envOptions), workerEnv,
-        demos: ctx.demos, config, seed: ctx.seed, runDir: ctx.runDir, resume: ctx.opts.resume, progress: true, runInfo: { demos: ctx.demosFile, ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}), ...(ctx.envOptions ? { xml: ctx.envOptions.xmlFile } : {}) },
+        demos: ctx.demos, config, seed: ctx.seed, runDir: ctx.runDir, resume: ctx.opts.resume, progress: true, shouldStop: () => ctx.stopped() !== null, runInfo: { demos: ctx.demosFile, ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}), ...(ctx.envOptions ? { xml: ctx.envOptions.xmlFile } : {}) },
       });
     } catch (e) {
       if (e instanceof DivergenceError) {
@@ -120,8 +131,13 @@ const mgailAlgo = (name: 'mgail' | 'mgail+bc') => ({
         throw new UserError(`${ckpt} is a run with policyWorkers ${e.policyWorkers}: worker threads cannot make ${ctx.envId}, an env from --env-module`, 'a resumed run keeps its config; rerun with --force instead of --resume to start over with policyWorkers 0');
       }
       const msg = (e as Error).message;
-      if (/is a run on|is a run with seed|expert transitions|not an MGAIL training checkpoint/.test(msg)) throw new UserError(msg);
+      if (/is a run on|is a run with seed|expert transitions|not an MGAIL training checkpoint|is corrupt|checksum mismatch/.test(msg)) throw new UserError(msg);
       throw e;
+    }
+    const sig = ctx.stopped();
+    if (!res.finished && sig) {
+      res.policy.dispose();
+      throw new InterruptedError(`${name} stopped by ${sig} at iteration ${res.iterations}; ${ckpt} holds it: continue with --resume`, sig);
     }
     return { policy: res.policy, config, summary: { envSteps: res.envSteps, iterations: res.iterations, trainWallClockSeconds: res.wallClockSeconds, evalHistory: res.evalHistory } };
   },
@@ -139,15 +155,22 @@ export const TRAIN_ALGOS: Record<string, {
     config: (envId, layers) => bcConfig(envId, layers),
     async run(ctx) {
       const config = ctx.config as BCConfig;
-      writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: 'bc', ...runInfo(ctx), config });
+      if (!ctx.opts.resume) writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: 'bc', ...runInfo(ctx), config });
       const progress = new Progress('bc', config.maxEpochs);
-      const res = trainBC(ctx.demos, ctx.env, config, {
-        seed: ctx.seed,
-        onEpoch: (e) => {
-          ctx.metrics.log(e.epoch, { 'losses/bc_train': e.trainLoss, 'losses/bc_validation': e.validationLoss });
-          progress.update(e.epoch + 1, { train_nll: e.trainLoss, val_nll: e.validationLoss });
-        },
-      });
+      let res;
+      try {
+        res = trainBC(ctx.demos, ctx.env, config, {
+          seed: ctx.seed,
+          // every epoch: a signal cannot interrupt BC's synchronous loop, so a kill loses at most one
+          checkpoint: { file: checkpointFile(ctx), resume: ctx.opts.resume },
+          onEpoch: (e) => {
+            ctx.metrics.log(e.epoch, { 'losses/bc_train': e.trainLoss, 'losses/bc_validation': e.validationLoss });
+            progress.update(e.epoch + 1, { train_nll: e.trainLoss, val_nll: e.validationLoss });
+          },
+        });
+      } catch (e) {
+        return trainerError(ctx)(e);
+      }
       progress.done(res.history.length, { best_epoch: res.bestEpoch, val_nll: res.bestValidationLoss });
       return { policy: res.policy, config, summary: { epochs: res.history.length, bestEpoch: res.bestEpoch, bestValidationLoss: res.bestValidationLoss, expertPairs: res.expertPairs } };
     },
@@ -157,6 +180,20 @@ export const TRAIN_ALGOS: Record<string, {
   mgail: mgailAlgo('mgail'),
   'mgail+bc': mgailAlgo('mgail+bc'),
 };
+
+/** Where bc and gail keep their training checkpoint (mgail's own trainer names the same file). */
+function checkpointFile(ctx: TrainContext): string {
+  return path.join(ctx.runDir, 'checkpoint.ckpt');
+}
+
+/** A resume the checkpoint refuses (another seed, config or demonstrations; a corrupt file) is the user's to fix. */
+function trainerError(ctx: TrainContext): (e: unknown) => never {
+  return (e: unknown) => {
+    const msg = (e as Error)?.message ?? '';
+    if (!(e instanceof DivergenceError) && msg.includes(checkpointFile(ctx))) throw new UserError(msg);
+    throw e;
+  };
+}
 
 /** What config.json records beside the resolved config. */
 function runInfo(ctx: TrainContext): Record<string, unknown> {
@@ -170,44 +207,79 @@ function runInfo(ctx: TrainContext): Record<string, unknown> {
 export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: string; evalMean: number }> {
   const algo = TRAIN_ALGOS[opts.algo];
   if (!algo) throw new UserError(`unknown algorithm "${opts.algo}"`, `choose one of: ${Object.keys(TRAIN_ALGOS).join(', ')}`);
-  // only MGAIL checkpoints mid-run; a "resumed" BC or GAIL run would silently retrain over the policy in --out
-  if (opts.resume && !opts.algo.startsWith('mgail')) throw new UserError(`--resume continues MGAIL runs; ${opts.algo} runs keep no training checkpoint`, 'rerun it with --force to start over');
+  if (opts.resume && opts.force) throw new UserError('--resume continues the run in --out and --force replaces it: pass one of them');
   const config = algo.config(opts.env, cliConfigLayers(opts.config), opts);
   const envOptions = await xmlEnvOptions(opts.env, opts.xml);
-  const xml = envOptions ? { xml: envOptions.xmlFile } : {};
   const env = await makeEnv(opts.env, envOptions);
   try {
-    const { demos, file } = loadDemosArg(opts.demos, opts.env, { trajectories: opts.trajectories, subsample: opts.subsample, seed: opts.seed, obsDim: env.observationSpace.size });
-    if (opts.out && fs.existsSync(path.join(opts.out, 'policy.ckpt')) && !opts.force && !opts.resume) {
-      throw new UserError(`${opts.out} already holds a trained policy`, 'pass --force to overwrite it, --resume to continue, or choose another --out');
-    }
+    const { demos, file } = loadDemosArg(opts.demos, opts.env, { trajectories: opts.trajectories, subsample: opts.subsample, seed: opts.seed, observationSpace: env.observationSpace, actionSpace: env.actionSpace });
     await initBackend();
-    const runDir = createRunDir({ env: opts.env, algo: opts.algo, seed: opts.seed, dir: opts.out });
-    const metrics = new MetricsWriter(runDir);
-    io.err(`[mgail] ${opts.algo} on ${opts.env}: ${demos.episodeStarts.length} trajectories from ${file}, seed ${opts.seed}, run dir ${runDir}`);
-    const started = Date.now();
-    const outcome = await algo.run({ env, envId: opts.env, demos, demosFile: file, seed: opts.seed, runDir, metrics, config, envOptions, opts, io });
+    let guard;
     try {
-      savePolicy(path.join(runDir, 'policy.ckpt'), outcome.policy, { envId: opts.env, algo: opts.algo, seed: opts.seed, demos: file, trajectories: demos.episodeStarts.length, ...xml });
-      // A final deterministic evaluation is reported, never used for selection.
-      const evalEnv = await makeEnv(opts.env, envOptions);
-      const ev = evaluatePolicy(evalEnv, outcome.policy, { episodes: opts.evalEpisodes, seed: 10_000 + opts.seed });
-      evalEnv.close();
-      const summary = {
-        algo: opts.algo, env: opts.env, ...xml, seed: opts.seed, trajectories: demos.episodeStarts.length,
-        expertReturn: demos.metadata.meanReturn, eval: { episodes: ev.returns.length, mean: ev.mean, std: ev.std, returns: ev.returns },
-        wallClockSeconds: (Date.now() - started) / 1000, ...outcome.summary,
-      };
-      writeJsonAtomic(path.join(runDir, 'summary.json'), summary);
-      metrics.log(-1, { 'eval/final_return_mean': ev.mean, 'eval/final_return_std': ev.std });
-      io.out(`${opts.algo} on ${opts.env} (${demos.episodeStarts.length} trajectories, seed ${opts.seed}): final return ${ev.mean.toFixed(2)} ± ${ev.std.toFixed(2)} over ${ev.returns.length} episodes (expert ${demos.metadata.meanReturn.toFixed(2)}); policy ${path.join(runDir, 'policy.ckpt')}`);
-      return { runDir, evalMean: ev.mean };
+      guard = openRunDir(runDirPath({ env: opts.env, algo: opts.algo, seed: opts.seed, dir: opts.out }), { resume: opts.resume, force: opts.force, verb: `train --algo ${opts.algo}` });
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+    const runDir = guard.dir;
+    if (guard.removed.length) io.err(`[mgail] --force: moved the previous run's ${guard.removed.join(', ')} to ${path.join(runDir, PREVIOUS_RUN_DIR)}`);
+    // BC trains synchronously (a signal could not be heard before it ends): Ctrl-C stops it as usual
+    const signals = opts.algo === 'bc' ? { stopped: () => null, dispose() {} } : stopOnSignals(io);
+    try {
+      return await trainInto(runDir, algo, config, env, demos, file, envOptions, opts, io, signals);
     } finally {
-      outcome.policy.dispose();
+      signals.dispose();
+      guard.release();
     }
   } finally {
     env.close();
   }
+}
+
+/** Trains into the guarded run folder, then saves, evaluates and summarizes the policy. */
+async function trainInto(
+  runDir: string, algo: (typeof TRAIN_ALGOS)[string], config: unknown, env: Env, demos: Demonstrations, file: string,
+  envOptions: Record<string, unknown> | undefined, opts: TrainOptions, io: Io, signals: { stopped(): NodeJS.Signals | null; dispose(): void },
+): Promise<{ runDir: string; evalMean: number }> {
+  const xml = envOptions ? { xml: envOptions.xmlFile } : {};
+  // rows a killed sitting logged past its last checkpoint are dropped (mgail's trainer does its own)
+  const from = opts.resume && !opts.algo.startsWith('mgail') ? checkpointMetricsStep(path.join(runDir, 'checkpoint.ckpt')) : undefined;
+  const metrics = new MetricsWriter(runDir, from === undefined ? {} : { resumeFromStep: from });
+  io.err(`[mgail] ${opts.algo} on ${opts.env}: ${demos.episodeStarts.length} trajectories from ${file}, seed ${opts.seed}, run dir ${runDir}`);
+  const started = Date.now();
+  const outcome = await algo.run({ env, envId: opts.env, demos, demosFile: file, seed: opts.seed, runDir, metrics, config, envOptions, opts, io, stopped: signals.stopped });
+  // training is over: what is left is atomic writes and the final evaluation, which Ctrl-C may simply end
+  signals.dispose();
+  try {
+    savePolicy(path.join(runDir, 'policy.ckpt'), outcome.policy, { envId: opts.env, algo: opts.algo, seed: opts.seed, demos: file, trajectories: demos.episodeStarts.length, ...xml });
+    // A final deterministic evaluation is reported, never used for selection.
+    const evalEnv = await makeEnv(opts.env, envOptions);
+    const ev = evaluatePolicy(evalEnv, outcome.policy, { episodes: opts.evalEpisodes, seed: 10_000 + opts.seed });
+    evalEnv.close();
+    const summary = {
+      algo: opts.algo, env: opts.env, ...xml, seed: opts.seed, trajectories: demos.episodeStarts.length,
+      expertReturn: demos.metadata.meanReturn, eval: { episodes: ev.returns.length, mean: ev.mean, std: ev.std, returns: ev.returns },
+      wallClockSeconds: (Date.now() - started) / 1000, ...outcome.summary,
+    };
+    writeJsonAtomic(path.join(runDir, 'summary.json'), summary);
+    metrics.log(-1, { 'eval/final_return_mean': ev.mean, 'eval/final_return_std': ev.std });
+    io.out(`${opts.algo} on ${opts.env} (${demos.episodeStarts.length} trajectories, seed ${opts.seed}): final return ${ev.mean.toFixed(2)} ± ${ev.std.toFixed(2)} over ${ev.returns.length} episodes (expert ${demos.metadata.meanReturn.toFixed(2)}); policy ${path.join(runDir, 'policy.ckpt')}`);
+    return { runDir, evalMean: ev.mean };
+  } finally {
+    outcome.policy.dispose();
+  }
+}
+
+/** The last metrics step a bc or gail checkpoint includes. */
+function checkpointMetricsStep(file: string): number | undefined {
+  let m: Record<string, unknown>;
+  try {
+    m = decodeTensors(fs.readFileSync(file), file).metadata;
+  } catch (e) {
+    throw new UserError(`--resume: ${(e as Error).message}`);
+  }
+  const step = (m.metricsStep ?? (m.extra as { gail?: { metricsStep?: unknown } } | undefined)?.gail?.metricsStep) as unknown;
+  if (typeof step !== 'number') throw new UserError(`--resume: ${file} is not a bc or gail training checkpoint`, 'resume it with the --algo that wrote it');
+  return step;
 }
 
 export function registerTrain(program: Command, io: Io): void {
@@ -219,14 +291,14 @@ export function registerTrain(program: Command, io: Io): void {
     .requiredOption('--demos <path>', 'demonstrations .npz, or an expert folder holding demos.npz')
     .option('--trajectories <n>', 'use the first N trajectories', parseIntFlag('trajectories', 1))
     .option('--subsample <k>', 'keep every K-th (state, action) pair of each trajectory from a seeded random offset (Ho & Ermon); "ho-ermon" takes the protocol\'s rate for the env (MuJoCo 20, CartPole 10, Acrobot and MountainCar 5)', '1')
-    .option('--seed <s>', 'seed', parseIntFlag('seed'), 0)
+    .option('--seed <s>', 'seed', parseSeedFlag(), 0)
     .option('--out <dir>', 'run directory (default runs/{env}__{algo}__{seed}__{time})')
     .option('--config <file>', 'YAML (.yaml, .yml) or JSON file of config fields: defaults < per-env file < this file < flags')
     .option('--forward-model <kind>', 'MGAIL forward model: basic | advanced')
     .option('--eval-episodes <n>', 'episodes of the final deterministic evaluation', parseIntFlag('eval-episodes', 1), 10)
     .option('--xml <file>', 'MuJoCo envs: load this MJCF model instead of the bundled one (same joints and actuators; other masses, sizes, gains)')
-    .option('--resume', 'continue the run in --out from its last checkpoint')
-    .option('--force', 'overwrite a finished run in --out')
+    .option('--resume', 'continue the run in --out from its last checkpoint (checkpoint.ckpt)')
+    .option('--force', 'replace the previous run in --out (its metrics, checkpoint, policy and summary) instead of refusing')
     .action(async (opts: TrainOptions) => {
       await runTrain(opts, io);
     });

@@ -3,7 +3,7 @@ import { startViewer } from '@mgail/viewer';
 import { makeEnv } from '../envs.js';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
-import { parseIntFlag } from '../options.js';
+import { parseIntFlag, parseSeedFlag } from '../options.js';
 
 interface ViewOpts {
   port: number;
@@ -24,7 +24,7 @@ export function registerView(program: Command, io: Io): void {
     .option('--host <addr>', 'interface to listen on', '127.0.0.1')
     .option('--episode <k>', 'episode shown first', parseIntFlag('episode'), 0)
     .option('--rollouts <n>', 'episodes to roll out when the folder has a checkpoint and no demos', parseIntFlag('rollouts', 1), 3)
-    .option('--seed <s>', 'seed of the first rollout reset', parseIntFlag('seed'), 0)
+    .option('--seed <s>', 'seed of the first rollout reset', parseSeedFlag(), 0)
     .option('--stochastic', 'sample rollout actions instead of the deterministic mean/argmax')
     .option('--xml <file>', 'MuJoCo envs: the MJCF model the episodes were recorded on (train/collect --xml), for drawing, reward terms and rollouts')
     .action(async (input: string, opts: ViewOpts) => {
