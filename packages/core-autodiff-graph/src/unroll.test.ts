@@ -126,6 +126,38 @@ describe('unroll', () => {
     W.dispose();
   });
 
+  it('imagination with a termination rule: a row stops once its predicted state terminates', () => {
+    const W = tf.variable(tf.tensor1d(w));
+    const before = tf.memory().numTensors;
+    const seen: number[][] = [];
+    const r = tf.tidy(() => {
+      // row 0's first predicted state "terminates"; row 1 never does
+      const res = unroll({
+        ...options(W), envStep: undefined,
+        terminal: (next) => {
+          seen.push(Array.from(next));
+          return Uint8Array.from([1, 0]);
+        },
+      });
+      return { J: res.objective.dataSync()[0], stepCosts: res.stepCosts };
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(seen[0]).toHaveLength(4); // [B·obsDim] of the predicted next states
+    expect(seen[0][0]).toBeCloseTo(stepJS(s0[0], w[0] * s0[0][0] + w[1] * s0[0][1] + noise[0])[0], 5);
+    // J = (c₀(row 0) + Σ_t γ^t c_t(row 1)) / 2
+    let J = 0;
+    for (let i = 0; i < 2; i++) {
+      let s = s0[i];
+      for (let t = 0; t < (i === 0 ? 1 : T); t++) {
+        const a = w[0] * s[0] + w[1] * s[1] + noise[t];
+        J += (Math.pow(gamma, t) * (s[0] ** 2 + s[1] ** 2 + 0.5 * (a - 1) ** 2)) / 2;
+        s = stepJS(s, a);
+      }
+    }
+    expect(r.J).toBeCloseTo(J, 3);
+    W.dispose();
+  });
+
   it('rows whose episode ended stop contributing; tensors do not leak', () => {
     const W = tf.variable(tf.tensor1d(w));
     const before = tf.memory().numTensors;

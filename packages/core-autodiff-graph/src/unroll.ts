@@ -53,6 +53,13 @@ export interface UnrollOptions {
   envStep?(envActions: Float32Array | Int32Array, t: number): Float32Array | { nextStates: Float32Array; dones?: Uint8Array };
   /** Ablation: block the gradient through the model, leaving only ∂c/∂a (and ∂c/∂s at s₀). */
   cutModelGradient?: boolean;
+  /**
+   * Imagination only: the rows whose predicted next state (row-major [B·obsDim]) ends the
+   * episode, by the env's own termination rule; they stop contributing as a real `done` does.
+   * Without it an imagined episode never ends, and a cost that the end of an episode would stop
+   * keeps accruing past it (expert trajectories that end at a goal make D penalize what lies beyond).
+   */
+  terminal?(nextStates: Float32Array): Uint8Array;
 }
 
 /** The objective J to differentiate and per-step numbers for logging. */
@@ -90,6 +97,10 @@ export function unroll(o: UnrollOptions): UnrollResult {
     const f = cut ? stopGradient(pred.next) : pred.next;
     if (!o.envStep) {
       s = f;
+      if (o.terminal) {
+        const dones = o.terminal(f.dataSync() as Float32Array);
+        for (let i = 0; i < B; i++) if (dones[i]) alive[i] = 0;
+      }
       continue;
     }
     const values = o.envAction ? o.envAction(a) : (a.dataSync() as Float32Array);

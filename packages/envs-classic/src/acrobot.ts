@@ -115,6 +115,11 @@ export class AcrobotEnv extends ClassicControlEnv {
     return { reward: terminated ? 0.0 : -1.0, terminated };
   }
 
+  /** The tip above the bar: −cos θ₁ − cos(θ₁ + θ₂) > 1 from [cos θ₁, sin θ₁, cos θ₂, sin θ₂, θ̇₁, θ̇₂]. */
+  terminatesAt(o: ArrayLike<number>): boolean {
+    return -o[0] - (o[0] * o[2] - o[1] * o[3]) > 1.0;
+  }
+
   private terminal(): boolean {
     const s = this.state;
     return -Math.cos(s[0]) - Math.cos(s[1] + s[0]) > 1.0;

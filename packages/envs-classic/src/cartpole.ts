@@ -29,6 +29,11 @@ export class CartPoleEnv extends ClassicControlEnv {
   readonly kinematicsIntegrator: 'euler' | 'semi-implicit-euler' = 'euler';
   readonly thetaThresholdRadians = (12 * 2 * Math.PI) / 360;
   readonly xThreshold = 2.4;
+
+  /** The pole fell or the cart left the track: observation [x, ẋ, θ, θ̇]. */
+  terminatesAt(o: ArrayLike<number>): boolean {
+    return o[0] < -this.xThreshold || o[0] > this.xThreshold || o[2] < -this.thetaThresholdRadians || o[2] > this.thetaThresholdRadians;
+  }
   readonly suttonBartoReward: boolean;
 
   /** Gymnasium's `steps_beyond_terminated`: null until the pole falls. */

@@ -25,6 +25,11 @@ export class MountainCarContinuousEnv extends ClassicControlEnv {
   readonly maxSpeed = 0.07;
   readonly goalPosition = 0.45; // the v0 solution of Oleg Klimov
   readonly goalVelocity: number;
+
+  /** At the flag: position ≥ 0.45 with velocity ≥ goalVelocity, from [position, velocity]. */
+  terminatesAt(o: ArrayLike<number>): boolean {
+    return o[0] >= this.goalPosition && o[1] >= this.goalVelocity;
+  }
   readonly power = 0.0015;
   /** Gymnasium's state is float64 after reset and float32 after a step; numpy's arithmetic differs. */
   private stateIsFloat32 = false;

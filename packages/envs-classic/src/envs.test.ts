@@ -5,6 +5,7 @@ import {
   CartPoleEnv,
   Discrete,
   PendulumEnv,
+  Rng,
   listEnvs,
   make,
   register,
@@ -314,5 +315,32 @@ describe('MountainCar-v0 and Acrobot-v1 details', () => {
       expect(Math.abs(x)).toBeLessThanOrEqual(0.1);
       expect(Math.fround(x)).toBe(x);
     }
+  });
+});
+
+describe('terminatesAt: the termination rule read from the observation', () => {
+  // states drawn around where each env terminates, so both outcomes occur
+  const STATES: Record<string, (u: () => number) => number[]> = {
+    'CartPole-v1': (u) => [4.8 * u() - 2.4, 2 * u() - 1, 0.42 * u() - 0.21, 4 * u() - 2],
+    'MountainCar-v0': (u) => [0.3 + 0.3 * u(), 0.14 * u() - 0.07],
+    'MountainCarContinuous-v0': (u) => [0.3 + 0.3 * u(), 0.14 * u() - 0.07],
+    'Pendulum-v1': (u) => [2 * Math.PI * u() - Math.PI, 16 * u() - 8],
+    'Acrobot-v1': (u) => [Math.PI + 1.5 * (2 * u() - 1), 1.5 * (2 * u() - 1), 4 * u() - 2, 4 * u() - 2],
+  };
+  it.each(IDS)('%s: agrees with step()\'s terminated on every step from 2000 states', (id) => {
+    const env = make(id) as StatefulEnv;
+    const rng = new Rng(11);
+    const u = () => rng.random();
+    env.actionSpace.seed(12);
+    env.reset({ seed: 13 });
+    let terminations = 0;
+    for (let k = 0; k < 2000; k++) {
+      env.setState(STATES[id](u));
+      const r = env.step(env.actionSpace.sample() as Action);
+      expect(env.terminatesAt!(r.observation)).toBe(r.terminated);
+      if (r.terminated) terminations++;
+    }
+    if (id === 'Pendulum-v1') expect(terminations).toBe(0);
+    else expect(terminations).toBeGreaterThan(50);
   });
 });

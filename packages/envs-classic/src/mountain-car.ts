@@ -23,6 +23,11 @@ export class MountainCarEnv extends ClassicControlEnv {
   readonly maxSpeed = 0.07;
   readonly goalPosition = 0.5;
   readonly goalVelocity: number;
+
+  /** At the flag: position ≥ 0.5 moving right (velocity ≥ goalVelocity), from [position, velocity]. */
+  terminatesAt(o: ArrayLike<number>): boolean {
+    return o[0] >= this.goalPosition && o[1] >= this.goalVelocity;
+  }
   readonly force = 0.001;
   readonly gravity = 0.0025;
 

@@ -25,6 +25,11 @@ export class PendulumEnv extends ClassicControlEnv {
 
   readonly maxSpeed = 8;
   readonly maxTorque = 2.0;
+
+  /** Pendulum never terminates (only its time limit ends an episode). */
+  terminatesAt(_o: ArrayLike<number>): boolean {
+    return false;
+  }
   readonly dt = 0.05;
   readonly g: number;
   readonly m = 1.0;

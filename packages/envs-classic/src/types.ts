@@ -66,6 +66,12 @@ export interface Env {
   step(action: Action): StepResult;
   /** Frees native resources (MuJoCo); a no-op for pure-JS envs. */
   close(): void;
+  /**
+   * Whether the episode terminates on reaching a state with this observation: the env's own
+   * termination rule, read from the observation. Model-based learners need it for the steps they
+   * imagine (MBPO's termination functions); absent where the observation does not determine it.
+   */
+  terminatesAt?(observation: ArrayLike<number>): boolean;
 }
 
 /** An env whose internal state can be set directly (Gymnasium's `env.unwrapped.state = ...`). */

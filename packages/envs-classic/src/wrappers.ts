@@ -84,6 +84,9 @@ export class Wrapper implements Env {
   close(): void {
     this.env.close();
   }
+  get terminatesAt(): ((observation: ArrayLike<number>) => boolean) | undefined {
+    return this.env.terminatesAt?.bind(this.env);
+  }
 }
 
 /**

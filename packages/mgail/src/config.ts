@@ -328,8 +328,9 @@ function mgailLayers(envId: string | undefined, variant: 'mgail' | 'mgail+bc', o
 /** A policy step needs at least one unroll, real or imagined. */
 function checkUnrolls(c: MGAILConfig, layers: readonly ConfigLayer[]): MGAILConfig {
   if (c.unrollsPerUpdate + c.imaginedUnrolls > 0) return c;
-  const set = layerSetting(layers, 'unrollsPerUpdate', (v) => v === 0) ?? layerSetting(layers, 'imaginedUnrolls', (v) => v === 0);
-  throw new ConfigError(`${set?.source ?? 'config'}: unrollsPerUpdate and imaginedUnrolls are both 0, so a policy step has no unroll; set one of them to 1 or more`);
+  // name the last layer that set either to 0: that is the one to change
+  const last = [...layers].reverse().find((l) => l.values?.unrollsPerUpdate === 0 || l.values?.imaginedUnrolls === 0);
+  throw new ConfigError(`${last?.source ?? 'config'}: unrollsPerUpdate and imaginedUnrolls are both 0, so a policy step has no unroll; set one of them to 1 or more`);
 }
 
 /**

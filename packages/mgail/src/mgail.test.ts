@@ -18,6 +18,8 @@ const linearExpert = (o: ArrayLike<number>) => (o[2] + 0.5 * o[3] + 0.01 * o[0] 
 
 /** Small but real: what a CI machine runs in seconds. */
 const CI = { iterations: 300, prepIterations: 60, initialRandomSteps: 600, modelPretrainSteps: 100, evalEvery: 0, horizon: 10 };
+/** The paper's updates: every policy step unrolls the real envs (the shipped CartPole config imagines its unrolls). */
+const REAL_UNROLLS = { unrollBatch: 4, unrollsPerUpdate: 1, imaginedUnrolls: 0 };
 
 /** A uniformly random policy scores ~22 on CartPole-v1. */
 const RANDOM_RETURN = 22;
@@ -31,7 +33,7 @@ beforeAll(async () => {
 describe('MGAIL on CartPole-v1', () => {
   it('learns from a scripted expert\'s demonstrations (made in the test) and clearly beats a random policy', async () => {
     expect(scripted.metadata.meanReturn).toBe(500);
-    const res = await trainMGAIL({ envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos: scripted, config: mgailConfig('CartPole-v1', CI), seed: 0 });
+    const res = await trainMGAIL({ envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos: scripted, config: mgailConfig('CartPole-v1', { ...CI, ...REAL_UNROLLS }), seed: 0 });
     const ev = evaluatePolicy(make('CartPole-v1'), res.policy, { episodes: 5, seed: 123 });
     expect(ev.mean).toBeGreaterThan(6 * RANDOM_RETURN);
     // the phase breakdown covers the iterations: every phase took time, and the phases fit in the total
@@ -84,7 +86,7 @@ describe('MGAIL on CartPole-v1', () => {
     expect(Number.isFinite(last['losses/policy'])).toBe(true);
     expect(new Set(counts).size).toBe(1);
     res.policy.dispose();
-    expect(() => mgailConfig('CartPole-v1', { unrollsPerUpdate: 0 }, 'my.json')).toThrow(/^my.json: unrollsPerUpdate and imaginedUnrolls are both 0/);
+    expect(() => mgailConfig('CartPole-v1', { imaginedUnrolls: 0 }, 'my.json')).toThrow(/^my.json: unrollsPerUpdate and imaginedUnrolls are both 0/);
   });
 
   it('mgail+bc: bcPretrainSteps warm-starts π by behavioural cloning before the first iteration; bcWeight logs the BC term; plain mgail refuses both', async () => {
@@ -135,9 +137,10 @@ describe('MGAIL on CartPole-v1', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-nan-'));
     const config = mgailConfig('CartPole-v1', {
       iterations: 100, prepIterations: 5, initialRandomSteps: 50, modelPretrainSteps: 2, evalEvery: 0, checkpointEvery: 10,
-      policyHidden: [8], modelHidden: [8], discHidden: [8], unrollBatch: 2, horizon: 3,
+      policyHidden: [8], modelHidden: [8], discHidden: [8], unrollBatch: 2, horizon: 3, unrollsPerUpdate: 1, imaginedUnrolls: 0,
     });
     // the env turns its observations to NaN after 400 steps: the model's loss is the first to go
+    // (the paper's real unrolls carry them into the losses; π's own collection would refuse them in policy.act)
     let steps = 0;
     const makeEnv = () => {
       const env = make('CartPole-v1');

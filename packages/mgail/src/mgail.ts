@@ -596,6 +596,7 @@ async function trainMGAILHeld(o: MGAILOptions): Promise<MGAILResult> {
     return {
       size: n, obsDim, actDim, discrete, obs: () => obs,
       warmState: () => model.initialState(n),
+      terminatesAt: live.terminatesAt,
       step: () => {
         throw new Error('an imagined unroll steps no env');
       },

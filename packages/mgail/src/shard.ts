@@ -36,6 +36,8 @@ export interface LiveView {
   warmState(): tf.Tensor2D | null;
   /** Steps env i with a real action; the caller records and resets. */
   step(i: number, action: number | Float32Array): { next: Float32Array; done: boolean };
+  /** The env's termination rule on an observation (`Env.terminatesAt`), for imagined steps; absent when unknown. */
+  terminatesAt?: (observation: Float32Array) => boolean;
 }
 
 /**
@@ -73,6 +75,11 @@ export function sumUnrollGradients(nets: UnrollNets, live: LiveView, c: UnrollCo
       },
       model: (s, a, h) => model.predict(s, a, h),
       cutModelGradient: c.cutModelGradient,
+      terminal: c.imagination && live.terminatesAt ? (next) => {
+        const done = new Uint8Array(B);
+        for (let i = 0; i < B; i++) done[i] = live.terminatesAt!(next.subarray(i * obsDim, (i + 1) * obsDim)) ? 1 : 0;
+        return done;
+      } : undefined,
       envStep: c.imagination ? undefined : (ea) => {
         const next = new Float32Array(B * obsDim);
         const dones = new Uint8Array(B);
@@ -220,6 +227,11 @@ export class LiveEnvs implements LiveView {
 
   obs(): Float32Array[] {
     return this.current;
+  }
+
+  get terminatesAt(): ((observation: Float32Array) => boolean) | undefined {
+    const env = this.envs[0];
+    return env?.terminatesAt ? (o) => env.terminatesAt!(o) : undefined;
   }
 
   warmState(): tf.Tensor2D | null {
