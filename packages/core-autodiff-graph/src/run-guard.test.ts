@@ -96,6 +96,13 @@ describe('openRunDir: the run-folder guard', () => {
     expect(() => openRunDir(dir, { resume: true, resumeFrom: ['checkpoint.ckpt', path.join(dir, 'light.ckpt')] })).toThrow(/no checkpoint.ckpt or light.ckpt/);
     fs.writeFileSync(path.join(dir, 'checkpoint.ckpt'), 'x');
     openRunDir(dir, { resume: true }).release();
+    // a committed light checkpoint, on a new machine: it resumes into a folder that does not exist yet
+    const light = path.join(tmp(), 'light.ckpt');
+    fs.writeFileSync(light, 'x');
+    const fresh = path.join(tmp(), 'new-run');
+    const held = openRunDir(fresh, { resume: true, resumeFrom: ['checkpoint.ckpt', light] });
+    expect(fs.existsSync(fresh)).toBe(true);
+    held.release();
   });
 
   it('never touches metrics in a folder that is not a run of ours, even with force', () => {

@@ -478,7 +478,9 @@ export function openRunDir(dirIn: string, o: RunDirGuardOptions = {}): RunDirHan
   if (exists && !fs.statSync(dir).isDirectory()) throw new Error(`${flag} ${dir} is a file, not a folder; pass a folder for the run`);
   const resumeFrom = (o.resumeFrom ?? ['checkpoint.ckpt']).map((f) => path.resolve(dir, f));
   if (o.resume) {
-    if (!exists) throw new Error(`--resume: ${dir} does not exist, so there is nothing to resume; drop --resume to start a run there`);
+    // a checkpoint outside the folder (a committed light checkpoint on a new machine) resumes into a new folder
+    const outside = resumeFrom.some((f) => !f.startsWith(dir + path.sep) && fs.existsSync(f));
+    if (!exists && !outside) throw new Error(`--resume: ${dir} does not exist, so there is nothing to resume; drop --resume to start a run there`);
     if (!resumeFrom.some((f) => fs.existsSync(f))) {
       throw new Error(`--resume: ${dir} holds no ${resumeFrom.map((f) => path.relative(dir, f) || f).join(' or ')}, so there is nothing to resume; rerun without --resume (with --force to replace what is there)`);
     }
