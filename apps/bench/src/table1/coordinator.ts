@@ -58,7 +58,7 @@ export async function runQueuedCells(r: QueuedRun): Promise<void> {
     link.markReady();
     io.err(`[table1] queue "${queueName}" on ${redactUrl(url)}, at ${describeSource(source)}`);
     const options = cellOptions(o);
-    const pending = new Map<string, { head: string; file: string }>();
+    const pending = new Map<string, { head: string; file: string; algo: string }>();
     const enqueue = (key: string, data: CellJobData) => link.race(queue.add('cell', data, { jobId: key, attempts: CELL_ATTEMPTS, removeOnComplete: false, removeOnFail: false }));
     let i = 0;
     for (const job of r.jobs) {
@@ -103,12 +103,16 @@ export async function runQueuedCells(r: QueuedRun): Promise<void> {
           io.err(`${head}: already in the queue (${state === 'active' ? 'running' : state})`);
         }
       }
-      pending.set(key, { head, file });
+      pending.set(key, { head, file, algo: job.algo });
     }
 
     const inQueue = pending.size;
-    const started = Date.now();
-    let finished = 0;
+    // seconds a finished cell took on its worker, per algorithm: BC cells take seconds, GAIL's and MGAIL's hours
+    const took = new Map<string, number[]>();
+    const estimate = (algo: string): number | null => {
+      const xs = took.get(algo);
+      return xs?.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+    };
     let done = 0;
     let lastCounts = '';
     let lastAt = 0;
@@ -117,12 +121,15 @@ export async function runQueuedCells(r: QueuedRun): Promise<void> {
       const states = await link.race(Promise.all(keys.map((k) => queue.getJobState(k))));
       let running = 0;
       let queued = 0;
+      let work = 0;
+      let unknown: string | null = null;
       for (let k = 0; k < keys.length; k++) {
         const key = keys[k];
-        const { head, file } = pending.get(key)!;
+        const { head, file, algo } = pending.get(key)!;
         const state = states[k];
         if (state === 'completed' || state === 'failed') {
           const job = (await link.race(queue.getJob(key)))!;
+          if (job.processedOn && job.finishedOn) took.set(algo, [...(took.get(algo) ?? []), (job.finishedOn - job.processedOn) / 1000]);
           if (state === 'completed') {
             // the worker's record, written here as the local suite writes it
             writeJsonAtomic(file, job.returnvalue);
@@ -137,21 +144,27 @@ export async function runQueuedCells(r: QueuedRun): Promise<void> {
             recordFailed(o.out, f);
             io.err(`${head}: failed after ${f.attempts} attempt${f.attempts === 1 ? '' : 's'}: ${f.error}`);
           }
-          finished++;
           pending.delete(key);
         } else if (state === 'active') {
           running++;
+          // half done on average
+          const e = estimate(algo);
+          if (e === null) unknown ??= algo;
+          else work += e / 2;
         } else if (state === 'unknown') {
           throw new Error(`--queue ${redactUrl(url)}: the job of cell ${key} disappeared from queue "${queueName}" (removed by hand?); run the coordinator again to queue it`);
         } else {
           queued++;
+          const e = estimate(algo);
+          if (e === null) unknown ??= algo;
+          else work += e;
         }
       }
       const counts = `${inQueue} cells in the queue: ${queued} queued, ${running} running, ${done} done, ${summary.failed.length} failed`;
       if (counts !== lastCounts || Date.now() - lastAt >= HEARTBEAT_MS) {
         const left = queued + running;
-        const secs = (Date.now() - started) / 1000;
-        io.err(`[table1] ${counts}; ${left === 0 ? 'finished' : finished ? `ETA ${eta((secs / finished) * left)}` : 'ETA once a cell finishes'}`);
+        // the cells' time over the workers now running them (the queue does not know idle workers)
+        io.err(`[table1] ${counts}; ${left === 0 ? 'finished' : unknown === null ? `ETA ${eta(work / Math.max(1, running))}` : `ETA once a ${unknown} cell finishes`}`);
         lastCounts = counts;
         lastAt = Date.now();
       }

@@ -145,7 +145,10 @@ describe.skipIf(!REDIS && !process.env.CI)('bench table1 --queue with bench work
       // the queue's numbers are the local run's
       expect(numbers(queuedCells[key]), key).toEqual(numbers(localCells[key]));
     }
-    expect((await queue.getJob(killedKey))!.attemptsStarted).toBe(2);
+    for (const key of Object.keys(localCells)) {
+      // the MGAIL cells outlast the 4 s lock: only the killed one was taken over, so the others' locks were renewed
+      expect((await queue.getJob(key))!.attemptsStarted, key).toBe(key === killedKey ? 2 : 1);
+    }
     expect(fs.readFileSync(path.join(queuedOut, 'table1.md'), 'utf8')).toMatch(/\| CartPole-v1 \| 1 \| .* \| [\d.]+ ± [\d.]+ \| not run \| [\d.]+ ± [\d.]+ \|/);
     expect(JSON.parse(fs.readFileSync(path.join(queuedOut, 'results.json'), 'utf8')).cells).toEqual(Object.keys(localCells));
 
