@@ -160,7 +160,7 @@ export async function runQueuedCells(r: QueuedRun): Promise<void> {
           else work += e;
         }
       }
-      const counts = `${inQueue} cells in the queue: ${queued} queued, ${running} running, ${done} done, ${summary.failed.length} failed`;
+      const counts = `${inQueue} cell${inQueue === 1 ? '' : 's'} in the queue: ${queued} queued, ${running} running, ${done} done, ${summary.failed.length} failed`;
       if (counts !== lastCounts || Date.now() - lastAt >= HEARTBEAT_MS) {
         const left = queued + running;
         // the cells' time over the workers now running them (the queue does not know idle workers)
