@@ -145,20 +145,20 @@ export async function runQueuedCells(r: QueuedRun): Promise<void> {
             io.err(`${head}: failed after ${f.attempts} attempt${f.attempts === 1 ? '' : 's'}: ${f.error}`);
           }
           pending.delete(key);
-        } else if (state === 'active') {
-          running++;
-          // half done on average
-          const e = estimate(algo);
-          if (e === null) unknown ??= algo;
-          else work += e / 2;
         } else if (state === 'unknown') {
           throw new Error(`--queue ${redactUrl(url)}: the job of cell ${key} disappeared from queue "${queueName}" (removed by hand?); run the coordinator again to queue it`);
-        } else {
-          queued++;
-          const e = estimate(algo);
-          if (e === null) unknown ??= algo;
-          else work += e;
         }
+      }
+      // counted once the finished cells' times are in, so the ETA uses them
+      for (let k = 0; k < keys.length; k++) {
+        const key = keys[k];
+        const state = states[k];
+        if (!pending.has(key)) continue;
+        if (state === 'active') running++;
+        else queued++;
+        const e = estimate(pending.get(key)!.algo);
+        if (e === null) unknown ??= pending.get(key)!.algo;
+        else work += state === 'active' ? e / 2 : e; // a running cell is half done on average
       }
       const counts = `${inQueue} cell${inQueue === 1 ? '' : 's'} in the queue: ${queued} queued, ${running} running, ${done} done, ${summary.failed.length} failed`;
       if (counts !== lastCounts || Date.now() - lastAt >= HEARTBEAT_MS) {
