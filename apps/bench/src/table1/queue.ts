@@ -71,8 +71,7 @@ export function cellJobData(d: Omit<CellJobData, 'fingerprint'>): CellJobData {
 }
 
 export const shortCommit = (c: string | null) => (c ? c.slice(0, 7) : 'unknown');
-const describeSource = (s: SourceIdentity) => `commit ${shortCommit(s.commit)}${s.changes ? ` with uncommitted changes ${s.changes}` : ''}`;
-export { describeSource };
+export const describeSource = (s: SourceIdentity) => `commit ${shortCommit(s.commit)}${s.changes ? ` with uncommitted changes ${s.changes}` : ''}`;
 
 /** Why this worker must not run the cell (other code or other demonstrations), or null when it may. */
 export function refusalReason(d: CellJobData, mine: SourceIdentity, demosFile: string): string | null {
