@@ -1,19 +1,20 @@
 import { Command, CommanderError } from 'commander';
 import { registerPerf } from './suites/perf.js';
 import { registerTable1 } from './suites/table1.js';
+import { registerWorker } from './suites/worker.js';
 import { processIo, type Io } from './io.js';
 
 export const VERSION = '0.1.0';
 
 /**
  * Every suite lives in `suites/` and registers itself as a subcommand here
- * (`perf`: throughput; `table1`: the paper's Table 1).
+ * (`perf`: throughput; `table1`: the paper's Table 1; `worker`: runs Table 1 cells queued on Redis).
  */
-export const SUITES: readonly ((program: Command, io: Io) => void)[] = [registerPerf, registerTable1];
+export const SUITES: readonly ((program: Command, io: Io) => void)[] = [registerPerf, registerTable1, registerWorker];
 
 export function buildProgram(io: Io = processIo): Command {
   const program = new Command('bench')
-    .description('MGAIL benchmarks: `perf` (training-step and env throughput vs PyTorch), `table1` (the paper\'s Table 1: BC, GAIL, MGAIL)')
+    .description('MGAIL benchmarks: `perf` (training-step and env throughput vs PyTorch), `table1` (the paper\'s Table 1: BC, GAIL, MGAIL), `worker` (runs queued Table 1 cells)')
     .version(VERSION)
     .option('--verbose', 'print stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')

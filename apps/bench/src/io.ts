@@ -34,3 +34,17 @@ export function parseIntList(v: string, flag: string, min = 1): number[] {
   }
   return xs;
 }
+
+/** A Redis URL for BullMQ (`redis://HOST:PORT`, optionally `/DB`, user and password; `rediss://` for TLS). */
+export function parseRedisUrl(v: string, flag: string): string {
+  let u: URL | null = null;
+  try {
+    u = new URL(v);
+  } catch {
+    u = null;
+  }
+  if (!u || (u.protocol !== 'redis:' && u.protocol !== 'rediss:') || !u.hostname) {
+    throw new InvalidArgumentError(`${flag} must be a redis://HOST:PORT URL, got '${v}'`);
+  }
+  return v;
+}

@@ -7,7 +7,7 @@ import { listEnvs as listClassic, make as makeClassic, makeVec as makeClassicVec
 import { actionSelection, demosProvenance, evaluatePolicy, HO_ERMON_EVAL_EPISODES, hoErmonSubsample, readDemos, selectEpisodes, type Demonstrations, type Policy } from '@mgail/policies';
 import { bcConfig, gailBCConfig, gailConfig, trainBC, trainGAIL, type VectorEnvLike } from '@mgail/baselines-gail-bc';
 import { effectiveMGAILConfig, mgailBCConfig, mgailConfig, readMGAILCheckpointMeta, trainMGAIL, type MGAILConfig } from '@mgail/mgail';
-import { parseIntList, parsePositiveInt, REPO_ROOT, type Io } from '../io.js';
+import { parseIntList, parsePositiveInt, parseRedisUrl, REPO_ROOT, type Io } from '../io.js';
 import { machineInfo, type MachineInfo } from '../perf/machine.js';
 import { PUBLISHED } from '../table1/published.js';
 import { DEFAULT_ENV_STEPS, HO_ERMON_BUDGETS, TABLE1_BUDGETS, describeBudget, mgailIterationsFor } from '../table1/budgets.js';
@@ -66,13 +66,39 @@ export interface Table1Options {
   reportOnly?: boolean;
   /** The command line, recorded in results.json. */
   command?: string;
+  /** Run the cells as BullMQ jobs on this Redis (`redis://HOST:PORT`) instead of here; workers train them. */
+  queue?: string;
+  /** The BullMQ queue's name (one Table 1 run per queue). */
+  queueName?: string;
+}
+
+/** The options that change a cell's numbers: what a queued cell carries to its worker. */
+export type CellOptions = Pick<Table1Options, 'protocol' | 'subsample' | 'budgetSteps' | 'evalEpisodes' | 'overrides'>;
+
+export function cellOptions(o: Table1Options): CellOptions {
+  return { protocol: o.protocol, subsample: o.subsample, budgetSteps: o.budgetSteps, evalEpisodes: o.evalEpisodes, overrides: o.overrides };
 }
 
 export interface Table1Summary {
   ran: string[];
   skipped: string[];
   notRun: { key: string; why: string }[];
+  /** Queued cells that failed on their last attempt (local cells stop the run instead). */
+  failed: FailedCell[];
   out: string;
+}
+
+/** A queued cell that failed on its last attempt, as `failed.json` keeps it for the report. */
+export interface FailedCell {
+  key: string;
+  error: string;
+  attempts: number;
+  failedAt: string;
+}
+
+/** The failed cells of `out` that have no result since (a later run may have finished them). */
+export function readFailedCells(out: string): FailedCell[] {
+  return (readJson<FailedCell[]>(path.join(out, 'failed.json')) ?? []).filter((f) => !fs.existsSync(path.join(out, 'cells', `${f.key}.json`)));
 }
 
 const MUJOCO_IDS = new Set(['Hopper-v5', 'Walker2d-v5', 'HalfCheetah-v5', 'Ant-v5', 'Humanoid-v5']);
@@ -144,7 +170,7 @@ function dirtyPaths(): string[] {
   }
 }
 
-interface RunRecord {
+export interface RunRecord {
   command: string;
   commit: string | null;
   dirty: string[];
@@ -154,7 +180,7 @@ interface RunRecord {
   cellsRun: string[];
 }
 
-interface CellJob {
+export interface CellJob {
   env: string;
   algo: string;
   trajectories: number;
@@ -162,7 +188,7 @@ interface CellJob {
 }
 
 /** The subsampling rate of a cell: `--subsample`, else the protocol's (ho-ermon) or 1 (full). */
-export function cellSubsample(env: string, o: Pick<Table1Options, 'protocol' | 'subsample'>): number {
+export function cellSubsample(env: string, o: Pick<CellOptions, 'protocol' | 'subsample'>): number {
   return o.subsample ?? (o.protocol === 'ho-ermon' ? hoErmonSubsample(env) : 1);
 }
 
@@ -181,7 +207,7 @@ export function planCells(o: Pick<Table1Options, 'envs' | 'algos' | 'trajectorie
  * overrides and --budget-steps. In the ho-ermon protocol GAIL and MGAIL get the same env-step
  * budget (HO_ERMON_BUDGETS); MGAIL's iterations are sized to it and it stops at the budget.
  */
-function cellConfig(job: CellJob, o: Table1Options): { config: Record<string, unknown>; capSteps?: number } {
+function cellConfig(job: CellJob, o: CellOptions): { config: Record<string, unknown>; capSteps?: number } {
   const over = o.overrides?.[job.algo] ?? {};
   const fair = o.protocol === 'ho-ermon' ? (o.budgetSteps ?? HO_ERMON_BUDGETS[job.env]?.envSteps) : undefined;
   const budget = o.protocol === 'ho-ermon' ? (HO_ERMON_BUDGETS[job.env] ?? {}) : (TABLE1_BUDGETS[job.env] ?? {});
@@ -212,7 +238,7 @@ interface Trained {
   extra: Record<string, unknown>;
 }
 
-async function trainCell(job: CellJob, demos: Demonstrations, o: Table1Options, io: Io, runDir: string): Promise<Trained & { config: unknown }> {
+async function trainCell(job: CellJob, demos: Demonstrations, o: CellOptions, io: Io, runDir: string): Promise<Trained & { config: unknown }> {
   const { config, capSteps } = cellConfig(job, o);
   const tag = `${job.env} ${job.algo} ${job.trajectories}traj seed ${job.seed}`;
   const started = Date.now();
@@ -271,6 +297,57 @@ async function trainCell(job: CellJob, demos: Demonstrations, o: Table1Options, 
     policy: res.policy, envSteps: res.envSteps, wallClockSeconds: res.wallClockSeconds, history, config,
     extra: { iterations: res.iterations, stoppedAtEnvStepBudget: !res.finished, envStepBudget: capSteps ?? null },
   };
+}
+
+/**
+ * The demonstrations a protocol's cells of `env` train from, or why there are none (missing, or
+ * deterministic where the ho-ermon protocol needs the stochastic expert's).
+ */
+export function protocolDemos(experts: string, env: string, protocol: Table1Protocol, f = protocolDemosPath(experts, env, protocol)): Demonstrations | string {
+  if (!fs.existsSync(f)) return `no demonstrations (${path.relative(process.cwd(), f)} missing)`;
+  const d = readDemos(f, { envId: env });
+  // the paper's comparison needs the stochastic expert's data: never mix in deterministic demonstrations
+  return protocol === 'ho-ermon' && actionSelection(d) !== 'stochastic'
+    ? `${path.relative(process.cwd(), f)} holds ${actionSelection(d)} demonstrations; the ho-ermon protocol needs the stochastic expert's (mgail collect --stochastic)` : d;
+}
+
+/** Why a cell of `trajectories` trajectories cannot run from these demonstrations, or null when it can. */
+export function cellNotRunReason(all: Demonstrations | string, trajectories: number): string | null {
+  if (typeof all === 'string') return all;
+  return all.episodeStarts.length < trajectories ? `the demonstrations hold ${all.episodeStarts.length} trajectories` : null;
+}
+
+/**
+ * Trains one cell from its env's demonstrations and evaluates it: the record `cells/<key>.json`
+ * holds, whether the cell ran here or on a queue worker. `commit` is the one the record names.
+ */
+export async function runCell(job: CellJob, all: Demonstrations, o: CellOptions, io: Io, runDir: string, commit: string | null): Promise<CellResult & Record<string, unknown>> {
+  const demos = selectEpisodes(all, { trajectories: job.trajectories, subsample: cellSubsample(job.env, o), seed: job.seed });
+  const t = await trainCell(job, demos, o, io, runDir);
+  try {
+    // The final deterministic evaluation is reported, never used to select anything.
+    const te = Date.now();
+    const env = await makeEnv(job.env);
+    let ev;
+    try {
+      ev = evaluatePolicy(env, t.policy, { episodes: o.evalEpisodes, seed: 10_000 + job.seed, deterministic: true });
+    } finally {
+      env.close();
+    }
+    return {
+      ...job, protocol: o.protocol, ...demosProvenance(demos), subsampleOffsets: demos.metadata.selection?.offsets ?? null,
+      eval: { episodes: ev.returns.length, mean: ev.mean, std: ev.std, returns: ev.returns },
+      envSteps: t.envSteps, wallClockSeconds: t.wallClockSeconds, history: t.history, config: t.config,
+      finishedAt: new Date().toISOString(), evalSeconds: (Date.now() - te) / 1000, commit, ...t.extra,
+    };
+  } finally {
+    t.policy.dispose();
+  }
+}
+
+/** The progress line of a finished cell. */
+export function cellLine(c: CellResult): string {
+  return `${fmt(c.eval.mean)} ± ${fmt(c.eval.std)} over ${c.eval.episodes} episodes, ${c.envSteps} env steps, ${c.wallClockSeconds.toFixed(0)} s`;
 }
 
 /** Expert (the demonstrations' returns) and random-policy references, cached in refs.json. */
@@ -432,6 +509,12 @@ export async function writeTable1Report(o: Table1Options, runs: RunRecord[]): Pr
       ...runs.filter((r) => r.cellsRun.length).map((r) => `- \`${r.command}\` at commit ${r.commit ?? 'unknown'}${r.dirty.length ? ` plus ${r.dirty.length} uncommitted paths under packages/ and apps/bench/src (other work in the shared tree; listed in results.json)` : ''}, ${r.machine.nproc} cores (${r.machine.cpu}), node ${r.machine.node}, ${r.started} → ${r.finished ?? 'killed'}: ${r.cellsRun.length} cells`),
     ].join('\n') + '\n';
   }
+  const failed = readFailedCells(o.out);
+  if (failed.length) {
+    md += ['', '## Failed cells', '', 'Queued cells that failed on their last attempt (a later `bench table1 --queue` run queues them again):', '',
+      ...failed.map((f) => `- ${f.key} (${f.attempts} attempt${f.attempts === 1 ? '' : 's'}, ${f.failedAt}): ${f.error.split('\n')[0]}`),
+    ].join('\n') + '\n';
+  }
   const notesFile = path.join(o.out, 'NOTES.md');
   if (fs.existsSync(notesFile)) md += '\n' + fs.readFileSync(notesFile, 'utf8');
   writeFileAtomic(path.join(o.out, 'table1.md'), md);
@@ -446,6 +529,7 @@ export async function writeTable1Report(o: Table1Options, runs: RunRecord[]): Pr
       })),
     }))),
     cells: cells.map((c) => cellKey(c)),
+    ...(failed.length ? { failed } : {}),
   });
 }
 
@@ -462,25 +546,24 @@ export async function runTable1(o: Table1Options, io: Io): Promise<Table1Summary
     runs = drop ? now : [...now, run];
     writeJsonAtomic(runsFile, runs);
   };
-  const summary: Table1Summary = { ran: [], skipped: [], notRun: [], out: o.out };
+  const summary: Table1Summary = { ran: [], skipped: [], notRun: [], failed: [], out: o.out };
   if (!o.reportOnly) {
     const { commit, ...machine } = machineInfo();
     const run: RunRecord = { command: o.command ?? 'bench table1', commit, dirty: dirtyPaths(), machine, started: new Date().toISOString(), cellsRun: [] };
     const jobs = planCells(o);
-    await initBackend({ quiet: true });
+    if (!o.queue) await initBackend({ quiet: true });
     const demoCache = new Map<string, Demonstrations | string>();
     const demosFor = (env: string): Demonstrations | string => {
-      if (!demoCache.has(env)) {
-        const f = protocolDemosPath(o.experts, env, o.protocol);
-        const d = fs.existsSync(f) ? readDemos(f, { envId: env }) : `no demonstrations (${path.relative(process.cwd(), f)} missing)`;
-        // the paper's comparison needs the stochastic expert's data: never mix in deterministic demonstrations
-        demoCache.set(env, typeof d !== 'string' && o.protocol === 'ho-ermon' && actionSelection(d) !== 'stochastic'
-          ? `${path.relative(process.cwd(), f)} holds ${actionSelection(d)} demonstrations; the ho-ermon protocol needs the stochastic expert's (mgail collect --stochastic)` : d);
-      }
+      if (!demoCache.has(env)) demoCache.set(env, protocolDemos(o.experts, env, o.protocol));
       return demoCache.get(env)!;
     };
+    if (o.queue) {
+      // loaded only here: a local run never pays for the queue client
+      const { runQueuedCells } = await import('../table1/coordinator.js');
+      await runQueuedCells({ jobs, o, io, run, saveRun, summary, demosFor });
+    }
     let i = 0;
-    for (const job of jobs) {
+    for (const job of o.queue ? [] : jobs) {
       i++;
       const key = cellKey(job);
       const file = path.join(o.out, 'cells', `${key}.json`);
@@ -491,47 +574,29 @@ export async function runTable1(o: Table1Options, io: Io): Promise<Table1Summary
         continue;
       }
       const all = demosFor(job.env);
-      if (typeof all === 'string' || all.episodeStarts.length < job.trajectories) {
-        const why = typeof all === 'string' ? all : `the demonstrations hold ${all.episodeStarts.length} trajectories`;
+      const why = cellNotRunReason(all, job.trajectories);
+      if (why !== null) {
         summary.notRun.push({ key, why });
         io.err(`${head}: not run: ${why}`);
         continue;
       }
       io.err(`${head}: training`);
-      const subsample = cellSubsample(job.env, o);
-      const demos = selectEpisodes(all, { trajectories: job.trajectories, subsample, seed: job.seed });
-      const t = await trainCell(job, demos, o, io, path.join(o.out, 'runs', key));
-      try {
-        // The final deterministic evaluation is reported, never used to select anything.
-        const te = Date.now();
-        const env = await makeEnv(job.env);
-        let ev;
-        try {
-          ev = evaluatePolicy(env, t.policy, { episodes: o.evalEpisodes, seed: 10_000 + job.seed, deterministic: true });
-        } finally {
-          env.close();
-        }
-        const cell: CellResult & Record<string, unknown> = {
-          ...job, protocol: o.protocol, ...demosProvenance(demos), subsampleOffsets: demos.metadata.selection?.offsets ?? null,
-          eval: { episodes: ev.returns.length, mean: ev.mean, std: ev.std, returns: ev.returns },
-          envSteps: t.envSteps, wallClockSeconds: t.wallClockSeconds, history: t.history, config: t.config,
-          finishedAt: new Date().toISOString(), evalSeconds: (Date.now() - te) / 1000, commit: run.commit, ...t.extra,
-        };
-        writeJsonAtomic(file, cell);
-      } finally {
-        t.policy.dispose();
-      }
-      const c = readJson<CellResult>(file)!;
+      const cell = await runCell(job, all as Demonstrations, o, io, path.join(o.out, 'runs', key), run.commit);
+      writeJsonAtomic(file, cell);
       summary.ran.push(key);
       run.cellsRun.push(key);
       saveRun(run);
-      io.err(`${head}: ${fmt(c.eval.mean)} ± ${fmt(c.eval.std)} over ${c.eval.episodes} episodes, ${c.envSteps} env steps, ${c.wallClockSeconds.toFixed(0)} s`);
+      io.err(`${head}: ${cellLine(cell)}`);
     }
     run.finished = new Date().toISOString();
     if (run.cellsRun.length) saveRun(run);
   }
   await writeTable1Report(o, runs);
-  io.err(`[table1] report: ${path.join(o.out, 'table1.md')} (${summary.ran.length} trained, ${summary.skipped.length} done earlier, ${summary.notRun.length} not run)`);
+  io.err(`[table1] report: ${path.join(o.out, 'table1.md')} (${summary.ran.length} trained, ${summary.skipped.length} done earlier, ${summary.notRun.length} not run${o.queue ? `, ${summary.failed.length} failed` : ''})`);
+  if (summary.failed.length) {
+    const f = summary.failed[0];
+    throw new Error(`table1: ${summary.failed.length} of the queued cells failed (listed in table1.md), first ${f.key}: ${f.error}`);
+  }
   return summary;
 }
 
@@ -562,6 +627,8 @@ export function registerTable1(program: Command, io: Io): void {
     .option('--experts <dir>', 'folder of <env-id>/demos.npz (and demos-deterministic.npz)', path.join(REPO_ROOT, 'experts'))
     .option('--out <dir>', 'report folder; cells already there are not trained again (default apps/bench/results/table1-<protocol>)')
     .option('--report-only', 'only rewrite the report from the cells already in --out')
+    .option('--queue <url>', 'queue the missing cells as BullMQ jobs on this Redis (redis://HOST:PORT) for `bench worker` processes on any machine; this process writes the cells and the report', (v) => parseRedisUrl(v, '--queue'))
+    .option('--queue-name <name>', 'the BullMQ queue (one Table 1 run per queue; workers take --queue-name too)', 'table1')
     .action(async (x: Record<string, unknown>, cmd: Command) => {
       const protocol = String(x.protocol) as Table1Protocol;
       if (!TABLE1_PROTOCOLS.includes(protocol)) throw new Error(`--protocol must be one of ${TABLE1_PROTOCOLS.join(', ')}, got "${protocol}"`);
@@ -582,6 +649,8 @@ export function registerTable1(program: Command, io: Io): void {
         experts,
         out: path.resolve(typeof x.out === 'string' ? x.out : path.join(REPO_ROOT, 'apps/bench/results', `table1-${protocol}`)),
         reportOnly: Boolean(x.reportOnly),
+        queue: x.queue as string | undefined,
+        queueName: String(x.queueName),
         command: `pnpm bench ${((cmd.parent as unknown as { rawArgs?: string[] })?.rawArgs ?? []).join(' ')}`.trim(),
       }, io);
     });
