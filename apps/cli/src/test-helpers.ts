@@ -2,9 +2,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { decodeTensors, firstNonFiniteTensor } from '@mgail/core-autodiff-graph';
 import { make } from '@mgail/envs-classic';
-import { collectDemos, writeDemos, type Controller } from '@mgail/policies';
+import { collectDemos, loadPolicy, writeDemos, type Controller } from '@mgail/policies';
 import { runCli } from './cli.js';
 import { bufferIo } from './io.js';
 
@@ -52,4 +53,34 @@ export function useTempDir(prefix: string): TempDir {
 export function recordDemos(file: string, envId: string, expert: Controller, episodes: number): string {
   writeDemos(file, collectDemos(make(envId), expert, { episodes, seed: 0 }));
   return file;
+}
+
+/**
+ * Parses every file of a run folder the way its reader does; throws on the first that does not
+ * parse, on a temp or lock file left behind, and on a file no verb writes. Returns the names.
+ */
+export function checkRunDir(d: string): string[] {
+  const files = fs.readdirSync(d).sort();
+  for (const f of files) {
+    const p = path.join(d, f);
+    if (f.endsWith('.tmp')) throw new Error(`${f}: a temp file was left behind`);
+    if (f.endsWith('.lock')) throw new Error(`${f}: the run's lock was left behind`);
+    if (f.endsWith('.json')) JSON.parse(fs.readFileSync(p, 'utf8'));
+    else if (f === 'metrics.jsonl') {
+      const text = fs.readFileSync(p, 'utf8');
+      expect(text.endsWith('\n')).toBe(true);
+      for (const line of text.trim().split('\n')) JSON.parse(line);
+    } else if (f === 'metrics.csv') {
+      const lines = fs.readFileSync(p, 'utf8').trim().split('\n');
+      expect(lines[0]).toBe('step,wall_time,metric,value');
+      for (const l of lines.slice(1)) {
+        const c = l.split(',');
+        expect(c.length, l).toBe(4);
+        expect(Number.isInteger(Number(c[0])) && Number.isFinite(Number(c[1])), l).toBe(true);
+      }
+    } else if (f === 'policy.ckpt') loadPolicy(p).policy.dispose();
+    else if (f.endsWith('.ckpt')) expect(firstNonFiniteTensor(decodeTensors(fs.readFileSync(p), p).tensors)).toBeUndefined();
+    else throw new Error(`unexpected file ${f}`);
+  }
+  return files;
 }

@@ -57,6 +57,8 @@ export {
   loadTensors,
   TENSOR_FORMAT,
   TENSOR_FORMAT_VERSION,
+  crc32,
+  crc32Table,
 } from './tensor_io.js';
 export type { DecodedTensors } from './tensor_io.js';
 

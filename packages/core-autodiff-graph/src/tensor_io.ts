@@ -31,12 +31,21 @@ type DType = 'F32' | 'F64' | 'I32';
 const CHECKSUM_BLANK = '00000000';
 const nativeCrc32 = (zlib as unknown as { crc32?: (d: Uint8Array, v?: number) => number }).crc32;
 let crcTable: Uint32Array | null = null;
-function crc32(parts: Uint8Array[]): number {
+
+/** Zip's CRC-32 of the bytes (or of parts in order, as one): node:zlib's where it exists (Node >= 20.15), else the table-driven one. */
+export function crc32(data: Uint8Array | readonly Uint8Array[]): number {
+  const parts = data instanceof Uint8Array ? [data] : data;
   if (typeof nativeCrc32 === 'function') {
     let c = 0;
     for (const p of parts) c = nativeCrc32(p, c);
     return c >>> 0;
   }
+  return crc32Table(parts);
+}
+
+/** The portable CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320). */
+export function crc32Table(data: Uint8Array | readonly Uint8Array[]): number {
+  const parts = data instanceof Uint8Array ? [data] : data;
   if (!crcTable) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {

@@ -1,4 +1,5 @@
 import zlib from 'node:zlib';
+import { crc32, crc32Table } from '@mgail/core-autodiff-graph';
 
 /**
  * Minimal NumPy `.npy` / `.npz` reading and writing, enough for demonstration files that
@@ -109,29 +110,8 @@ export function decodeNpy(bytes: Uint8Array, where: string): NpyArray {
   }
 }
 
-const nativeCrc32 = (zlib as unknown as { crc32?: (d: Uint8Array) => number }).crc32;
-let crcTable: Uint32Array | null = null;
-
-/** Zip's CRC-32: node:zlib's where it exists (Node >= 20.15), else the table-driven one. */
-export function crc32(data: Uint8Array): number {
-  if (typeof nativeCrc32 === 'function') return nativeCrc32(data) >>> 0;
-  return crc32Table(data);
-}
-
-/** The portable CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320). */
-export function crc32Table(data: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+// zip's CRC-32 is core's (tensor files use it too)
+export { crc32, crc32Table };
 
 /** A zip of `{name}.npy` entries, as `numpy.savez` writes. */
 export function encodeNpz(arrays: Record<string, NpyArray>): Uint8Array {

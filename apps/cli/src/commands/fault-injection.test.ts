@@ -3,10 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeTensors, firstNonFiniteTensor, initBackend, Rng } from '@mgail/core-autodiff-graph';
+import { initBackend, Rng } from '@mgail/core-autodiff-graph';
 import { cartPoleLinearExpert } from '@mgail/baselines-gail-bc';
-import { loadPolicy } from '@mgail/policies';
-import { recordDemos, useTempDir } from '../test-helpers.js';
+import { checkRunDir, recordDemos, useTempDir } from '../test-helpers.js';
 
 /**
  * Fault injection for every training verb: a sitting killed with SIGKILL at a seeded random
@@ -54,28 +53,6 @@ function run(argv: string[], kill?: { ckpt: string; delayMs: number; signal: Nod
   });
 }
 
-/** Parses every file of a run folder the way its reader does. */
-function checkRunDir(d: string): string[] {
-  const files = fs.readdirSync(d).sort();
-  for (const f of files) {
-    const p = path.join(d, f);
-    if (f.endsWith('.tmp')) throw new Error(`${f}: a temp file was left behind`);
-    if (f.endsWith('.lock')) throw new Error(`${f}: the run's lock was left behind`);
-    if (f.endsWith('.json')) JSON.parse(fs.readFileSync(p, 'utf8'));
-    else if (f === 'metrics.jsonl') {
-      const text = fs.readFileSync(p, 'utf8');
-      expect(text.endsWith('\n')).toBe(true);
-      for (const line of text.trim().split('\n')) JSON.parse(line);
-    } else if (f === 'metrics.csv') {
-      const lines = fs.readFileSync(p, 'utf8').trim().split('\n');
-      expect(lines[0]).toBe('step,wall_time,metric,value');
-      for (const l of lines.slice(1)) expect(l.split(',').length, l).toBe(4);
-    } else if (f === 'policy.ckpt') loadPolicy(p).policy.dispose();
-    else if (f.endsWith('.ckpt')) expect(firstNonFiniteTensor(decodeTensors(fs.readFileSync(p), p).tensors)).toBeUndefined();
-    else throw new Error(`unexpected file ${f}`);
-  }
-  return files;
-}
 
 /** Metrics steps in file order, the final evaluation's row (-1) left out. */
 const stepsOf = (d: string) => fs.readFileSync(path.join(d, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step as number).filter((s) => s >= 0);

@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeTensors, firstNonFiniteTensor, initBackend } from '@mgail/core-autodiff-graph';
-import { loadPolicy } from '@mgail/policies';
-import { useTempDir } from '../test-helpers.js';
+import { initBackend } from '@mgail/core-autodiff-graph';
+import { checkRunDir, useTempDir } from '../test-helpers.js';
 
 /** The built CLI (turbo builds it before tests), run as a separate process so it can be killed. */
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/main.js');
@@ -35,31 +34,6 @@ function run(argv: string[], onSpawn?: (kill: () => void) => void): Promise<{ co
   });
 }
 
-/** Parses every file of a run directory the way its reader does; throws on the first that does not parse. */
-function checkRunDir(d: string): string[] {
-  const files = fs.readdirSync(d).sort();
-  for (const f of files) {
-    const p = path.join(d, f);
-    if (f.endsWith('.tmp')) throw new Error(`${f}: a temp file was left behind`);
-    if (f.endsWith('.json')) JSON.parse(fs.readFileSync(p, 'utf8'));
-    else if (f === 'metrics.jsonl') {
-      const text = fs.readFileSync(p, 'utf8');
-      expect(text.endsWith('\n')).toBe(true);
-      for (const line of text.trim().split('\n')) JSON.parse(line);
-    } else if (f === 'metrics.csv') {
-      const lines = fs.readFileSync(p, 'utf8').trim().split('\n');
-      expect(lines[0]).toBe('step,wall_time,metric,value');
-      for (const l of lines.slice(1)) {
-        const c = l.split(',');
-        expect(c.length, l).toBe(4);
-        expect(Number.isInteger(Number(c[0])) && Number.isFinite(Number(c[1])), l).toBe(true);
-      }
-    } else if (f === 'policy.ckpt') loadPolicy(p).policy.dispose();
-    else if (f.endsWith('.ckpt')) expect(firstNonFiniteTensor(decodeTensors(fs.readFileSync(p), p).tensors)).toBeUndefined();
-    else throw new Error(`unexpected file ${f}`);
-  }
-  return files;
-}
 
 const stepsOf = (d: string) => fs.readFileSync(path.join(d, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step as number);
 
