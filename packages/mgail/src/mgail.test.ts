@@ -19,7 +19,7 @@ const linearExpert = (o: ArrayLike<number>) => (o[2] + 0.5 * o[3] + 0.01 * o[0] 
 /** Small but real: what a CI machine runs in seconds. */
 const CI = { iterations: 300, prepIterations: 60, initialRandomSteps: 600, modelPretrainSteps: 100, evalEvery: 0, horizon: 10 };
 /** The paper's updates: every policy step unrolls the real envs (the shipped CartPole config imagines its unrolls). */
-const REAL_UNROLLS = { unrollBatch: 4, unrollsPerUpdate: 1, imaginedUnrolls: 0 };
+const REAL_UNROLLS = { unrollBatch: 4, unrollsPerUpdate: 1, imaginedUnrolls: 0, policyUpdatesPerIteration: 1, idleCollectSteps: -1 };
 
 /** A uniformly random policy scores ~22 on CartPole-v1. */
 const RANDOM_RETURN = 22;
@@ -137,7 +137,7 @@ describe('MGAIL on CartPole-v1', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-nan-'));
     const config = mgailConfig('CartPole-v1', {
       iterations: 100, prepIterations: 5, initialRandomSteps: 50, modelPretrainSteps: 2, evalEvery: 0, checkpointEvery: 10,
-      policyHidden: [8], modelHidden: [8], discHidden: [8], unrollBatch: 2, horizon: 3, unrollsPerUpdate: 1, imaginedUnrolls: 0,
+      ...REAL_UNROLLS, policyHidden: [8], modelHidden: [8], discHidden: [8], unrollBatch: 2, horizon: 3,
     });
     // the env turns its observations to NaN after 400 steps: the model's loss is the first to go
     // (the paper's real unrolls carry them into the losses; π's own collection would refuse them in policy.act)
@@ -188,7 +188,7 @@ describe('MGAIL on CartPole-v1', () => {
   it('policyAverageFraction returns the average of the last iterates; the checkpoint keeps the last iterate and the average', async () => {
     const base = {
       iterations: 40, prepIterations: 10, initialRandomSteps: 100, modelPretrainSteps: 2, evalEvery: 0, checkpointEvery: 0,
-      policyHidden: [8], modelHidden: [8], discHidden: [8], unrollBatch: 2, horizon: 3,
+      ...REAL_UNROLLS, policyHidden: [8], modelHidden: [8], discHidden: [8], unrollBatch: 2, horizon: 3,
     };
     const common = { envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos: selectEpisodes(scripted, 1), seed: 6 };
     const before0 = tf.memory().numTensors;
@@ -250,7 +250,7 @@ describe('MGAIL on CartPole-v1', () => {
   it('policyOptimizer natural takes steps whose measured KL is the policyMaxKl asked for, decayed by the schedule, with numTensors flat', async () => {
     const config = mgailConfig('CartPole-v1', {
       iterations: 30, prepIterations: 10, initialRandomSteps: 100, modelPretrainSteps: 2, evalEvery: 0,
-      policyHidden: [16], modelHidden: [8], discHidden: [8], unrollBatch: 2, horizon: 4,
+      ...REAL_UNROLLS, policyHidden: [16], modelHidden: [8], discHidden: [8], unrollBatch: 2, horizon: 4,
       policyOptimizer: 'natural', policyMaxKl: 1e-3, policyLrFinalFraction: 0.5, naturalFisherStates: 32,
     });
     const rows: Record<string, number>[] = [];

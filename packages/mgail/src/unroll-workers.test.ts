@@ -91,6 +91,8 @@ describe('unroll workers', () => {
     const demos = collectDemos(make('CartPole-v1'), linearExpert, { episodes: 4, seed: 3 });
     const config = mgailConfig('CartPole-v1', {
       iterations: 240, prepIterations: 60, initialRandomSteps: 600, modelPretrainSteps: 100, evalEvery: 0, horizon: 10, unrollsPerUpdate: 2, policyWorkers: 1,
+      // the workers share the real unrolls: the paper's updates, not the shipped config's imagined ones
+      unrollBatch: 4, imaginedUnrolls: 0, policyUpdatesPerIteration: 1, idleCollectSteps: -1,
     });
     const run = () => trainMGAIL({
       envId: 'CartPole-v1', makeEnv: () => make('CartPole-v1'), demos, config, seed: 4, workerEnv: { module: ENVS_CLASSIC, args: ['CartPole-v1'] },
