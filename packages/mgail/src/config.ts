@@ -309,6 +309,17 @@ export function configDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'configs');
 }
 
+/** Whether a policy step unrolls the real envs (the paper's update) rather than only the model. */
+export function policyStepsEnvs(c: Pick<MGAILConfig, 'imagination' | 'unrollsPerUpdate'>): boolean {
+  return !c.imagination && c.unrollsPerUpdate > 0;
+}
+
+/** Steps per live env of an iteration whose policy update steps no env (`idleCollectSteps`, −1 = `horizon`). */
+export function idleCollectStepsOf(c: Pick<MGAILConfig, 'idleCollectSteps' | 'horizon'>): number {
+  // older checkpoints' configs have no idleCollectSteps
+  return (c.idleCollectSteps ?? -1) < 0 ? c.horizon : c.idleCollectSteps;
+}
+
 /** The BC parts `mgail+bc` adds to MGAIL; the published `mgail` has none. */
 export const MGAIL_BC_FIELDS = ['bcPretrainSteps', 'bcWeight'] as const;
 

@@ -38,7 +38,7 @@ import {
   type Policy,
 } from '@mgail/policies';
 import { ReplayBuffer, type ReplayBufferState } from './buffer.js';
-import { effectiveMGAILConfig, mgailAlgoName, type MGAILConfig } from './config.js';
+import { effectiveMGAILConfig, idleCollectStepsOf, mgailAlgoName, policyStepsEnvs, type MGAILConfig } from './config.js';
 import { addGradients, LiveEnvs, mixSeed, sumUnrollGradients, warmModelState as warmFromHistory, type ExpertRestarts, type LiveView, type MujocoLike } from './shard.js';
 import { UnrollWorkers, type WorkerResult } from './unroll-workers.js';
 import type { NetSnapshot, WorkerEnvSpec } from './workers-protocol.js';
@@ -625,9 +625,7 @@ async function trainMGAILHeld(o: MGAILOptions): Promise<MGAILResult> {
 
       // ---------------------------------------------------------- 1. collect
       // fresh agent data keeps flowing while the policy update steps no env
-      const policyStepsEnvs = trainPolicy && !c.imagination && c.unrollsPerUpdate > 0;
-      const idleSteps = (c.idleCollectSteps ?? -1) < 0 ? c.horizon : c.idleCollectSteps;
-      const rollSteps = (policyStepsEnvs ? 0 : idleSteps) + (c.collectEvery > 0 && it % c.collectEvery === 0 ? c.collectSteps : 0);
+      const rollSteps = (trainPolicy && policyStepsEnvs(c) ? 0 : idleCollectStepsOf(c)) + (c.collectEvery > 0 && it % c.collectEvery === 0 ? c.collectSteps : 0);
       const nets = pool && rollSteps > 0 ? snapshot(false) : null;
       const rolled = nets ? pool!.request((w) => ({ type: 'roll', seed: mixSeed(o.seed, it, 3, w), steps: rollSteps, nets })) : null;
       live.roll(policy, rollSteps);

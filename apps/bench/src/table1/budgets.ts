@@ -1,3 +1,4 @@
+import { idleCollectStepsOf, policyStepsEnvs, type MGAILConfig } from '@mgail/mgail';
 /**
  * Per-env training budgets of the Table 1 bench, merged over each algorithm's own defaults and
  * per-env config files (configs/gail/<env>.json, packages/mgail/configs/<env>.json), so the
@@ -66,15 +67,14 @@ export const HO_ERMON_BUDGETS: Record<string, Table1Budget & { envSteps: number 
  * bench also stops MGAIL at the budget.
  */
 export function mgailIterationsFor(
-  c: {
-    initialRandomSteps: number; unrollBatch: number; horizon: number; unrollsPerUpdate: number; collectEvery: number; collectSteps: number;
-    policyUpdatesPerIteration?: number; idleCollectSteps?: number; imagination?: boolean;
-  },
+  c: Pick<
+    MGAILConfig,
+    'initialRandomSteps' | 'unrollBatch' | 'horizon' | 'unrollsPerUpdate' | 'collectEvery' | 'collectSteps' | 'policyUpdatesPerIteration' | 'idleCollectSteps' | 'imagination'
+  >,
   envSteps: number,
 ): number {
-  const idle = (c.idleCollectSteps ?? -1) < 0 ? c.horizon : c.idleCollectSteps!;
-  const stepping = !c.imagination && c.unrollsPerUpdate > 0;
-  const perUpdate = stepping ? c.horizon * c.unrollsPerUpdate * (c.policyUpdatesPerIteration ?? 1) : idle;
+  // the trainer's own rules for what steps the env in an iteration
+  const perUpdate = policyStepsEnvs(c) ? c.horizon * c.unrollsPerUpdate * (c.policyUpdatesPerIteration ?? 1) : idleCollectStepsOf(c);
   const perIteration = c.unrollBatch * (perUpdate + (c.collectEvery > 0 ? c.collectSteps / c.collectEvery : 0));
   return Math.max(1, Math.floor((envSteps - c.initialRandomSteps) / Math.max(1e-9, perIteration)));
 }
