@@ -281,12 +281,12 @@ async function trainCell(job: CellJob, demos: Demonstrations, o: CellOptions, io
     envId: job.env, makeEnv: () => makeEnv(job.env), demos, config: config as never, seed: job.seed, runDir, resume: true,
     runInfo: { bench: 'table1', trajectories: job.trajectories },
     onLog: (it, m) => {
-      steps = m['charts/env_steps'] ?? steps;
-      if (m['charts/eval_return'] === undefined) return;
-      fresh.push({ iteration: it, envSteps: steps, wallClockSeconds: since(), mean: m['charts/eval_return'] });
+      steps = m.global_step ?? steps;
+      if (m['eval/return_mean'] === undefined) return;
+      fresh.push({ iteration: it, envSteps: steps, wallClockSeconds: since(), mean: m['eval/return_mean'] });
       // relative times of this sitting; shifted by the earlier sittings' time once training returns
       writeJsonAtomic(histFile, [...earlier, ...fresh.map((p) => ({ ...p, wallClockSeconds: (earlier.at(-1)?.wallClockSeconds ?? 0) + p.wallClockSeconds }))]);
-      io.err(`[table1]   ${tag}: iteration ${it}, ${steps} env steps, ${since().toFixed(0)} s, eval ${fmt(m['charts/eval_return'])}`);
+      io.err(`[table1]   ${tag}: iteration ${it}, ${steps} env steps, ${since().toFixed(0)} s, eval ${fmt(m['eval/return_mean'])}`);
     },
     shouldStop: () => capSteps !== undefined && steps >= capSteps,
   });

@@ -30,7 +30,7 @@ describe('mgail train --algo mgail', () => {
     expect(info).toMatchObject({ algo: 'mgail', env: 'CartPole-v1', seed: 3, trajectories: 1, demos });
     expect(info.config).toMatchObject({ forwardModel: 'advanced', iterations: 30 });
     const rows = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    for (const k of ['charts/eval_return', 'losses/discriminator', 'disc/expert_accuracy', 'disc/agent_accuracy', 'losses/forward_model', 'losses/policy', 'time/sps']) {
+    for (const k of ['global_step', 'time/elapsed_s', 'eval/return_mean', 'eval/return_std', 'losses/discriminator', 'disc/expert_accuracy', 'disc/agent_accuracy', 'losses/forward_model', 'losses/policy', 'time/sps']) {
       expect(rows.some((r) => typeof r[k] === 'number'), k).toBe(true);
     }
     const again = await cli(...argv);
