@@ -59,6 +59,8 @@ export interface BCHistoryEntry {
   epoch: number;
   trainLoss: number;
   validationLoss: number;
+  /** Minibatch (Adam) steps taken by the end of this epoch, all epochs so far. */
+  gradientSteps: number;
 }
 
 /** The `format` of a BC training checkpoint (`trainBC`'s `checkpoint` option). */
@@ -206,7 +208,7 @@ export function trainBC(
       }
       const trainLoss = sum / Math.max(1, batches);
       const validationLoss = val ? tf.tidy(() => nll(val.o, val.a).dataSync()[0]) : trainLoss;
-      const entry = { epoch, trainLoss, validationLoss };
+      const entry = { epoch, trainLoss, validationLoss, gradientSteps: (epoch + 1) * Math.ceil(trainIdx.length / config.batchSize) };
       history.push(entry);
       opts.onEpoch?.(entry);
       // the divergence guard: NaN weights would otherwise end as "no better epoch" and pass for a result

@@ -202,6 +202,8 @@ async function trainExpertHeld(o: TrainExpertOptions): Promise<TrainExpertResult
       if (recent.length > RECENT) recent = recent.slice(-RECENT);
       // SAC has no KL, and no actor loss before its learning starts: absent, not NaN
       const m: Record<string, number> = Object.fromEntries(Object.entries({
+        global_step: s.globalStep,
+        'time/elapsed_s': elapsed + (Date.now() - start) / 1000,
         'losses/policy': s.policyLoss,
         'losses/value': s.valueLoss,
         'losses/entropy': s.entropy,
@@ -234,6 +236,8 @@ async function trainExpertHeld(o: TrainExpertOptions): Promise<TrainExpertResult
         } finally {
           env.close();
         }
+        // the experts' one evaluation, in every learner's names (GAIL and MGAIL log theirs during training)
+        metrics.log(L.globalStep, { global_step: L.globalStep, 'time/elapsed_s': elapsed + (Date.now() - start) / 1000, 'eval/return_mean': evaluation.mean, 'eval/return_std': evaluation.std });
       }
       writeJsonAtomic(path.join(o.outDir, 'summary.json'), {
         ...runInfo,

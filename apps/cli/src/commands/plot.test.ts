@@ -6,11 +6,11 @@ import { cli, useTempDir } from '../test-helpers.js';
 
 const tmp = useTempDir('mgail-cli-plot-');
 
-/** A run directory with `n` rows of episodic return `f(step)` every 1000 steps, and a final-eval row. */
+/** A run directory with `n` rows of episodic return `f(step)` every 1000 env steps (10 s apart), and a final-eval row. */
 function fakeRun(name: string, n: number, f: (step: number) => number): string {
   const run = tmp.join(name);
   const m = new MetricsWriter(run);
-  for (let i = 1; i <= n; i++) m.log(i * 1000, { 'charts/episodic_return': f(i * 1000), 'losses/policy': 1 / i });
+  for (let i = 1; i <= n; i++) m.log(i * 1000, { global_step: i * 1000, 'time/elapsed_s': 10 * i, 'charts/episodic_return': f(i * 1000), 'losses/policy': 1 / i });
   m.log(-1, { 'eval/final_return_mean': 500 });
   return run;
 }
@@ -42,7 +42,7 @@ describe('mgail plot', () => {
     // both runs share one x scale: step 6000 lands at the same x in both
     expect(lines[1].points[5][0]).toBeCloseTo(lines[0].points[5][0], 6);
     expect((svg.match(/class="legend"/g) ?? []).length).toBe(2);
-    expect(svg).toContain('>global step</text>');
+    expect(svg).toContain('>global step (env steps)</text>');
 
     // no silent overwrite; --force replaces it
     const again = await cli('plot', a, '--out', out);
@@ -52,7 +52,7 @@ describe('mgail plot', () => {
     expect(forced.code, forced.err).toBe(0);
     const svg2 = fs.readFileSync(out, 'utf8');
     expect(polylines(svg2)).toHaveLength(1);
-    expect(svg2).toContain('>wall time (s)</text>');
+    expect(svg2).toContain('>elapsed time (s)</text>');
     expect(svg2).toContain('>losses/policy</text>');
   });
 
@@ -72,7 +72,7 @@ describe('mgail plot', () => {
     const cases: [string[], RegExp][] = [
       [['plot', tmp.join('nope'), '--out', tmp.join('e1.svg')], /nope: not found/],
       [['plot', empty, '--out', tmp.join('e2.svg')], /empty holds no metrics.jsonl/],
-      [['plot', a, '--metric', 'charts/nope', '--out', tmp.join('e3.svg')], /errs has no "charts\/nope" values \(its metrics: charts\/episodic_return, eval\/final_return_mean, losses\/policy\)/],
+      [['plot', a, '--metric', 'charts/nope', '--out', tmp.join('e3.svg')], /errs has no "charts\/nope" values \(its metrics: charts\/episodic_return, eval\/final_return_mean, global_step, losses\/policy, time\/elapsed_s\)/],
       [['plot', a, '--x', 'epoch', '--out', tmp.join('e4.svg')], /--x must be global_step or time, got "epoch"/],
       [['plot', a, '--out', tmp.join('e5.png')], /the plot is an SVG/],
     ];
@@ -82,6 +82,28 @@ describe('mgail plot', () => {
       expect(r.err.split('\n')).toHaveLength(1);
       expect(r.err).toMatch(re);
     }
+  });
+
+  it('refuses runs whose x values are not the same quantity; old runs alone keep their own step', async () => {
+    const now = fakeRun('CartPole-v1__gail__0__20260101-000000', 3, (s) => s);
+    // written before global_step and time/elapsed_s were logged: an MGAIL run's step was its iteration
+    const old = tmp.join('CartPole-v1__mgail__0__20250101-000000');
+    const m = new MetricsWriter(old);
+    for (let i = 1; i <= 3; i++) m.log(10 * i, { 'charts/episodic_return': i });
+    fs.writeFileSync(path.join(old, 'config.json'), JSON.stringify({ algo: 'mgail' }));
+    for (const x of ['global_step', 'time']) {
+      const r = await cli('plot', now, old, '--x', x, '--out', tmp.join(`mix-${x}.svg`));
+      expect(r.code).toBe(1);
+      expect(r.err.split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(x === 'time'
+        ? /--x time: .*gail.* is in seconds since the run started \(time\/elapsed_s\), .*mgail.* in seconds since its first row \(wall_time\): they cannot share an axis/
+        : /--x global_step: .*gail.* is in env steps \(global_step\), .*mgail.* in MGAIL iterations \(step\): they cannot share an axis/);
+    }
+    const alone = await cli('plot', old, '--out', tmp.join('old.svg'));
+    expect(alone.code, alone.err).toBe(0);
+    const svg = fs.readFileSync(tmp.join('old.svg'), 'utf8');
+    expect(svg).toContain('>MGAIL iterations (step)</text>');
+    expect(polylines(svg)[0].points).toHaveLength(3);
   });
 
   it('picks round ticks', () => {

@@ -19,7 +19,7 @@ export function registerPlot(program: Command, io: Io): void {
     .argument('<runs...>', 'run directories holding metrics.jsonl (or metrics.jsonl files)')
     .option('--out <file>', 'SVG file to write', 'learning-curves.svg')
     .option('--metric <name>', 'metric to plot (see a run\'s metrics.jsonl)', 'charts/episodic_return')
-    .option('--x <axis>', 'x axis: global_step | time (seconds since the run\'s first row)', 'global_step')
+    .option('--x <axis>', 'x axis: global_step (env steps) | time (time/elapsed_s, seconds since the run started); runs whose x values differ in kind are refused', 'global_step')
     .option('--force', 'overwrite --out if it exists')
     .action((runs: string[], opts: PlotOpts) => {
       if (opts.x !== 'global_step' && opts.x !== 'time') throw new UserError(`--x must be global_step or time, got "${opts.x}"`);
@@ -29,8 +29,8 @@ export function registerPlot(program: Command, io: Io): void {
       } catch (e) {
         throw new UserError((e as Error).message);
       }
-      const curves = readCurves(runs, opts.metric, opts.x as PlotX);
-      writeFileAtomic(opts.out, curvesSvg(curves, { metric: opts.metric, x: opts.x as PlotX }));
+      const { curves, xLabel } = readCurves(runs, opts.metric, opts.x as PlotX);
+      writeFileAtomic(opts.out, curvesSvg(curves, { metric: opts.metric, xLabel }));
       io.out(`wrote ${opts.out}: ${opts.metric} against ${opts.x} for ${curves.map((c) => `${c.label} (${c.points.length} points)`).join(', ')}`);
     });
 }

@@ -55,6 +55,11 @@ export interface TrainOutcome {
   /** The resolved config, saved as config.json. */
   config: object;
   summary: Record<string, unknown>;
+  /**
+   * A learner that evaluates nothing during training (BC) logs the final evaluation as its
+   * `eval/return_mean` row, at this metrics step and with these fields (`global_step`, ...).
+   */
+  finalEvalRow?: { step: number; fields: Record<string, number> };
 }
 
 const gailAlgo = (name: 'gail' | 'gail+bc') => ({
@@ -70,14 +75,14 @@ const gailAlgo = (name: 'gail' | 'gail+bc') => ({
       makeVecEnv: (n) => makeVecEnv(ctx.envId, n, { options: ctx.envOptions }), makeEvalEnv: () => makeEnv(ctx.envId, ctx.envOptions),
       onRound: (h) => {
         ctx.metrics.log(h.envSteps, {
-          'charts/surrogate_reward': h.surrogateReward, 'time/wall_clock': h.wallClockSeconds,
+          global_step: h.envSteps, 'time/elapsed_s': h.wallClockSeconds, 'charts/surrogate_reward': h.surrogateReward,
           ...(h.trainEpisodeReturn !== undefined ? { 'charts/episodic_return': h.trainEpisodeReturn } : {}),
           ...(h.disc ? { 'losses/discriminator': h.disc.loss, 'charts/d_expert': h.disc.expertD, 'charts/d_agent': h.disc.agentD } : {}),
           ...(h.policyLoss !== undefined ? { 'losses/policy': h.policyLoss, 'charts/kl': h.kl!, 'losses/entropy': h.entropy! } : {}),
         });
         progress.update(h.envSteps, { return: h.trainEpisodeReturn, d_agent: h.disc?.agentD });
       },
-      onEval: (e) => ctx.metrics.log(e.envSteps, { 'eval/return_mean': e.mean, 'eval/return_std': e.std }),
+      onEval: (e) => ctx.metrics.log(e.envSteps, { global_step: e.envSteps, 'time/elapsed_s': e.wallClockSeconds, 'eval/return_mean': e.mean, 'eval/return_std': e.std }),
       shouldStop: () => ctx.stopped() !== null,
       checkpoint: { file: checkpointFile(ctx), every: 1, resume: ctx.opts.resume },
     }).catch(trainerError(ctx));
@@ -157,6 +162,7 @@ export const TRAIN_ALGOS: Record<string, {
       const config = ctx.config as BCConfig;
       if (!ctx.opts.resume) writeJsonAtomic(path.join(ctx.runDir, 'config.json'), { algo: 'bc', ...runInfo(ctx), config });
       const progress = new Progress('bc', config.maxEpochs);
+      const started = Date.now();
       let res;
       try {
         res = trainBC(ctx.demos, ctx.env, config, {
@@ -164,7 +170,11 @@ export const TRAIN_ALGOS: Record<string, {
           // every epoch: a signal cannot interrupt BC's synchronous loop, so a kill loses at most one
           checkpoint: { file: checkpointFile(ctx), resume: ctx.opts.resume },
           onEpoch: (e) => {
-            ctx.metrics.log(e.epoch, { 'losses/bc_train': e.trainLoss, 'losses/bc_validation': e.validationLoss });
+            // BC steps no env: its rows sit at global_step 0, its progress is in gradient steps
+            ctx.metrics.log(e.epoch, {
+              global_step: 0, 'train/gradient_steps': e.gradientSteps, 'time/elapsed_s': (Date.now() - started) / 1000,
+              'losses/bc_train': e.trainLoss, 'losses/bc_validation': e.validationLoss,
+            });
             progress.update(e.epoch + 1, { train_nll: e.trainLoss, val_nll: e.validationLoss });
           },
         });
@@ -172,7 +182,12 @@ export const TRAIN_ALGOS: Record<string, {
         return trainerError(ctx)(e);
       }
       progress.done(res.history.length, { best_epoch: res.bestEpoch, val_nll: res.bestValidationLoss });
-      return { policy: res.policy, config, summary: { epochs: res.history.length, bestEpoch: res.bestEpoch, bestValidationLoss: res.bestValidationLoss, expertPairs: res.expertPairs } };
+      const last = res.history.at(-1);
+      return {
+        policy: res.policy, config, summary: { epochs: res.history.length, bestEpoch: res.bestEpoch, bestValidationLoss: res.bestValidationLoss, expertPairs: res.expertPairs },
+        // BC has no evaluation during training: the final one is its evaluation row
+        finalEvalRow: { step: res.history.length, fields: { global_step: 0, 'train/gradient_steps': last?.gradientSteps ?? 0, 'time/elapsed_s': (Date.now() - started) / 1000 } },
+      };
     },
   },
   gail: gailAlgo('gail'),
@@ -261,6 +276,7 @@ async function trainInto(
       wallClockSeconds: (Date.now() - started) / 1000, ...outcome.summary,
     };
     writeJsonAtomic(path.join(runDir, 'summary.json'), summary);
+    if (outcome.finalEvalRow) metrics.log(outcome.finalEvalRow.step, { ...outcome.finalEvalRow.fields, 'eval/return_mean': ev.mean, 'eval/return_std': ev.std });
     metrics.log(-1, { 'eval/final_return_mean': ev.mean, 'eval/final_return_std': ev.std });
     io.out(`${opts.algo} on ${opts.env} (${demos.episodeStarts.length} trajectories, seed ${opts.seed}): final return ${ev.mean.toFixed(2)} ± ${ev.std.toFixed(2)} over ${ev.returns.length} episodes (expert ${demos.metadata.meanReturn.toFixed(2)}); policy ${path.join(runDir, 'policy.ckpt')}`);
     return { runDir, evalMean: ev.mean };
