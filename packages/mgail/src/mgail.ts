@@ -364,7 +364,7 @@ async function trainMGAILHeld(o: MGAILOptions): Promise<MGAILResult> {
     envSteps++;
   };
   const live = new LiveEnvs(envs, {
-    obsDim, actDim, discrete, restarts, rng: () => rng, warmState: warmModelState,
+    obsDim, actDim, discrete, restarts, rng: () => rng, warmState: warmModelState, deterministicProb: c.collectDeterministicProb,
     record: (t, ms) => {
       T.envStep += ms;
       if (inUnroll) T.policyEnvStep += ms;
@@ -474,6 +474,7 @@ async function trainMGAILHeld(o: MGAILOptions): Promise<MGAILResult> {
       unroll: c, historyLength: windowLength,
       resetSeeds: Array.from({ length: B }, (_, i) => mixSeed(o.seed, startIteration, B * (w + 1) + i)),
       restartSeed: mixSeed(o.seed, startIteration, 0x5eed, w),
+      deterministicProb: c.collectDeterministicProb,
     })))
     : null;
   /** The trainer's weights for the workers' copies (f and D only when they changed). */
