@@ -14,6 +14,7 @@
 //
 //   node scripts/figure4.mjs [--protocol ho-ermon|full] [--trajectories 25] [--seeds 0,1,2]
 //       [--horizon 30] [--episodes 10] [--kinds basic,advanced] [--set key=value ...] [--out results]
+//   node scripts/figure4.mjs ... --resume   (keeps the rows already in the output's .json, trains the missing ones)
 //   node scripts/figure4.mjs --render results/figure4-hopper.json   (rewrites the .md and .svg from a saved run)
 // Writes <out>/figure4-hopper.json, .md and .svg. Build first (pnpm --filter @mgail/mgail... build
 // and @mgail/envs-mujoco-wasm).
@@ -65,16 +66,19 @@ function expertWindows(d, rng, count, length, firstEpisode) {
   return { batch: count, length, states, actions, nextStates, heldOut: eps.slice(firstEpisode).length > 0 };
 }
 
-const rows = [];
-let warmupUsed = 0;
+// --resume keeps the rows of an earlier run of the same command and trains only the missing ones
+const outBase = path.join(outDir, protocol === 'ho-ermon' ? 'figure4-hopper-ho-ermon' : 'figure4-hopper');
+const rows = args.includes('--resume') && fs.existsSync(`${outBase}.json`) ? JSON.parse(fs.readFileSync(`${outBase}.json`, 'utf8')).rows : [];
+// one warm-up for every kind, so both are scored on the same windows and start states (the MLP ignores it)
+const advancedHistory = 'modelHistory' in sets ? sets.modelHistory : mgailConfig(envId, sets).horizon;
+const warmupUsed = (kinds.includes('advanced') ? advancedHistory : 1) - 1;
 for (const seed of seeds) {
   const demos = selectEpisodes(all, { trajectories: N, subsample, seed });
   for (const kind of kinds) {
-    const base = mgailConfig(envId, { ...sets, forwardModel: kind });
+    if (rows.some((r) => r.kind === kind && r.seed === seed)) continue;
     // the recurrent model learns from windows as long as the unrolls it serves
-    const config = kind === 'advanced' && !('modelHistory' in sets) ? mgailConfig(envId, { ...sets, forwardModel: kind, modelHistory: base.horizon }) : base;
-    const warmup = Math.max(...kinds.map((k) => (k === 'advanced' ? config.modelHistory : 1))) - 1; // the same windows and start states for both kinds (the MLP ignores the warm-up)
-    warmupUsed = Math.max(warmupUsed, warmup);
+    const config = mgailConfig(envId, { ...sets, forwardModel: kind, ...(kind === 'advanced' ? { modelHistory: advancedHistory } : {}) });
+    const warmup = warmupUsed;
     let errors = null;
     const t0 = Date.now();
     const res = await trainMGAIL({
@@ -102,8 +106,8 @@ console.error(`wrote ${written}.json, .md, .svg`);
 
 function writeAll(rows) {
   fs.mkdirSync(outDir, { recursive: true });
-  const base = path.join(outDir, protocol === 'ho-ermon' ? 'figure4-hopper-ho-ermon' : 'figure4-hopper');
-  const command = `node scripts/figure4.mjs ${args.join(' ')}`.trim();
+  const base = outBase;
+  const command = `node scripts/figure4.mjs ${args.filter((a) => a !== '--resume').join(' ')}`.trim();
   const result = { envId, command, protocol, subsample, horizon: H, windows, warmup: warmupUsed, episodes, trajectories: N, seeds, sets, rows };
   fs.writeFileSync(`${base}.json`, JSON.stringify(result, null, 1) + '\n');
   render(result, base);
