@@ -102,6 +102,15 @@ export class AntEnv extends LocomotionEnv<Parsed> {
     return lo <= q[2] && q[2] <= hi;
   }
 
+  /** `Env.terminatesAt`: `healthy` read from the observation (qpos[2] is entry 2 − posStart). */
+  terminatesAt(observation: ArrayLike<number>): boolean {
+    if (!this.o.terminateWhenUnhealthy) return false;
+    for (let i = 0, n = this.nq - this.posStart + this.nv; i < n; i++) if (!Number.isFinite(observation[i])) return true;
+    const z = observation[2 - this.posStart];
+    const [lo, hi] = this.o.healthyZRange;
+    return !(lo <= z && z <= hi);
+  }
+
   protected writeObs(out: Float64Array, off: number): void {
     let k = this.writeQposQvel(out, off);
     if (this.o.includeCfrcExtInObservation) {

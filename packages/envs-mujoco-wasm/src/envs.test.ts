@@ -203,6 +203,38 @@ describe('time limit and termination', () => {
   });
 });
 
+describe('terminatesAt: the termination rule read from the observation', () => {
+  // qpos entries set around each env's health boundaries (z; the torso angle on the planar
+  // walkers), so that both outcomes occur
+  const NEAR: Record<string, (q: Float64Array, u: () => number) => void> = {
+    'Hopper-v5': (q, u) => { q[1] = 0.6 + 0.3 * u(); q[2] = 0.5 * u() - 0.25; },
+    'Walker2d-v5': (q, u) => { q[1] = u() < 0.5 ? 0.7 + 0.3 * u() : 1.9 + 0.2 * u(); q[2] = 2.4 * u() - 1.2; },
+    'HalfCheetah-v5': (q, u) => { q[2] = 6 * u() - 3; },
+    'Ant-v5': (q, u) => { q[2] = u() < 0.5 ? 0.15 + 0.1 * u() : 0.95 + 0.1 * u(); },
+    'Humanoid-v5': (q, u) => { q[2] = u() < 0.5 ? 0.9 + 0.2 * u() : 1.9 + 0.2 * u(); },
+  };
+  const cases = [...MUJOCO_ENV_IDS.map((id) => [id, {}] as const), ['Hopper-v5', { excludeCurrentPositionsFromObservation: false }] as const, ['Walker2d-v5', { terminateWhenUnhealthy: false }] as const];
+  it.each(cases)('%s %j: agrees with step()\'s terminated on every step from 300 states', async (id, options) => {
+    const env = await make(id, options);
+    const rng = new Rng(21);
+    const u = () => rng.random();
+    env.reset({ seed: 22 });
+    const start = env.getState();
+    let terminations = 0;
+    for (let k = 0; k < 300; k++) {
+      const qpos = Float64Array.from(start.qpos), qvel = start.qvel.map(() => 0.5 * (2 * u() - 1));
+      NEAR[id](qpos, u);
+      env.setState(qpos, qvel);
+      const r = env.step(randomAction(env, rng));
+      expect(env.terminatesAt(r.observation)).toBe(r.terminated);
+      if (r.terminated) terminations++;
+    }
+    if (id === 'HalfCheetah-v5' || 'terminateWhenUnhealthy' in options) expect(terminations).toBe(0);
+    else expect(terminations).toBeGreaterThan(30);
+    env.close();
+  });
+});
+
 describe('options', () => {
   it('excludeCurrentPositionsFromObservation=false adds the root position(s)', async () => {
     for (const [id, extra] of [['Hopper-v5', 1], ['Walker2d-v5', 1], ['HalfCheetah-v5', 1], ['Ant-v5', 2], ['Humanoid-v5', 2]] as const) {

@@ -31,6 +31,11 @@ export class HalfCheetahEnv extends LocomotionEnv<Parsed> {
     super({ id: HalfCheetahEnv.id, shared, options, kwargs, rootPositions: 1, rewardThreshold: 4800, infoFields: INFO, resetInfoCount: 1, velocityNoise: 'normal' });
   }
 
+  /** `Env.terminatesAt`: HalfCheetah never terminates (only the time limit ends it). */
+  terminatesAt(_observation: ArrayLike<number>): boolean {
+    return false;
+  }
+
   protected writeObs(out: Float64Array, off: number): void {
     this.writeQposQvel(out, off);
   }

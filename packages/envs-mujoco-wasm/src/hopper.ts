@@ -41,6 +41,17 @@ export class HopperEnv extends PlanarWalkerEnv<Parsed> {
     for (let i = 0; i < this.nv; i++) if (!(sLo < v[i] && v[i] < sHi)) return false;
     return super.healthy();
   }
+
+  /**
+   * `healthy` on the observation. The observation clips qvel to ±10, inside the ±100 state
+   * range, so the velocity part of that range cannot fail here: a step that ends the episode
+   * only through a velocity over 100 is not seen (the position checks are exact).
+   */
+  protected override healthyObservation(o: ArrayLike<number>): boolean {
+    const [sLo, sHi] = this.o.healthyStateRange;
+    for (let i = 2 - this.posStart, n = this.nq - this.posStart + this.nv; i < n; i++) if (!(sLo < o[i] && o[i] < sHi)) return false;
+    return super.healthyObservation(o);
+  }
 }
 
 export const hopperDefinition: EnvDefinition = {

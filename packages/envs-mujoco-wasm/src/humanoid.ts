@@ -115,6 +115,13 @@ export class HumanoidEnv extends LocomotionEnv<Parsed> {
     return lo < z && z < hi;
   }
 
+  /** `Env.terminatesAt`: `healthy` read from the observation (qpos[2] is entry 2 − posStart). */
+  terminatesAt(observation: ArrayLike<number>): boolean {
+    const z = observation[2 - this.posStart];
+    const [lo, hi] = this.o.healthyZRange;
+    return this.o.terminateWhenUnhealthy && !(lo < z && z < hi);
+  }
+
   protected writeObs(out: Float64Array, off: number): void {
     const nb6 = this.nbody * 6;
     let k = this.writeQposQvel(out, off);

@@ -433,6 +433,14 @@ export abstract class MujocoEnv {
   // ------------------------------------------------------------------ subclass hooks
 
   /** Gymnasium's `reset_model`: draws the initial state (use `setStateRaw`). */
+  /**
+   * Whether the episode terminates on reaching a state with this observation: the env's health
+   * rule read from the observation (`Env.terminatesAt`), for the steps a model-based learner
+   * imagines. Exact wherever the observation holds what the rule reads (Hopper's note says where
+   * it does not).
+   */
+  abstract terminatesAt(observation: ArrayLike<number>): boolean;
+
   protected abstract resetModel(rng: Rng): void;
   /** Gymnasium's `_get_obs`, written into `out[off .. off + obsDim)`. */
   protected abstract writeObs(out: Float64Array, off: number): void;

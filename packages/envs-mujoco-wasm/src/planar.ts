@@ -42,6 +42,22 @@ export abstract class PlanarWalkerEnv<O extends ParsedPlanar = ParsedPlanar> ext
     return zLo < z && z < zHi && aLo < angle && angle < aHi;
   }
 
+  /**
+   * Whether the episode terminates on reaching a state with this observation (`Env.terminatesAt`):
+   * `healthy` read from the observation, where qpos[i] is entry i − posStart. Model-based learners
+   * need it for the steps they imagine.
+   */
+  terminatesAt(observation: ArrayLike<number>): boolean {
+    return this.o.terminateWhenUnhealthy && !this.healthyObservation(observation);
+  }
+
+  protected healthyObservation(o: ArrayLike<number>): boolean {
+    const z = o[1 - this.posStart], angle = o[2 - this.posStart];
+    const [zLo, zHi] = this.o.healthyZRange;
+    const [aLo, aHi] = this.o.healthyAngleRange;
+    return zLo < z && z < zHi && aLo < angle && angle < aHi;
+  }
+
   protected writeObs(out: Float64Array, off: number): void {
     this.writeQposQvel(out, off, 10);
   }

@@ -135,6 +135,14 @@ export interface MGAILConfig {
    * −1 = `horizon` steps.
    */
   idleCollectSteps: number;
+  /**
+   * Probability that a live env's episode is played, during collection, by π's deterministic
+   * action (argmax / mean) instead of a sample (0 = off: the paper collects with the stochastic
+   * π). The policy that is evaluated and shipped is the deterministic one; its episodes can leave
+   * the sampled policy's states (a categorical's argmax can loop where its samples do not), and
+   * only states in the agent buffer are judged by D, learned by f and start imagined unrolls.
+   */
+  collectDeterministicProb: number;
   /** How the per-step cost is read from D (D = P(expert)). */
   costKind: CostKind;
   /** Ablation: s_{t+1} = f(s_t, a_t), no correction to the real next state. */
@@ -243,6 +251,7 @@ export const DEFAULT_MGAIL_CONFIG: MGAILConfig = {
   imaginedBatch: 32,
   policyUpdatesPerIteration: 1,
   idleCollectSteps: -1,
+  collectDeterministicProb: 0,
   costKind: 'neg-log-d',
   imagination: false,
   cutModelGradient: false,
@@ -301,6 +310,7 @@ const RULES: ConfigRules<MGAILConfig> = {
   policyAverageFraction: { kind: 'number', min: 0, max: 1, maxExclusive: true },
   discLabelSmoothing: { kind: 'number', min: 0, max: 0.5, maxExclusive: true },
   expertRestartProb: { kind: 'number', min: 0, max: 1 },
+  collectDeterministicProb: { kind: 'number', min: 0, max: 1 },
   idleCollectSteps: { kind: 'int', min: -1 },
 };
 

@@ -251,7 +251,7 @@ class MGAILRun {
     this.rng = new Rng(mixSeed(o.seed, 0xc0ffee));
     this.expertRestarts = this.restarts(envs[0]);
     this.live = new LiveEnvs(envs, {
-      obsDim, actDim, discrete, restarts: this.expertRestarts, rng: () => this.rng,
+      obsDim, actDim, discrete, restarts: this.expertRestarts, rng: () => this.rng, deterministicProb: c.collectDeterministicProb,
       // the recurrent model's state after the last n − 1 real transitions of each live env
       warmState: () => warmModelState(this.model, envs.map((_, i) => this.buffer.recentHistory(i, c.modelHistory - 1)), obsDim, actDim),
       record: (t, ms) => {
@@ -462,7 +462,7 @@ class MGAILRun {
       backend: tf.getBackend(), env: o.workerEnv!, numEnvs: c.unrollBatch, obsDim, actDim, discrete,
       policy: { hidden: c.policyHidden, activation: c.policyActivation, logStdInit: c.logStdInit }, varNames: [...this.policyVars.keys()],
       model: this.modelOptions(), disc: this.discOptions(), expertPairs: this.expert.pairs, restarts: this.expertRestarts,
-      unroll: c, historyLength: this.windowLength,
+      unroll: c, historyLength: this.windowLength, deterministicProb: c.collectDeterministicProb,
     }, { seed: o.seed, iteration: this.firstIteration }, {
       nets: { policy: this.policy, model: this.model, disc: this.disc },
       record: (bufferEnv, s, a, s2, done) => this.record(bufferEnv, s, a, s2, done),

@@ -204,6 +204,8 @@ export class LiveEnvs implements LiveView {
   readonly returns: number[] = [];
   private readonly current: Float32Array[] = [];
   private readonly episodeReturn: Float64Array;
+  /** Whether env i's current episode is collected with π's deterministic action (`collectDeterministicProb`). */
+  private readonly deterministicEpisode: Uint8Array;
 
   constructor(
     private readonly envs: MujocoLike[],
@@ -216,6 +218,8 @@ export class LiveEnvs implements LiveView {
       record: (t: LiveTransition, envStepMs: number) => void;
       /** The recurrent model's state after each env's recent history (null for the basic model). */
       warmState: () => tf.Tensor2D | null;
+      /** `collectDeterministicProb`: the chance that an episode is collected with π's deterministic action (default 0). */
+      deterministicProb?: number;
     },
   ) {
     this.size = envs.length;
@@ -223,6 +227,7 @@ export class LiveEnvs implements LiveView {
     this.actDim = o.actDim;
     this.discrete = o.discrete;
     this.episodeReturn = new Float64Array(envs.length);
+    this.deterministicEpisode = new Uint8Array(envs.length);
   }
 
   obs(): Float32Array[] {
@@ -242,6 +247,9 @@ export class LiveEnvs implements LiveView {
   reset(i: number, seed?: number): void {
     this.current[i] = resetLive(this.envs[i], this.o.rng(), this.o.restarts, seed);
     this.episodeReturn[i] = 0;
+    // drawn only when asked for, so that runs without it keep their random stream
+    const p = this.o.deterministicProb ?? 0;
+    this.deterministicEpisode[i] = p > 0 && this.o.rng().random() < p ? 1 : 0;
   }
 
   /** Steps env i, records the transition, resets at the episode's end; returns the real next state. */
@@ -265,11 +273,19 @@ export class LiveEnvs implements LiveView {
     return { next, done };
   }
 
-  /** Steps every env `steps` times with π's stochastic actions (no gradients). */
+  /**
+   * Steps every env `steps` times with π's stochastic actions, or its deterministic ones in an
+   * episode drawn for them (`deterministicProb`); no gradients.
+   */
   roll(policy: Policy, steps: number): void {
     for (let t = 0; t < steps; t++) {
-      const { actions } = policy.act(concatRows(this.current), { rng: this.o.rng() });
-      for (let i = 0; i < this.size; i++) this.step(i, this.discrete ? actions[i] : (actions as Float32Array).slice(i * this.actDim, (i + 1) * this.actDim));
+      const obs = concatRows(this.current);
+      const { actions } = policy.act(obs, { rng: this.o.rng() });
+      const mode = this.deterministicEpisode.includes(1) ? policy.act(obs, { deterministic: true }).actions : null;
+      for (let i = 0; i < this.size; i++) {
+        const a = mode && this.deterministicEpisode[i] ? mode : actions;
+        this.step(i, this.discrete ? a[i] : (a as Float32Array).slice(i * this.actDim, (i + 1) * this.actDim));
+      }
     }
   }
 

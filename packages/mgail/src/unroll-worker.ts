@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   let out: LiveTransition[] = [];
   let envStepMs = 0;
   const live = new LiveEnvs(envs, {
-    obsDim, actDim, discrete, restarts: init.restarts, rng: () => rng,
+    obsDim, actDim, discrete, restarts: init.restarts, rng: () => rng, deterministicProb: init.deterministicProb,
     warmState: () => warmModelState(model, envs.map((_, i) => history.recentHistory(i, init.historyLength - 1)), obsDim, actDim),
     record: (t, ms) => {
       envStepMs += ms;

@@ -37,6 +37,8 @@ export interface UnrollWorkerInit {
   resetSeeds: number[];
   /** Stream for the resets' expert-restart draws. */
   restartSeed: number;
+  /** `collectDeterministicProb` (absent: 0). */
+  deterministicProb?: number;
 }
 
 /** Everything the worker's copies need to match the trainer's networks now. */
