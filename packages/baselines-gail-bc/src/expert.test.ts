@@ -77,10 +77,13 @@ describe('trainExpert', () => {
     expect(res.finished).toBe(true);
     expect(res.globalStep).toBe(320);
     expect(res.iterations).toBe(10);
-    // metrics: one row per iteration, the dead iteration's row replaced, every required name present
+    // metrics: one row per iteration, the dead iteration's row replaced, every required name present, then the evaluation's row
     const rows = readMetricsJsonl(path.join(runDir, 'metrics.jsonl'));
+    const evalRow = rows.pop()!;
+    expect(evalRow).toMatchObject({ step: 320, global_step: 320, 'eval/return_mean': res.evaluation!.mean, 'eval/return_std': res.evaluation!.std });
     expect(rows.map((r) => r.step)).toEqual(Array.from({ length: 10 }, (_, i) => 32 * (i + 1)));
-    for (const k of ['losses/policy', 'losses/value', 'losses/entropy', 'charts/kl', 'time/sps']) expect(typeof rows[9][k]).toBe('number');
+    expect(rows.map((r) => r.global_step)).toEqual(rows.map((r) => r.step));
+    for (const k of ['global_step', 'time/elapsed_s', 'losses/policy', 'losses/value', 'losses/entropy', 'charts/kl', 'time/sps']) expect(typeof rows[9][k]).toBe('number');
     expect(rows.some((r) => typeof r['charts/episodic_return'] === 'number')).toBe(true);
     const csv = fs.readFileSync(path.join(runDir, 'metrics.csv'), 'utf8');
     expect(csv.split('\n')[0]).toBe('step,wall_time,metric,value');
