@@ -78,7 +78,8 @@ describe('fault injection: kill -9 and SIGTERM at seeded random points, then --r
       checkpointsOnSigterm: false,
       finalSteps: (s) => s.epochs as number,
       expectedSteps: 60,
-      expectedMetricSteps: Array.from({ length: 60 }, (_, i) => i),
+      // one row per epoch, then the final evaluation's (BC evaluates nothing during training)
+      expectedMetricSteps: [...Array.from({ length: 60 }, (_, i) => i), 60],
     },
     {
       name: 'gail',
@@ -104,7 +105,8 @@ describe('fault injection: kill -9 and SIGTERM at seeded random points, then --r
       checkpointsOnSigterm: true,
       finalSteps: (s) => s.globalStep as number,
       expectedSteps: 64 * 60,
-      expectedMetricSteps: Array.from({ length: 60 }, (_, i) => 64 * (i + 1)),
+      // one row per iteration, then the final evaluation's at the last step
+      expectedMetricSteps: [...Array.from({ length: 60 }, (_, i) => 64 * (i + 1)), 64 * 60],
     },
   ];
 

@@ -77,8 +77,8 @@ describe('kill -9 and --resume', () => {
     expect(a.globalStep).toBe(b.globalStep);
     expect(a.iterations).toBe(b.iterations);
     expect([a.sittings, b.sittings]).toEqual([2, 1]);
-    // one metrics row per iteration, in order: the rows the killed sitting logged past its checkpoint were replaced
+    // one metrics row per iteration, in order (the rows the killed sitting logged past its checkpoint were replaced), then the final evaluation's
     expect(stepsOf(killed)).toEqual(stepsOf(straight));
-    expect(stepsOf(killed)).toEqual(Array.from({ length: 100 }, (_, i) => 64 * (i + 1)));
+    expect(stepsOf(killed)).toEqual([...Array.from({ length: 100 }, (_, i) => 64 * (i + 1)), 6400]);
   });
 });
