@@ -237,6 +237,8 @@ export interface GAILCheckpointState {
   round: number;
   rng: ReturnType<Rng['getState']>;
   evalRng: ReturnType<Rng['getState']>;
+  /** The discriminator's own stream (dropout masks, input noise); absent in checkpoints written before it was saved. */
+  discRng?: ReturnType<Rng['getState']>;
   discAdam: unknown;
   history: GAILHistoryEntry[];
   evalHistory: GAILEvalEntry[];
@@ -384,8 +386,10 @@ export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
   let learner: OnPolicyLearner<OnPolicyConfig> | null = null;
   let evalEnv: Env | null = null;
   try {
+    // kept so a checkpoint saves where its dropout masks are: a resumed run draws the same ones
+    const discRng = rng.spawn();
     disc = new Discriminator({
-      obsDim: o.demos.obsDim, actDim: dActDim, expertInputs: expertPairs, rng: rng.spawn(),
+      obsDim: o.demos.obsDim, actDim: dActDim, expertInputs: expertPairs, rng: discRng,
       hidden: c.discHidden, activation: c.discActivation, lr: c.discLr, weightDecay: c.discWeightDecay, dropout: c.discDropout,
       expertWeight: c.discExpertWeight, labelSmoothing: c.discLabelSmoothing, gradientPenalty: c.discGradientPenalty,
     });
@@ -411,7 +415,7 @@ export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
         Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
       assignFromTensors(disc.net, pick('disc:'), { source: ck.file });
       disc.optimizer.setState({ tensors: pick('opt/disc:'), meta: g.discAdam as never });
-      rng.setState(g.rng);
+      if (g.discRng) discRng.setState(g.discRng);
       resumed = g;
     }
 
@@ -435,7 +439,11 @@ export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
     const history: GAILHistoryEntry[] = resumed ? resumed.history : [];
     const evalHistory: GAILEvalEntry[] = resumed ? resumed.evalHistory : [];
     const evalRng = rng.spawn();
-    if (resumed) evalRng.setState(resumed.evalRng);
+    if (resumed) {
+      evalRng.setState(resumed.evalRng);
+      // restored only now: the spawn above draws from `rng`, and a resumed run must not draw twice
+      rng.setState(resumed.rng);
+    }
     const evaluate = async (round: number) => {
       evalEnv ??= o.makeEvalEnv ? await o.makeEvalEnv() : make(o.envId);
       const ev = evaluatePolicy(evalEnv, L.policy, { episodes: c.evalEpisodes, seed: evalRng.nextUint32() >>> 1, deterministic: true });
@@ -454,7 +462,7 @@ export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
       for (const [k, v] of Object.entries(dopt.tensors)) more[`opt/disc:${k}`] = v;
       const gail: GAILCheckpointState = {
         format: GAIL_CHECKPOINT_FORMAT, seed: o.seed, pairs: o.demos.rewards.length, config: c, round,
-        rng: rng.getState(), evalRng: evalRng.getState(), discAdam: dopt.meta, history, evalHistory, metricsStep: L.globalStep,
+        rng: rng.getState(), evalRng: evalRng.getState(), discRng: discRng.getState(), discAdam: dopt.meta, history, evalHistory, metricsStep: L.globalStep,
       };
       L.save(ck.file, { gail }, o.envId, more);
     };

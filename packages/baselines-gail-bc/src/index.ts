@@ -1,5 +1,5 @@
-export { trainBC, bcConfig, DEFAULT_BC_CONFIG, BC_CHECKPOINT_FORMAT } from './bc.js';
-export type { BCConfig, BCResult, BCHistoryEntry, BCCheckpointMeta } from './bc.js';
+export { trainBC, trainBCAsync, bcConfig, DEFAULT_BC_CONFIG, BC_CHECKPOINT_FORMAT } from './bc.js';
+export type { BCConfig, BCResult, BCHistoryEntry, BCCheckpointMeta, BCOptions } from './bc.js';
 export { PPO, ppoConfig, DEFAULT_PPO_CONFIG, explainedVariance } from './ppo.js';
 export type { PPOConfig } from './ppo.js';
 export { TRPO, trpoConfig, DEFAULT_TRPO_CONFIG } from './trpo.js';

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { decodeTensors, DivergenceError, initBackend, MetricsWriter, openRunDir, PREVIOUS_RUN_DIR, Progress, runDirPath, writeJsonAtomic, type ConfigLayer } from '@mgail/core-autodiff-graph';
 import type { Env } from '@mgail/envs-classic';
 import { demosProvenance, evaluatePolicy, savePolicy, type Demonstrations, type Policy } from '@mgail/policies';
-import { bcConfig, gailBCConfig, gailConfig, trainBC, trainGAIL, type BCConfig, type GAILConfig } from '@mgail/baselines-gail-bc';
+import { bcConfig, gailBCConfig, gailConfig, trainBCAsync, trainGAIL, type BCConfig, type GAILConfig } from '@mgail/baselines-gail-bc';
 import { effectiveMGAILConfig, mgailBCConfig, mgailConfig, MissingWorkerEnvError, readMGAILCheckpointMeta, trainMGAIL, type MGAILConfig } from '@mgail/mgail';
 import { cliConfigLayers } from '../config-file.js';
 import { loadDemosArg } from '../demos.js';
@@ -159,10 +159,11 @@ export const TRAIN_ALGOS: Record<string, {
       const progress = new Progress('bc', config.maxEpochs);
       let res;
       try {
-        res = trainBC(ctx.demos, ctx.env, config, {
+        res = await trainBCAsync(ctx.demos, ctx.env, config, {
           seed: ctx.seed,
-          // every epoch: a signal cannot interrupt BC's synchronous loop, so a kill loses at most one
+          // every epoch, and at the minibatch a signal stops it at
           checkpoint: { file: checkpointFile(ctx), resume: ctx.opts.resume },
+          shouldStop: () => ctx.stopped() !== null,
           onEpoch: (e) => {
             ctx.metrics.log(e.epoch, { 'losses/bc_train': e.trainLoss, 'losses/bc_validation': e.validationLoss });
             progress.update(e.epoch + 1, { train_nll: e.trainLoss, val_nll: e.validationLoss });
@@ -170,6 +171,11 @@ export const TRAIN_ALGOS: Record<string, {
         });
       } catch (e) {
         return trainerError(ctx)(e);
+      }
+      const sig = ctx.stopped();
+      if (!res.finished && sig) {
+        res.policy.dispose();
+        throw new InterruptedError(`bc stopped by ${sig} in epoch ${res.history.length} of at most ${config.maxEpochs}; ${checkpointFile(ctx)} holds it: continue with --resume`, sig);
       }
       progress.done(res.history.length, { best_epoch: res.bestEpoch, val_nll: res.bestValidationLoss });
       return { policy: res.policy, config, summary: { epochs: res.history.length, bestEpoch: res.bestEpoch, bestValidationLoss: res.bestValidationLoss, expertPairs: res.expertPairs } };
@@ -222,8 +228,7 @@ export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: st
     }
     const runDir = guard.dir;
     if (guard.removed.length) io.err(`[mgail] --force: moved the previous run's ${guard.removed.join(', ')} to ${path.join(runDir, PREVIOUS_RUN_DIR)}`);
-    // BC trains synchronously (a signal could not be heard before it ends): Ctrl-C stops it as usual
-    const signals = opts.algo === 'bc' ? { stopped: () => null, dispose() {} } : stopOnSignals(io);
+    const signals = stopOnSignals(io);
     try {
       return await trainInto(runDir, algo, config, env, demos, file, envOptions, opts, io, signals);
     } finally {
