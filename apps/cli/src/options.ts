@@ -1,19 +1,20 @@
+import { COUNT_LIMITS } from '@mgail/core-autodiff-graph';
 import { UserError } from './errors.js';
 
 /**
- * Upper bounds of count flags: past them a run would go on for days without a line of output
- * (`--episodes 1e12`) or exhaust memory, so they are refused up front, the limit named.
+ * Upper bounds of count flags, the ones config files' fields have (`COUNT_LIMITS`): past them a
+ * run would go on for days without a line of output (`--episodes 1e12`) or exhaust memory.
  */
 export const FLAG_LIMITS: Record<string, number> = {
-  episodes: 1_000_000,
-  'eval-episodes': 1_000_000,
-  rollouts: 1_000_000,
-  trajectories: 1_000_000,
-  episode: 1_000_000,
-  steps: 10_000_000_000,
-  'num-envs': 1024,
-  'checkpoint-every': 1_000_000_000,
-  'light-every': 1_000_000_000,
+  episodes: COUNT_LIMITS.episodes,
+  'eval-episodes': COUNT_LIMITS.episodes,
+  rollouts: COUNT_LIMITS.episodes,
+  trajectories: COUNT_LIMITS.episodes,
+  episode: COUNT_LIMITS.episodes,
+  steps: COUNT_LIMITS.steps,
+  'num-envs': COUNT_LIMITS.envs,
+  'checkpoint-every': COUNT_LIMITS.count,
+  'light-every': COUNT_LIMITS.count,
 };
 
 /** Seeds are 32-bit: a larger one would alias a smaller one (2^32 + 5 runs as 5). */

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { Adam, Rng, assertFiniteLosses, assertFiniteTensors, decodeTensors, encodeTensors, firstNonFiniteTensor, tf, writeFileAtomic, type TensorData, type TensorRecord } from '@mgail/core-autodiff-graph';
+import { Adam, Rng, assertFiniteLosses, openCheckpointFile, assertFiniteTensors, decodeTensors, encodeTensors, firstNonFiniteTensor, tf, writeFileAtomic, type TensorData, type TensorRecord } from '@mgail/core-autodiff-graph';
 import type { Box, Space } from '@mgail/envs-classic';
 import { makePolicy, validateDemos, type Demonstrations, type Policy, type PolicyConfig } from '@mgail/policies';
 import { resolveConfig, type ConfigOverrides } from './config.js';
@@ -111,10 +111,11 @@ export interface BCOptions {
   onEpoch?: (e: BCHistoryEntry) => void;
   /**
    * Write the whole training state to `file` after every epoch (atomically), so a killed run
-   * loses at most one epoch; with `resume`, continue from it when it exists. A resumed run
-   * ends exactly as an uninterrupted one: the shuffling generator's state is saved too.
+   * loses at most one epoch; with `resume`, continue from it (refused when it does not exist).
+   * An existing file is replaced only with `force`; the file's folder is locked while training.
+   * A resumed run ends exactly as an uninterrupted one: the shuffling generator's state is saved too.
    */
-  checkpoint?: { file: string; resume?: boolean };
+  checkpoint?: { file: string; resume?: boolean; force?: boolean };
   /**
    * Polled after every minibatch: true stops the run there, writes the checkpoint (mid-epoch,
    * so a resume continues with the next minibatch and ends as an uninterrupted run) and returns
@@ -154,6 +155,21 @@ function* bcSteps(
   opts: BCOptions,
 ): Generator<void, BCResult> {
   validateDemos(demos, 'demonstrations', spaces);
+  const ckpt = opts.checkpoint;
+  const held = ckpt ? openCheckpointFile(ckpt.file, { resume: ckpt.resume, force: ckpt.force, verb: 'trainBC' }) : null;
+  try {
+    return yield* bcLoop(demos, spaces, config, opts);
+  } finally {
+    held?.release();
+  }
+}
+
+function* bcLoop(
+  demos: Demonstrations,
+  spaces: { observationSpace: Box; actionSpace: Space },
+  config: BCConfig,
+  opts: BCOptions,
+): Generator<void, BCResult> {
   const rng = new Rng(opts.seed);
   const policyConfig: Partial<PolicyConfig> = { hidden: config.hidden, activation: config.activation, logStdInit: config.logStdInit };
   const policy = makePolicy(spaces.observationSpace, spaces.actionSpace, policyConfig, rng.spawn());
@@ -207,7 +223,7 @@ function* bcSteps(
     };
     writeFileAtomic(ckpt.file, encodeTensors(tensors, meta as unknown as Record<string, unknown>));
   };
-  if (ckpt?.resume && fs.existsSync(ckpt.file)) {
+  if (ckpt?.resume) {
     const { tensors, metadata } = decodeTensors(fs.readFileSync(ckpt.file), ckpt.file);
     const m = metadata as unknown as BCCheckpointMeta;
     if (m?.format !== BC_CHECKPOINT_FORMAT) throw new Error(`${ckpt.file} is not a BC training checkpoint (format ${JSON.stringify(m?.format)})`);

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { assignFromTensors, ConfigError, decodeTensors, DivergenceError, moduleToTensors, Rng, assertFiniteLosses, layerSetting, type ConfigLayer, type TensorRecord } from '@mgail/core-autodiff-graph';
+import { assignFromTensors, ConfigError, openCheckpointFile, decodeTensors, DivergenceError, moduleToTensors, Rng, assertFiniteLosses, layerSetting, type ConfigLayer, type TensorRecord } from '@mgail/core-autodiff-graph';
 import { make, makeVec, type Env, type Space } from '@mgail/envs-classic';
 import { Discriminator, pairs, type CostKind, type DiscriminatorStats } from '@mgail/discriminator';
 import { evaluatePolicy, validateDemos, type Demonstrations, type Policy } from '@mgail/policies';
@@ -223,9 +223,11 @@ export interface GAILOptions {
   /**
    * Write the training state (generator, critic, discriminator, optimizers, generators' random
    * state, history) to `file` every `every` rounds, when stopped and at the end; with `resume`,
-   * continue from it when it exists. The envs restart on resume: episodes in progress are dropped.
+   * continue from it (refused when it does not exist). An existing file is replaced only with
+   * `force`; the file's folder is locked while training. The envs restart on resume: episodes in
+   * progress are dropped.
    */
-  checkpoint?: { file: string; every: number; resume?: boolean };
+  checkpoint?: { file: string; every: number; resume?: boolean; force?: boolean };
 }
 
 /** The GAIL part of a GAIL training checkpoint (the learner's checkpoint `extra.gail`). */
@@ -368,6 +370,16 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
  * and logs a deterministic evaluation now and then (never used to choose a policy).
  */
 export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
+  const ck = o.checkpoint;
+  const held = ck ? openCheckpointFile(ck.file, { resume: ck.resume, force: ck.force, verb: 'trainGAIL' }) : null;
+  try {
+    return await trainGAILHeld(o);
+  } finally {
+    held?.release();
+  }
+}
+
+async function trainGAILHeld(o: GAILOptions): Promise<GAILResult> {
   const started = Date.now();
   const c = o.config;
   const rng = new Rng(o.seed);
@@ -403,7 +415,7 @@ export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
 
     const ck = o.checkpoint;
     let resumed: GAILCheckpointState | null = null;
-    if (ck?.resume && fs.existsSync(ck.file)) {
+    if (ck?.resume) {
       const meta = L.load(ck.file);
       const g = (meta.extra as { gail?: GAILCheckpointState }).gail;
       if (g?.format !== GAIL_CHECKPOINT_FORMAT) throw new Error(`${ck.file} is not a GAIL training checkpoint`);

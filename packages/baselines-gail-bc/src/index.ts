@@ -15,7 +15,7 @@ export { FisherVectorProduct } from '@mgail/policies';
 export { RolloutCollector } from './rollout-buffer.js';
 export type { Rollout, RolloutOptions, CollectorState } from './rollout-buffer.js';
 export { ValueFunction } from './value.js';
-export { trainExpert, expertConfig, EXPERT_ALGOS } from './expert.js';
+export { trainExpert, openExpertDirs, expertConfig, EXPERT_ALGOS } from './expert.js';
 export type { TrainExpertOptions, TrainExpertResult, ExpertAlgo } from './expert.js';
 export type { VectorEnvLike, VectorStepLike } from './vec.js';
 export { resolveConfig, configDir, toLayers, envConfigLayers } from './config.js';

@@ -36,6 +36,9 @@ describe('BC and GAIL training checkpoints', () => {
     const again = trainBC(demos, env, cfg, { seed: 4, checkpoint: { file, resume: true }, onEpoch: () => { throw new Error('trained again'); } });
     expect(again.history).toEqual(straight.history);
     expect(() => trainBC(demos, env, cfg, { seed: 5, checkpoint: { file, resume: true } })).toThrow(/is a run with seed 4, not 5/);
+    // the file is never replaced by a fresh start without force, and a resume needs a file
+    expect(() => trainBC(demos, env, cfg, { seed: 4, checkpoint: { file } })).toThrow(/already holds a training checkpoint; pass resume to continue it, force to start over/);
+    expect(() => trainBC(demos, env, cfg, { seed: 4, checkpoint: { file: file + '.none', resume: true } })).toThrow(/does not exist, so there is nothing to resume/);
     expect(() => trainBC(demos, env, bcConfig('CartPole-v1', { maxEpochs: 7, patience: 100, hidden: [8] }), { seed: 4, checkpoint: { file, resume: true } })).toThrow(/another BC config/);
     for (const p of [straight.policy, resumed.policy, again.policy]) p.dispose();
   });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { checkOutputFile, describeFsError, lockRunDir, MetricsWriter, openRunDir, readMetricsJsonl, RUN_LOCK_FILE, writeFileAtomic, writeJsonAtomic } from './run.js';
+import { describeFsError, lockRunDir, MetricsWriter, openOutputFile, openRunDir, outputLockFile, readMetricsJsonl, RUN_LOCK_FILE, writeFileAtomic, writeJsonAtomic } from './run.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-guard-'));
 
@@ -130,12 +130,34 @@ describe('openRunDir: the run-folder guard', () => {
 describe('only regular files are replaced; errors name the path', () => {
   it('refuses a device, a folder or a pipe as the target of an atomic write or an --out file', () => {
     expect(() => writeFileAtomic('/dev/null', 'x')).toThrow(/\/dev\/null is a device; only regular files are replaced/);
-    expect(() => checkOutputFile('/dev/null', { force: true })).toThrow(/--out \/dev\/null is a device/);
+    expect(() => openOutputFile('/dev/null', { force: true })).toThrow(/--out \/dev\/null is a device/);
     const dir = tmp();
     expect(() => writeFileAtomic(dir, 'x')).toThrow(new RegExp(`${dir} is a folder; only regular files`));
     fs.writeFileSync(path.join(dir, 'a.npz'), 'x');
-    expect(() => checkOutputFile(path.join(dir, 'a.npz'))).toThrow(/a.npz already exists; pass --force/);
-    checkOutputFile(path.join(dir, 'a.npz'), { force: true });
+    expect(() => openOutputFile(path.join(dir, 'a.npz'))).toThrow(/a.npz already exists; pass --force/);
+    openOutputFile(path.join(dir, 'a.npz'), { force: true }).release();
+  });
+
+  it('openOutputFile holds a lock beside the file: a second writer fails naming the pid; a file that appeared meanwhile is not replaced', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'demos.npz');
+    const other = otherProcess();
+    try {
+      fs.writeFileSync(outputLockFile(file), JSON.stringify({ pid: other.pid, verb: 'collect' }));
+      expect(() => openOutputFile(file)).toThrow(new RegExp(`--out ${file} is in use by another run \\(pid ${other.pid}, collect\\)`));
+    } finally {
+      other.stop();
+    }
+    fs.writeFileSync(outputLockFile(file), JSON.stringify({ pid: await deadPid() }));
+    const held = openOutputFile(file);
+    fs.writeFileSync(file, 'written by hand meanwhile');
+    expect(() => held.check()).toThrow(/demos.npz already exists; pass --force/);
+    held.release();
+    expect(fs.readdirSync(dir)).toEqual(['demos.npz']);
+    // a folder it made for the file goes again when nothing was written
+    const nested = path.join(dir, 'new', 'x.npz');
+    openOutputFile(nested).release();
+    expect(fs.existsSync(path.dirname(nested))).toBe(false);
   });
 
   it('maps raw system errors to one line naming the path and what to do', () => {

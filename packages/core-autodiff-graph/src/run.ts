@@ -416,13 +416,19 @@ function lockHolder(lock: string): { pid: number; verb?: string } | null {
   }
 }
 
-function acquireLock(dir: string, flag: string, verb?: string): void {
-  const lock = path.join(dir, RUN_LOCK_FILE);
+/**
+ * Takes `lock` (a file created exclusively, naming this pid) for `what` (the run folder or output
+ * file it guards); a live holder makes it fail naming its pid, a dead one's lock is taken over.
+ * The same process may hold it already: it nests.
+ */
+function acquireLock(lock: string, what: string, flag: string, verb?: string): void {
   const held = heldLocks.get(lock);
   if (held) {
     heldLocks.set(lock, held + 1);
     return;
   }
+  const inUse = (pid: number | undefined, v?: string) =>
+    new Error(`${flag ? `${flag} ` : ''}${what} is in use by another run (pid ${pid}${v ? `, ${v}` : ''}); wait for it to end or choose another ${flag || 'folder'}`);
   const body = JSON.stringify({ pid: process.pid, verb, started: new Date().toISOString() }) + '\n';
   for (let attempt = 0; ; attempt++) {
     try {
@@ -433,21 +439,29 @@ function acquireLock(dir: string, flag: string, verb?: string): void {
       if (code !== 'EEXIST' || attempt >= 3) throw new Error(describeFsError(e, lock, 'lock'));
     }
     const holder = lockHolder(lock);
-    if (holder && pidAlive(holder.pid) && holder.pid !== process.pid) {
-      throw new Error(`${flag ? `${flag} ` : ''}${dir} is in use by another run (pid ${holder.pid}${holder.verb ? `, ${holder.verb}` : ''}); wait for it to end or choose another ${flag || 'folder'}`);
-    }
+    if (holder && pidAlive(holder.pid) && holder.pid !== process.pid) throw inUse(holder.pid, holder.verb);
     // the holder died (kill -9, a crash): its lock is stale and taken over
     fs.rmSync(lock, { force: true });
   }
   // two processes taking over one stale lock: the later writer wins, the earlier must see it lost
   const now = lockHolder(lock);
-  if (now?.pid !== process.pid) throw new Error(`${flag ? `${flag} ` : ''}${dir} is in use by another run (pid ${now?.pid}); wait for it to end or choose another ${flag || 'folder'}`);
+  if (now?.pid !== process.pid) throw inUse(now?.pid);
   heldLocks.set(lock, 1);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', () => {
       for (const l of heldLocks.keys()) releaseLockFile(l);
     });
+  }
+}
+
+/** Gives back one hold of `lock` (the file goes with the last). */
+function releaseLock(lock: string): void {
+  const n = heldLocks.get(lock) ?? 0;
+  if (n > 1) heldLocks.set(lock, n - 1);
+  else if (n === 1) {
+    heldLocks.delete(lock);
+    releaseLockFile(lock);
   }
 }
 
@@ -469,11 +483,20 @@ function emptyMetrics(file: string): boolean {
  * moves exactly those files aside first (old metrics are never mixed with new ones, an old
  * policy.ckpt never sits beside an unfinished run), and metrics files in a folder that is not a
  * run of ours (no config.json) are never touched, even with `force`. Moved files go to
- * `previous-run/` inside the folder (replacing the one run kept there before).
+ * `previous-run/` inside the folder (replacing the one run kept there before). Library trainers
+ * given a run folder open it too; inside a verb that holds it already, theirs only nests.
  */
 export function openRunDir(dirIn: string, o: RunDirGuardOptions = {}): RunDirHandle {
   const dir = path.resolve(dirIn);
   const flag = o.flag ?? '--out';
+  const lock = path.join(dir, RUN_LOCK_FILE);
+  if (heldLocks.has(lock)) {
+    // this process guards the folder already (a CLI verb around the library trainer it calls):
+    // the outer open did the checks and the moving, so this one only nests the lock
+    acquireLock(lock, dir, flag, o.verb);
+    let released = false;
+    return { dir, removed: [], release: () => void (released || ((released = true), releaseLock(lock))) };
+  }
   const exists = fs.existsSync(dir);
   if (exists && !fs.statSync(dir).isDirectory()) throw new Error(`${flag} ${dir} is a file, not a folder; pass a folder for the run`);
   const resumeFrom = (o.resumeFrom ?? ['checkpoint.ckpt']).map((f) => path.resolve(dir, f));
@@ -490,20 +513,15 @@ export function openRunDir(dirIn: string, o: RunDirGuardOptions = {}): RunDirHan
   } catch (e) {
     throw new Error(describeFsError(e, dir, 'create'));
   }
-  acquireLock(dir, flag, o.verb);
-  const lock = path.join(dir, RUN_LOCK_FILE);
+  acquireLock(lock, dir, flag, o.verb);
   const handle: RunDirHandle & { removed: string[] } = {
     dir,
     removed: [],
     release() {
-      const n = heldLocks.get(lock) ?? 0;
-      if (n > 1) heldLocks.set(lock, n - 1);
-      else if (n === 1) {
-        heldLocks.delete(lock);
-        releaseLockFile(lock);
-        // a run that failed before writing anything (a bad env, too many envs) leaves no folder
-        if (!exists) removeIfEmpty(dir);
-      }
+      const last = heldLocks.get(lock) === 1;
+      releaseLock(lock);
+      // a run that failed before writing anything (a bad env, too many envs) leaves no folder
+      if (last && !exists) removeIfEmpty(dir);
     },
   };
   try {
@@ -553,21 +571,29 @@ export function lockRunDir(dirIn: string, verb?: string): { release(): void } {
   } catch (e) {
     throw new Error(describeFsError(e, dir, 'create'));
   }
-  acquireLock(dir, '', verb);
   const lock = path.join(dir, RUN_LOCK_FILE);
+  acquireLock(lock, dir, '', verb);
   let released = false;
   return {
     release() {
       if (released) return;
       released = true;
-      const n = heldLocks.get(lock) ?? 0;
-      if (n > 1) heldLocks.set(lock, n - 1);
-      else if (n === 1) {
-        heldLocks.delete(lock);
-        releaseLockFile(lock);
-      }
+      releaseLock(lock);
     },
   };
+}
+
+/**
+ * What a trainer that keeps one checkpoint file (`trainBC`, `trainGAIL`) holds while it trains:
+ * the lock of the file's folder (nesting inside a verb's run-folder guard), a refusal of
+ * `resume` with no file to resume, and of a fresh start over an existing file unless `force`.
+ */
+export function openCheckpointFile(file: string, o: { resume?: boolean; force?: boolean; verb?: string } = {}): { release(): void } {
+  if (o.resume && o.force) throw new Error(`resume continues the run in ${file} and force replaces it: pass one of them`);
+  if (o.resume && !fs.existsSync(file)) throw new Error(`resume: ${file} does not exist, so there is nothing to resume; start without resume`);
+  if (!o.resume && !o.force && fs.existsSync(file)) throw new Error(`${file} already holds a training checkpoint; pass resume to continue it, force to start over, or choose another file`);
+  assertReplaceable(file);
+  return lockRunDir(path.dirname(path.resolve(file)), o.verb);
 }
 
 function removeIfEmpty(dir: string): void {
@@ -588,14 +614,50 @@ function isOurRun(dir: string): boolean {
   }
 }
 
+/** The lock `openOutputFile` holds beside `file` while a verb writes it. */
+export function outputLockFile(file: string): string {
+  const f = path.resolve(file);
+  return path.join(path.dirname(f), `.${path.basename(f)}.mgail.lock`);
+}
+
 /**
- * The guard of a verb that writes one file (`collect --out`, `plot --out`): it refuses an
- * existing file without `force`, anything but a regular file even with it, and removes the
- * temp files a killed writer of the same file left.
+ * The guard of a verb that writes one file (`collect --out`, `plot --out`), held until
+ * `release()`: a lock beside the file (`.NAME.mgail.lock`; a second writer of the same file fails
+ * naming the first one's pid, so two verbs never race to it), then it refuses an existing file
+ * without `force`, anything but a regular file even with it, and removes the temp files a killed
+ * writer of the same file left. `check()` repeats the refusal right before the write (a file that
+ * appeared meanwhile, outside any verb, is not replaced without `force`).
  */
-export function checkOutputFile(file: string, o: { force?: boolean; flag?: string } = {}): void {
+export function openOutputFile(file: string, o: { force?: boolean; flag?: string; verb?: string } = {}): { check(): void; release(): void } {
   const flag = o.flag ?? '--out';
-  assertReplaceable(file, flag);
-  if (fs.existsSync(file) && !o.force) throw new Error(`${file} already exists; pass --force to overwrite it or choose another ${flag}`);
-  removeStaleTempFiles(path.dirname(path.resolve(file)), path.basename(file));
+  const check = () => {
+    assertReplaceable(file, flag);
+    if (fs.existsSync(file) && !o.force) throw new Error(`${file} already exists; pass --force to overwrite it or choose another ${flag}`);
+  };
+  check();
+  const dir = path.dirname(path.resolve(file));
+  const made = !fs.existsSync(dir);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new Error(describeFsError(e, dir, 'create'));
+  }
+  const lock = outputLockFile(file);
+  acquireLock(lock, file, flag, o.verb);
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    releaseLock(lock);
+    // a verb that failed before writing leaves no folder it made
+    if (made) removeIfEmpty(dir);
+  };
+  try {
+    check();
+    removeStaleTempFiles(dir, path.basename(file));
+  } catch (e) {
+    release();
+    throw e;
+  }
+  return { check, release };
 }

@@ -172,8 +172,10 @@ describe('MGAIL on CartPole-v1', () => {
     expect(first.iterations).toBe(25);
     first.policy.dispose();
     expect(readMGAILCheckpointMeta(path.join(dir, 'checkpoint.ckpt')).iteration).toBe(25);
-    // a second fresh start in the same directory is refused
-    await expect(trainMGAIL(common)).rejects.toThrow(/already holds an MGAIL training checkpoint/);
+    // a second fresh start in the same directory is refused, and so is a resume of an empty one
+    await expect(trainMGAIL(common)).rejects.toThrow(/already holds a training checkpoint/);
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-resume-'));
+    await expect(trainMGAIL({ ...common, runDir: empty, resume: true })).rejects.toThrow(/holds no checkpoint.ckpt, so there is nothing to resume/);
     const second = await trainMGAIL({ ...common, resume: true });
     expect(second.finished).toBe(true);
     expect(second.iterations).toBe(40);

@@ -19,7 +19,7 @@ import {
   writeFileAtomic,
   writeJsonAtomic,
   firstNonFiniteTensor,
-  lockRunDir,
+  openRunDir,
   type AdamState,
   type TensorRecord,
 } from '@mgail/core-autodiff-graph';
@@ -52,8 +52,13 @@ export interface MGAILOptions {
   seed: number;
   /** Where config.json, metrics.jsonl/.csv and checkpoint.ckpt go (omit to write nothing). */
   runDir?: string;
-  /** Continue from `runDir/checkpoint.ckpt` (its config wins); a fresh start when there is none. */
+  /**
+   * Continue from `runDir/checkpoint.ckpt` (its config wins); refused when there is none. Without
+   * it, a `runDir` holding an earlier run's files is refused unless `force`.
+   */
   resume?: boolean;
+  /** Start over in `runDir`: the earlier run's own files are moved into `previous-run/` first (the run-folder guard, `openRunDir`). */
+  force?: boolean;
   /** More fields for the run's config.json (the demonstrations' path, the command line). */
   runInfo?: Record<string, unknown>;
   /** Print a progress line to stderr. */
@@ -183,8 +188,9 @@ export function readMGAILCheckpointMeta(file: string): { iteration: number; conf
  * and logs a deterministic evaluation now and then (never used to choose a policy).
  */
 export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
-  // one writer per run folder: a second process training into it fails naming this one's pid
-  const lock = o.runDir ? lockRunDir(o.runDir, 'trainMGAIL') : null;
+  // the CLI's run-folder guard (it nests inside the verb's own): one writer, nothing to resume
+  // refused, an earlier run never mixed with this one
+  const lock = o.runDir ? openRunDir(o.runDir, { resume: o.resume, force: o.force, flag: 'runDir', verb: 'trainMGAIL' }) : null;
   try {
     return await trainMGAILHeld(o);
   } finally {

@@ -134,4 +134,26 @@ describe('policy library surface', () => {
   it('makePolicy refuses unknown option names', () => {
     expect(() => makePolicy(env.observationSpace, env.actionSpace, { hiden: [4] } as never, new Rng(2))).toThrow(/unknown option "hiden"; known: hidden, /);
   });
+
+  it('loads Box actions outside the action space clipped (as the env executed them) and says how many; refuses them in memory', () => {
+    const pend = demosOf('Pendulum-v1', 1);
+    const file = writeEdited(pend, 'actions', (a) => {
+      a[0] = 7;
+      a[3] = -2.5;
+    }, '<f4');
+    const d = readDemos(file);
+    expect(d.clippedActions).toBe(2);
+    expect([d.actions[0], d.actions[3]]).toEqual([2, -2]);
+    expect(readDemos(writeEdited(pend, 'actions', () => {}, '<f4')).clippedActions).toBeUndefined();
+    const wide = { ...pend, actions: Float32Array.from(pend.actions) };
+    wide.actions[2] = 2.5;
+    expect(() => validateDemos(wide)).toThrow(/actions row 2 column 0 is 2.5, outside \[-2, 2\] of Box\(1,\); clip them into the space as the env executed them/);
+  });
+
+  it('refuses observations outside a bounded observation space', () => {
+    const cart = demosOf('CartPole-v1');
+    // CartPole declares |x| <= 4.8: a cart at 10 was not recorded on CartPole
+    expect(() => readDemos(writeEdited(cart, 'observations', (a) => (a[4] = 10)))).toThrow(/observations row 1 column 0 is 10, outside \[-4.8\d*, 4.8\d*\] of Box\(4,\); were they recorded on this env\?/);
+    expect(() => readDemos(writeEdited(demosOf('Pendulum-v1', 1), 'next_observations', (a) => (a[2] = -9)))).toThrow(/next_observations row 0 column 2 is -9, outside \[-8, 8\]/);
+  });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { decodeTensors, DivergenceError, initBackend, MetricsWriter, openRunDir, PREVIOUS_RUN_DIR, Progress, runDirPath, writeJsonAtomic, type ConfigLayer } from '@mgail/core-autodiff-graph';
-import type { Env } from '@mgail/envs-classic';
+import { describeSpace, type Env } from '@mgail/envs-classic';
 import { demosProvenance, evaluatePolicy, savePolicy, type Demonstrations, type Policy } from '@mgail/policies';
 import { bcConfig, gailBCConfig, gailConfig, trainBCAsync, trainGAIL, type BCConfig, type GAILConfig } from '@mgail/baselines-gail-bc';
 import { effectiveMGAILConfig, mgailBCConfig, mgailConfig, MissingWorkerEnvError, readMGAILCheckpointMeta, trainMGAIL, type MGAILConfig } from '@mgail/mgail';
@@ -219,6 +219,7 @@ export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: st
   const env = await makeEnv(opts.env, envOptions);
   try {
     const { demos, file } = loadDemosArg(opts.demos, opts.env, { trajectories: opts.trajectories, subsample: opts.subsample, seed: opts.seed, observationSpace: env.observationSpace, actionSpace: env.actionSpace });
+    if (demos.clippedActions) io.err(`[mgail] ${file}: ${demos.clippedActions} action values lay outside ${describeSpace(env.actionSpace)} and were clipped into it, as the env executed them`);
     await initBackend();
     let guard;
     try {
