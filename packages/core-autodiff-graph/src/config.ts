@@ -72,6 +72,8 @@ function isComment(k: string): boolean {
 }
 
 function fmt(v: unknown): string {
+  // JSON writes NaN and ±Infinity (YAML's .nan, .inf) as null, which is not what the file says
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
   try {
     return JSON.stringify(v) ?? String(v);
   } catch {

@@ -138,6 +138,19 @@ describe('only regular files are replaced; errors name the path', () => {
     openOutputFile(path.join(dir, 'a.npz'), { force: true }).release();
   });
 
+  it('writes through a symbolic link into the file it names, keeping the link; refuses a broken link', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'target.npz'), 'old');
+    fs.symlinkSync('target.npz', path.join(dir, 'link.npz'));
+    writeFileAtomic(path.join(dir, 'link.npz'), 'new');
+    expect(fs.lstatSync(path.join(dir, 'link.npz')).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'target.npz'), 'utf8')).toBe('new');
+    fs.symlinkSync(path.join(dir, 'gone', 'x.npz'), path.join(dir, 'broken.npz'));
+    expect(() => openOutputFile(path.join(dir, 'broken.npz'))).toThrow(/--out .*broken.npz is a broken symbolic link \(to .*gone\/x.npz\); fix or remove the link/);
+    expect(() => writeFileAtomic(path.join(dir, 'broken.npz'), 'x')).toThrow(/is a broken symbolic link/);
+    expect(fs.existsSync(path.join(dir, 'gone'))).toBe(false);
+  });
+
   it('openOutputFile holds a lock beside the file: a second writer fails naming the pid; a file that appeared meanwhile is not replaced', async () => {
     const dir = tmp();
     const file = path.join(dir, 'demos.npz');

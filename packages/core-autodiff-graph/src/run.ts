@@ -47,11 +47,31 @@ function kindOf(st: fs.Stats): string {
 }
 
 /**
+ * The file a write to `file` lands in: `file` itself, or where its symbolic links lead (renaming
+ * over a link would replace the link and leave the file it names as it was). A broken link is refused.
+ */
+export function writeTarget(file: string, flag?: string): string {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch {
+    return file;
+  }
+  if (!st.isSymbolicLink()) return file;
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    throw new Error(`${flag ? `${flag} ` : ''}${file} is a broken symbolic link (to ${fs.readlinkSync(file)}); fix or remove the link, or choose another path`);
+  }
+}
+
+/**
  * Throws unless `file` is absent or a regular file (after following links): renaming over
  * `/dev/null` or a folder would replace it, or fail with a bare EISDIR.
  */
 export function assertReplaceable(file: string, flag?: string): void {
   let st: fs.Stats;
+  writeTarget(file, flag);
   try {
     st = fs.statSync(file);
   } catch {
@@ -60,10 +80,14 @@ export function assertReplaceable(file: string, flag?: string): void {
   if (!st.isFile()) throw new Error(`${flag ? `${flag} ` : ''}${file} is ${kindOf(st)}; only regular files are replaced, so pass a file path`);
 }
 
-/** Writes `data` to `file` so readers never see a partial file: temp file in the same folder, fsync, rename. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+/**
+ * Writes `data` to `file` so readers never see a partial file: temp file in the same folder,
+ * fsync, rename. Through a symbolic link it writes the file the link names, keeping the link.
+ */
+export function writeFileAtomic(fileIn: string, data: string | Uint8Array): void {
+  assertReplaceable(fileIn);
+  const file = writeTarget(fileIn);
   const dir = path.dirname(path.resolve(file));
-  assertReplaceable(file);
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (e) {
@@ -164,13 +188,15 @@ export class MetricsWriter {
   }
 
   private truncateAfter(step: number): void {
+    // a negative step is a finished sitting's final row (the CLI's final evaluation, step -1):
+    // the resumed run writes its own, so the old one goes too
     if (fs.existsSync(this.jsonlPath)) {
-      const keep = readMetricsJsonl(this.jsonlPath).filter((r) => r.step <= step);
+      const keep = readMetricsJsonl(this.jsonlPath).filter((r) => r.step >= 0 && r.step <= step);
       writeFileAtomic(this.jsonlPath, keep.map((r) => JSON.stringify(r)).join('\n') + (keep.length ? '\n' : ''));
     }
     if (fs.existsSync(this.csvPath)) {
       const lines = completeLines(fs.readFileSync(this.csvPath, 'utf8'));
-      const keep = lines.slice(1).filter((l) => l.split(',').length === 4 && Number(l.split(',')[0]) <= step);
+      const keep = lines.slice(1).filter((l) => l.split(',').length === 4 && Number(l.split(',')[0]) >= 0 && Number(l.split(',')[0]) <= step);
       writeFileAtomic(this.csvPath, [lines[0] ?? 'step,wall_time,metric,value', ...keep].join('\n') + '\n');
     }
   }
@@ -616,7 +642,8 @@ function isOurRun(dir: string): boolean {
 
 /** The lock `openOutputFile` holds beside `file` while a verb writes it. */
 export function outputLockFile(file: string): string {
-  const f = path.resolve(file);
+  // beside the file a link leads to: two writers through different links still meet
+  const f = path.resolve(writeTarget(file));
   return path.join(path.dirname(f), `.${path.basename(f)}.mgail.lock`);
 }
 
@@ -635,7 +662,7 @@ export function openOutputFile(file: string, o: { force?: boolean; flag?: string
     if (fs.existsSync(file) && !o.force) throw new Error(`${file} already exists; pass --force to overwrite it or choose another ${flag}`);
   };
   check();
-  const dir = path.dirname(path.resolve(file));
+  const dir = path.dirname(path.resolve(writeTarget(file, flag)));
   const made = !fs.existsSync(dir);
   try {
     fs.mkdirSync(dir, { recursive: true });
@@ -654,7 +681,7 @@ export function openOutputFile(file: string, o: { force?: boolean; flag?: string
   };
   try {
     check();
-    removeStaleTempFiles(dir, path.basename(file));
+    removeStaleTempFiles(dir, path.basename(writeTarget(file, flag)));
   } catch (e) {
     release();
     throw e;

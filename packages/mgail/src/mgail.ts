@@ -22,6 +22,7 @@ import {
   openRunDir,
   type AdamState,
   type TensorRecord,
+  type ConfigLayer,
 } from '@mgail/core-autodiff-graph';
 import type { Env } from '@mgail/envs-classic';
 import { Discriminator, pairs, type DiscriminatorStats } from '@mgail/discriminator';
@@ -59,6 +60,12 @@ export interface MGAILOptions {
   resume?: boolean;
   /** Start over in `runDir`: the earlier run's own files are moved into `previous-run/` first (the run-folder guard, `openRunDir`). */
   force?: boolean;
+  /**
+   * The explicit layers `config` was resolved from (a config file, flags). On resume the
+   * checkpoint's config wins, and a field one of them sets to another value is refused, naming
+   * the field and the layer, instead of being silently ignored.
+   */
+  configLayers?: readonly ConfigLayer[];
   /** More fields for the run's config.json (the demonstrations' path, the command line). */
   runInfo?: Record<string, unknown>;
   /** Print a progress line to stderr. */
@@ -218,6 +225,17 @@ async function trainMGAILHeld(o: MGAILOptions): Promise<MGAILResult> {
     // a checkpoint holding NaN would resume into a run that diverges at once, blamed on training
     const bad = firstNonFiniteTensor(tensors);
     if (bad !== undefined) throw new Error(`${ckptFile} is corrupt: ${bad} holds NaN or Inf; resume from another copy or start over with --force`);
+    // the checkpoint's config wins; a field the caller asked for explicitly and would not get is refused, not ignored
+    const asked = new Map<string, string>();
+    for (const { source, values } of o.configLayers ?? []) {
+      for (const [k, v] of Object.entries(values ?? {})) if (v !== undefined && !k.startsWith('$') && k !== 'comment') asked.set(k, source);
+    }
+    for (const [k, source] of asked) {
+      const want = (o.config as unknown as Record<string, unknown>)[k], have = (meta.config as unknown as Record<string, unknown>)[k];
+      if (JSON.stringify(want) !== JSON.stringify(have)) {
+        throw new Error(`${source} sets ${k} to ${JSON.stringify(want)}, but ${ckptFile} is a run with ${k} ${JSON.stringify(have)}; a resumed run keeps its config: drop the field, or start over with --force`);
+      }
+    }
     saved = { tensors, meta };
   }
   const given = saved ? saved.meta.config : o.config;

@@ -196,8 +196,9 @@ export function demosProvenance(d: Demonstrations): Record<string, unknown> {
   };
 }
 
-/** Writes a demonstrations file (atomically). */
+/** Writes a demonstrations file (atomically), after the check every reader makes: a file no reader would accept is never written. */
 export function writeDemos(file: string, d: Demonstrations): void {
+  validateDemos(d, file);
   const n = numTransitions(d);
   const e = numEpisodes(d);
   const arrays: Record<string, NpyArray> = {

@@ -120,7 +120,8 @@ const mgailAlgo = (name: 'mgail' | 'mgail+bc') => ({
     try {
       res = await trainMGAIL({
         envId: ctx.envId, makeEnv: () => makeEnv(ctx.envId, ctx.envOptions), workerEnv,
-        demos: ctx.demos, config, seed: ctx.seed, runDir: ctx.runDir, resume: ctx.opts.resume, progress: true, shouldStop: () => ctx.stopped() !== null, runInfo: { demos: ctx.demosFile, ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}), ...(ctx.envOptions ? { xml: ctx.envOptions.xmlFile } : {}) },
+        demos: ctx.demos, config, seed: ctx.seed, runDir: ctx.runDir, resume: ctx.opts.resume, progress: true,
+        configLayers: cliConfigLayers(ctx.opts.config, { '--forward-model': { forwardModel: ctx.opts.forwardModel } }), shouldStop: () => ctx.stopped() !== null, runInfo: { demos: ctx.demosFile, ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}), ...(ctx.envOptions ? { xml: ctx.envOptions.xmlFile } : {}) },
       });
     } catch (e) {
       if (e instanceof DivergenceError) {
@@ -131,7 +132,7 @@ const mgailAlgo = (name: 'mgail' | 'mgail+bc') => ({
         throw new UserError(`${ckpt} is a run with policyWorkers ${e.policyWorkers}: worker threads cannot make ${ctx.envId}, an env from --env-module`, 'a resumed run keeps its config; rerun with --force instead of --resume to start over with policyWorkers 0');
       }
       const msg = (e as Error).message;
-      if (/is a run on|is a run with seed|expert transitions|not an MGAIL training checkpoint|is corrupt|checksum mismatch/.test(msg)) throw new UserError(msg);
+      if (/is a run on|is a run with|expert transitions|not an MGAIL training checkpoint|is corrupt|checksum mismatch/.test(msg)) throw new UserError(msg);
       throw e;
     }
     const sig = ctx.stopped();
@@ -175,7 +176,7 @@ export const TRAIN_ALGOS: Record<string, {
       const sig = ctx.stopped();
       if (!res.finished && sig) {
         res.policy.dispose();
-        throw new InterruptedError(`bc stopped by ${sig} in epoch ${res.history.length} of at most ${config.maxEpochs}; ${checkpointFile(ctx)} holds it: continue with --resume`, sig);
+        throw new InterruptedError(`bc stopped by ${sig} after ${res.history.length} of at most ${config.maxEpochs} epochs (inside the next one); ${checkpointFile(ctx)} holds it: continue with --resume`, sig);
       }
       progress.done(res.history.length, { best_epoch: res.bestEpoch, val_nll: res.bestValidationLoss });
       return { policy: res.policy, config, summary: { epochs: res.history.length, bestEpoch: res.bestEpoch, bestValidationLoss: res.bestValidationLoss, expertPairs: res.expertPairs } };
