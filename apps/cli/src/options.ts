@@ -23,9 +23,9 @@ export const MAX_SEED = 2 ** 32 - 1;
 /** Parses an integer flag in [min, max] (max defaults to the flag's `FLAG_LIMITS` entry) with an error that names the flag. */
 export function parseIntFlag(name: string, min = 0, max = FLAG_LIMITS[name] ?? Number.MAX_SAFE_INTEGER): (v: string) => number {
   return (v: string) => {
-    // decimal digits only: Number() would also take "0x10" (16), "1e3", "0b11" and "" (0)
-    const n = /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-    if (!Number.isInteger(n) || n < min) throw new UserError(`--${name} must be an integer >= ${min} in decimal digits, got "${v}"`);
+    // decimal notation only: Number() would also read "0x10" as 16, "0b11" as 3 and "" as 0
+    const n = /^\s*\d+(\.\d*)?(e\+?\d+)?\s*$/i.test(v) ? Number(v) : NaN;
+    if (!Number.isInteger(n) || n < min) throw new UserError(`--${name} must be an integer >= ${min}, got "${v}"`);
     if (n > max) throw new UserError(`--${name} ${v} is over the limit of ${max.toLocaleString('en-US')}`, `pass at most ${max}`);
     return n;
   };

@@ -37,7 +37,13 @@ export function runLabels(runs: readonly string[]): string[] {
 export function readCurves(runs: readonly string[], metric: string, x: PlotX): Curve[] {
   const labels = runLabels(runs);
   return runs.map((run, i) => {
-    const all = readMetricsJsonl(metricsFile(run));
+    let all;
+    try {
+      all = readMetricsJsonl(metricsFile(run));
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError((e as Error).message);
+    }
     const rows = all.filter((r) => r.step >= 0);
     const t0 = rows.length ? rows[0].wall_time : 0;
     const points = rows

@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import { Adam, Rng, assertFiniteLosses, openCheckpointFile, assertFiniteTensors, decodeTensors, encodeTensors, firstNonFiniteTensor, tf, writeFileAtomic, type TensorData, type TensorRecord } from '@mgail/core-autodiff-graph';
+import { Adam, Rng, assertFiniteLosses, openCheckpointFile, assertFiniteTensors, readTensorFile, encodeTensors, firstNonFiniteTensor, tf, writeFileAtomic, type TensorData, type TensorRecord } from '@mgail/core-autodiff-graph';
 import type { Box, Space } from '@mgail/envs-classic';
 import { makePolicy, validateDemos, type Demonstrations, type Policy, type PolicyConfig } from '@mgail/policies';
 import { resolveConfig, type ConfigOverrides } from './config.js';
@@ -224,7 +223,7 @@ function* bcLoop(
     writeFileAtomic(ckpt.file, encodeTensors(tensors, meta as unknown as Record<string, unknown>));
   };
   if (ckpt?.resume) {
-    const { tensors, metadata } = decodeTensors(fs.readFileSync(ckpt.file), ckpt.file);
+    const { tensors, metadata } = readTensorFile(ckpt.file);
     const m = metadata as unknown as BCCheckpointMeta;
     if (m?.format !== BC_CHECKPOINT_FORMAT) throw new Error(`${ckpt.file} is not a BC training checkpoint (format ${JSON.stringify(m?.format)})`);
     if (m.seed !== opts.seed) throw new Error(`${ckpt.file} is a run with seed ${m.seed}, not ${opts.seed}`);

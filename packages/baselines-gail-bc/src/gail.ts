@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import { assignFromTensors, ConfigError, openCheckpointFile, decodeTensors, DivergenceError, moduleToTensors, Rng, assertFiniteLosses, layerSetting, type ConfigLayer, type TensorRecord } from '@mgail/core-autodiff-graph';
+import { assignFromTensors, ConfigError, openCheckpointFile, readTensorFile, DivergenceError, moduleToTensors, Rng, assertFiniteLosses, layerSetting, type ConfigLayer, type TensorRecord } from '@mgail/core-autodiff-graph';
 import { make, makeVec, type Env, type Space } from '@mgail/envs-classic';
 import { Discriminator, pairs, type CostKind, type DiscriminatorStats } from '@mgail/discriminator';
 import { evaluatePolicy, validateDemos, type Demonstrations, type Policy } from '@mgail/policies';
@@ -422,7 +421,7 @@ async function trainGAILHeld(o: GAILOptions): Promise<GAILResult> {
       if (g.seed !== o.seed) throw new Error(`${ck.file} is a run with seed ${g.seed}, not ${o.seed}`);
       if (g.pairs !== o.demos.rewards.length) throw new Error(`${ck.file} was trained on ${g.pairs} expert pairs, these demonstrations have ${o.demos.rewards.length}; resume with the same demonstrations`);
       if (JSON.stringify(g.config) !== JSON.stringify(c)) throw new Error(`${ck.file} is a run with another GAIL config; resume it with the same config`);
-      const { tensors } = decodeTensors(fs.readFileSync(ck.file), ck.file);
+      const { tensors } = readTensorFile(ck.file);
       const pick = (prefix: string): TensorRecord =>
         Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
       assignFromTensors(disc.net, pick('disc:'), { source: ck.file });

@@ -53,6 +53,7 @@ export { trainStep } from './train.js';
 export {
   encodeTensors,
   decodeTensors,
+  readTensorFile,
   saveTensors,
   loadTensors,
   TENSOR_FORMAT,

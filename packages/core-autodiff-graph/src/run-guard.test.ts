@@ -105,6 +105,32 @@ describe('openRunDir: the run-folder guard', () => {
     held.release();
   });
 
+  it('--force killed while moving the previous run aside: the next --force finishes the move and loses nothing', () => {
+    // killed between two moves: config.json and policy.ckpt reached the staging folder, metrics.jsonl did not
+    const dir = tmp();
+    fs.mkdirSync(path.join(dir, 'previous-run'));
+    fs.writeFileSync(path.join(dir, 'previous-run', 'policy.ckpt'), 'older');
+    fs.writeFileSync(path.join(dir, 'previous-run', 'summary.json'), '{"older": 1}');
+    fs.mkdirSync(path.join(dir, '.previous-run.partial'));
+    fs.writeFileSync(path.join(dir, '.previous-run.partial', 'config.json'), JSON.stringify({ env: 'CartPole-v1' }));
+    fs.writeFileSync(path.join(dir, '.previous-run.partial', 'policy.ckpt'), 'last');
+    fs.writeFileSync(path.join(dir, 'metrics.jsonl'), '{"step":1,"wall_time":1}\n');
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ env: 'CartPole-v1' }));
+    openRunDir(dir, { force: true }).release();
+    expect(fs.readdirSync(dir).sort()).toEqual(['previous-run']);
+    // the last run whole, nothing of the older one beside it
+    expect(fs.readdirSync(path.join(dir, 'previous-run')).sort()).toEqual(['config.json', 'metrics.jsonl', 'policy.ckpt']);
+    expect(fs.readFileSync(path.join(dir, 'previous-run', 'policy.ckpt'), 'utf8')).toBe('last');
+    // killed between the two renames: previous-run gone to .old, the staging folder whole
+    fs.renameSync(path.join(dir, 'previous-run'), path.join(dir, '.previous-run.old'));
+    fs.mkdirSync(path.join(dir, '.previous-run.partial'));
+    fs.writeFileSync(path.join(dir, '.previous-run.partial', 'policy.ckpt'), 'newest');
+    openRunDir(dir).release();
+    expect(fs.readdirSync(dir).sort()).toEqual(['previous-run']);
+    expect(fs.readdirSync(path.join(dir, 'previous-run'))).toEqual(['policy.ckpt']);
+    expect(fs.readFileSync(path.join(dir, 'previous-run', 'policy.ckpt'), 'utf8')).toBe('newest');
+  });
+
   it('never touches metrics in a folder that is not a run of ours, even with force', () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, 'metrics.jsonl'), '{"mine": 1}\n');

@@ -57,6 +57,15 @@ describe('run bookkeeping', () => {
     expect(fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8')).not.toMatch(/^-1,/m);
   });
 
+  it('refuses a metrics.jsonl with a damaged line in the middle instead of skipping it', () => {
+    const dir = tmp();
+    const f = path.join(dir, 'metrics.jsonl');
+    fs.writeFileSync(f, '{"step":1,"wall_time":1}\n{"step":2,"wa\n{"step":3,"wall_time":3}\n');
+    expect(() => readMetricsJsonl(f)).toThrow(/metrics.jsonl: line 2 is not a metrics row/);
+    fs.writeFileSync(f, 'x\n');
+    expect(() => readMetricsJsonl(f)).toThrow(/line 1 is not a metrics row/);
+  });
+
   it('prints progress lines with steps and fields', () => {
     const lines: string[] = [];
     const p = new Progress('ppo', 1000, { intervalMs: 0, write: (s) => lines.push(s), tty: false });

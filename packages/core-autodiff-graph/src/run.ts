@@ -19,7 +19,15 @@ export function describeFsError(e: unknown, file: string, doing = 'write'): stri
   switch (err?.code) {
     case 'EISDIR': return `cannot ${doing} ${file}: it is a folder; pass a file path`;
     case 'ENOTDIR': return `cannot ${doing} ${file}: a part of the path is a file, not a folder; choose another path`;
-    case 'EEXIST': return `cannot ${doing} ${file}: it already exists; remove it or choose another path`;
+    case 'EEXIST': {
+      // mkdir -p over a file on the way: "exists" is true, but it is not the folder wanted
+      let onPath = '';
+      for (let p = path.resolve(file); p !== path.dirname(p); p = path.dirname(p)) {
+        if (fs.existsSync(p) && !fs.statSync(p).isDirectory()) onPath = p;
+      }
+      if (doing === 'create' && onPath) return `cannot create ${file}: ${onPath} is a file, not a folder; choose another path`;
+      return `cannot ${doing} ${file}: it already exists; remove it or choose another path`;
+    }
     case 'ENOSPC': return `cannot ${doing} ${file}: the disk is full; free space and retry (completed files were kept)`;
     case 'EDQUOT': return `cannot ${doing} ${file}: the disk quota is exhausted; free space and retry`;
     case 'EACCES':
@@ -245,14 +253,26 @@ function completeLines(text: string): string[] {
 /** Parses a metrics.jsonl file, skipping a torn last line left by a killed process. */
 export function readMetricsJsonl(file: string): Array<{ step: number; wall_time: number } & MetricValues> {
   const out: Array<{ step: number; wall_time: number } & MetricValues> = [];
-  for (const line of completeLines(fs.readFileSync(file, 'utf8'))) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line));
-    } catch {
-      // a partial line at the end of a killed run
-    }
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(describeFsError(e, file, 'read'));
   }
+  // completeLines drops the partial last line a killed run leaves; any other line must be a row
+  completeLines(text).forEach((line, i) => {
+    if (!line.trim()) return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      row = undefined;
+    }
+    if (!row || typeof row !== 'object' || Array.isArray(row) || typeof (row as { step?: unknown }).step !== 'number') {
+      throw new Error(`${file}: line ${i + 1} is not a metrics row ({"step": N, ...}); the file is damaged or not a metrics.jsonl of mgail`);
+    }
+    out.push(row as { step: number; wall_time: number } & MetricValues);
+  });
   return out;
 }
 
@@ -566,23 +586,47 @@ export function openRunDir(dirIn: string, o: RunDirGuardOptions = {}): RunDirHan
         const real = present.filter((f) => !(f.startsWith('metrics.') && emptyMetrics(path.join(dir, f))));
         if (real.length) throw new Error(`${dir} holds files of an earlier run (${real.join(', ')}); pass --force to replace them or choose another ${flag}`);
       }
-      if (present.length) {
-        // moved aside, not deleted: a --force run that fails (diverges, is killed) leaves the last
-        // good result recoverable, yet never beside the new run's files. One previous run is kept.
-        const prev = path.join(dir, PREVIOUS_RUN_DIR);
-        if (fs.existsSync(prev)) for (const f of RUN_FILES) fs.rmSync(path.join(prev, f), { force: true });
-        fs.mkdirSync(prev, { recursive: true });
-        for (const f of present) {
-          fs.renameSync(path.join(dir, f), path.join(prev, f));
-          handle.removed.push(f);
-        }
-      }
+      // moved aside, not deleted: a --force run that fails (diverges, is killed) leaves the last
+      // good result recoverable, yet never beside the new run's files. One previous run is kept.
+      if (present.length || fs.existsSync(path.join(dir, STAGING_DIR))) moveAside(dir, present);
+      handle.removed.push(...present);
     }
   } catch (e) {
     handle.release();
     throw e;
   }
   return handle;
+}
+
+const STAGING_DIR = `.${PREVIOUS_RUN_DIR}.partial`;
+const OLD_DIR = `.${PREVIOUS_RUN_DIR}.old`;
+
+/**
+ * Moves `present` (run files in `dir`) into `previous-run/`, replacing the run kept there, so
+ * that a kill at any point loses nothing and mixes nothing: the files are gathered in a staging
+ * folder (a later call adds to it), the two folders are swapped by renames, and only then are the
+ * older run's files removed. A later call first finishes what a killed one left.
+ */
+function moveAside(dir: string, present: readonly string[]): void {
+  const prev = path.join(dir, PREVIOUS_RUN_DIR), staging = path.join(dir, STAGING_DIR), old = path.join(dir, OLD_DIR);
+  // killed between the two renames: the staging folder holds a whole run already
+  if (fs.existsSync(old) && !fs.existsSync(prev) && fs.existsSync(staging)) fs.renameSync(staging, prev);
+  if (fs.existsSync(old)) dropOld(old, prev);
+  if (!present.length && !fs.existsSync(staging)) return;
+  fs.mkdirSync(staging, { recursive: true });
+  for (const f of present) fs.renameSync(path.join(dir, f), path.join(staging, f));
+  if (fs.existsSync(prev)) fs.renameSync(prev, old);
+  fs.renameSync(staging, prev);
+  if (fs.existsSync(old)) dropOld(old, prev);
+}
+
+/** Removes the older previous run's own files; anything else kept there (a user's notes) moves to the new one. */
+function dropOld(old: string, prev: string): void {
+  for (const f of fs.readdirSync(old)) {
+    if ((RUN_FILES as readonly string[]).includes(f)) fs.rmSync(path.join(old, f), { force: true });
+    else if (!fs.existsSync(path.join(prev, f))) fs.renameSync(path.join(old, f), path.join(prev, f));
+  }
+  removeIfEmpty(old);
 }
 
 /**

@@ -12,10 +12,11 @@
  * Python reads it with `safetensors.numpy.load_file(path)`, and the metadata with
  * `json.loads(safe_open(path, 'np').metadata()['mgail_metadata'])`.
  */
-import { promises as fsp } from 'node:fs';
+import fs, { promises as fsp } from 'node:fs';
 import zlib from 'node:zlib';
 import * as path from 'node:path';
 import type { TensorData, TensorRecord, WeightArray } from './variables.js';
+import { describeFsError } from './run.js';
 
 /** The `format` written into a tensor file's metadata. */
 export const TENSOR_FORMAT = 'mgail-tensors';
@@ -232,6 +233,17 @@ export function decodeTensors(bytes: Uint8Array, source = '<memory>'): DecodedTe
     if (ranges[i][0] < ranges[i - 1][1]) fail(`bad header: tensors ${ranges[i - 1][2]} and ${ranges[i][2]} overlap`);
   }
   return { tensors, metadata };
+}
+
+/** Reads and decodes a tensor file; a path that is a folder, missing or unreadable fails in one line naming it. */
+export function readTensorFile(file: string): DecodedTensors {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new Error(describeFsError(e, file, 'read'));
+  }
+  return decodeTensors(bytes, file);
 }
 
 let tmpCounter = 0;

@@ -7,7 +7,7 @@ import {
   assignFlat,
   assignFromTensors,
   conjugateGradient,
-  decodeTensors,
+  readTensorFile,
   dot,
   encodeTensors,
   flattenTensors,
@@ -177,7 +177,7 @@ interface CheckpointMeta {
 
 /** What a training checkpoint says about its run (iteration, config, seed, env). */
 export function readMGAILCheckpointMeta(file: string): { iteration: number; config: MGAILConfig; seed: number; envId: string } {
-  const { metadata } = decodeTensors(fs.readFileSync(file), file);
+  const { metadata } = readTensorFile(file);
   const m = metadata as unknown as CheckpointMeta;
   if (m?.format !== MGAIL_CHECKPOINT_FORMAT) throw new Error(`${file} is not an MGAIL training checkpoint (format ${JSON.stringify(m?.format)})`);
   return { iteration: m.iteration, config: m.config, seed: m.seed, envId: m.envId };
@@ -214,7 +214,7 @@ async function trainMGAILHeld(o: MGAILOptions): Promise<MGAILResult> {
   }
   let saved: { tensors: TensorRecord; meta: CheckpointMeta } | null = null;
   if (resuming) {
-    const { tensors, metadata } = decodeTensors(fs.readFileSync(ckptFile!), ckptFile!);
+    const { tensors, metadata } = readTensorFile(ckptFile!);
     const meta = metadata as unknown as CheckpointMeta;
     if (meta?.format !== MGAIL_CHECKPOINT_FORMAT) throw new Error(`${ckptFile} is not an MGAIL training checkpoint`);
     if (meta.envId !== o.envId) throw new Error(`${ckptFile} is a run on ${meta.envId}, not ${o.envId}`);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { decodeTensors, DivergenceError, initBackend, MetricsWriter, openRunDir, PREVIOUS_RUN_DIR, Progress, runDirPath, writeJsonAtomic, type ConfigLayer } from '@mgail/core-autodiff-graph';
+import { readTensorFile, DivergenceError, initBackend, MetricsWriter, openRunDir, PREVIOUS_RUN_DIR, Progress, runDirPath, writeJsonAtomic, type ConfigLayer } from '@mgail/core-autodiff-graph';
 import { describeSpace, type Env } from '@mgail/envs-classic';
 import { demosProvenance, evaluatePolicy, savePolicy, type Demonstrations, type Policy } from '@mgail/policies';
 import { bcConfig, gailBCConfig, gailConfig, trainBCAsync, trainGAIL, type BCConfig, type GAILConfig } from '@mgail/baselines-gail-bc';
@@ -280,7 +280,7 @@ async function trainInto(
 function checkpointMetricsStep(file: string): number | undefined {
   let m: Record<string, unknown>;
   try {
-    m = decodeTensors(fs.readFileSync(file), file).metadata;
+    m = readTensorFile(file).metadata;
   } catch (e) {
     throw new UserError(`--resume: ${(e as Error).message}`);
   }
