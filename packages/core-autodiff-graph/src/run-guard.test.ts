@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { readTensorFile } from './tensor_io.js';
 import { describeFsError, lockRunDir, MetricsWriter, openOutputFile, openRunDir, outputLockFile, readMetricsJsonl, RUN_LOCK_FILE, writeFileAtomic, writeJsonAtomic } from './run.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-guard-'));
@@ -197,6 +198,13 @@ describe('only regular files are replaced; errors name the path', () => {
     const nested = path.join(dir, 'new', 'x.npz');
     openOutputFile(nested).release();
     expect(fs.existsSync(path.dirname(nested))).toBe(false);
+  });
+
+  it('a folder on the way that is a file, or a tensor file that is a folder, is named in one line', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'afile'), 'x');
+    expect(() => openOutputFile(path.join(dir, 'afile', 'd.npz'))).toThrow(new RegExp(`cannot create ${dir}/afile: ${dir}/afile is a file, not a folder; choose another path`));
+    expect(() => readTensorFile(dir)).toThrow(new RegExp(`^cannot read ${dir}: it is a folder; pass a file path`));
   });
 
   it('maps raw system errors to one line naming the path and what to do', () => {

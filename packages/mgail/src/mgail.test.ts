@@ -176,6 +176,9 @@ describe('MGAIL on CartPole-v1', () => {
     await expect(trainMGAIL(common)).rejects.toThrow(/already holds a training checkpoint/);
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-resume-'));
     await expect(trainMGAIL({ ...common, runDir: empty, resume: true })).rejects.toThrow(/holds no checkpoint.ckpt, so there is nothing to resume/);
+    // the checkpoint's config wins: a field the caller set explicitly to another value is refused, not ignored
+    await expect(trainMGAIL({ ...common, resume: true, config: { ...config, iterations: 60 }, configLayers: [{ source: 'my.yaml', values: { iterations: 60 } }] }))
+      .rejects.toThrow(/my.yaml sets iterations to 60, but .*checkpoint.ckpt is a run with iterations 40; a resumed run keeps its config/);
     const second = await trainMGAIL({ ...common, resume: true });
     expect(second.finished).toBe(true);
     expect(second.iterations).toBe(40);

@@ -59,7 +59,13 @@ describe('demonstration contents', () => {
     writeDemos(file, { ...d, metadata: { ...d.metadata, actionSpace: new Discrete(3).toJSON() } });
     // the file is self-consistent (3 actions, all of them 0 or 1) but CartPole has 2
     expect(() => readDemos(file, { actionSpace: new Discrete(2) })).toThrow(/act in Discrete\(3\), the env in Discrete\(2\)/);
-    writeDemos(file, { ...d, metadata: { ...d.metadata, actionSpace: new Box(-1, 1, [1]).toJSON() } });
+    const boxMeta = { ...d.metadata, actionSpace: new Box(-1, 1, [1]).toJSON() };
+    // the writer refuses what no reader would accept; a file another tool wrote so is refused on read
+    expect(() => writeDemos(file, { ...d, metadata: boxMeta })).toThrow(/the actions are discrete but the metadata's action space is Box\(1,\)/);
+    const arrays = decodeNpz(fs.readFileSync(file), file);
+    const json = JSON.stringify(boxMeta);
+    arrays.metadata = { dtype: `<U${Array.from(json).length}`, shape: [], data: json };
+    fs.writeFileSync(file, encodeNpz(arrays));
     expect(() => readDemos(file)).toThrow(/the actions are discrete but the metadata's action space is Box\(1,\)/);
     writeDemos(file, d);
     expect(() => readDemos(file, { actionSpace: new Box(-1, 1, [1]) })).toThrow(/act in Discrete\(2\), the env in Box\(1,\)/);
