@@ -284,7 +284,7 @@ describe('MGAIL on CartPole-v1', () => {
     expect(() => mgailConfig('CartPole-v1', { horizon: '5' })).toThrow(/"horizon" must be a number/);
     expect(() => mgailConfig('CartPole-v1', { horizon: 0 })).toThrow(/"horizon" must be a positive integer/);
     expect(() => mgailConfig('CartPole-v1', { forwardModel: 'lstm' })).toThrow(/"forwardModel" must be one of basic, advanced/);
-    expect(() => mgailConfig(undefined, { policyHidden: [0] })).toThrow(/list of positive integers/);
+    expect(() => mgailConfig(undefined, { policyHidden: [0] })).toThrow(/list of at most 64 positive integers up to 65,536/);
   });
 });
 
