@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { ConfigLayer } from '@mgail/core-autodiff-graph';
+import { describeFsError, type ConfigLayer } from '@mgail/core-autodiff-graph';
 import { UserError } from './errors.js';
 
 const FORMATS = ['.yaml', '.yml', '.json'];
@@ -15,7 +15,12 @@ export function readConfigFile(file: string): Record<string, unknown> {
   const ext = path.extname(file).toLowerCase();
   if (!FORMATS.includes(ext)) throw new UserError(`--config ${file}: unknown config format "${ext || '(none)'}"`, `use a ${FORMATS.join(', ')} file`);
   if (!fs.existsSync(file)) throw new UserError(`--config ${file}: file not found`, `resolved to ${path.resolve(file)}`);
-  const text = fs.readFileSync(file, 'utf8');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UserError(`--config ${describeFsError(e, file, 'read')}`);
+  }
   let v: unknown;
   try {
     v = ext === '.json' ? JSON.parse(text) : parseYaml(text);

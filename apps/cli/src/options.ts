@@ -1,19 +1,20 @@
+import { COUNT_LIMITS } from '@mgail/core-autodiff-graph';
 import { UserError } from './errors.js';
 
 /**
- * Upper bounds of count flags: past them a run would go on for days without a line of output
- * (`--episodes 1e12`) or exhaust memory, so they are refused up front, the limit named.
+ * Upper bounds of count flags, the ones config files' fields have (`COUNT_LIMITS`): past them a
+ * run would go on for days without a line of output (`--episodes 1e12`) or exhaust memory.
  */
 export const FLAG_LIMITS: Record<string, number> = {
-  episodes: 1_000_000,
-  'eval-episodes': 1_000_000,
-  rollouts: 1_000_000,
-  trajectories: 1_000_000,
-  episode: 1_000_000,
-  steps: 10_000_000_000,
-  'num-envs': 1024,
-  'checkpoint-every': 1_000_000_000,
-  'light-every': 1_000_000_000,
+  episodes: COUNT_LIMITS.episodes,
+  'eval-episodes': COUNT_LIMITS.episodes,
+  rollouts: COUNT_LIMITS.episodes,
+  trajectories: COUNT_LIMITS.episodes,
+  episode: COUNT_LIMITS.episodes,
+  steps: COUNT_LIMITS.steps,
+  'num-envs': COUNT_LIMITS.envs,
+  'checkpoint-every': COUNT_LIMITS.count,
+  'light-every': COUNT_LIMITS.count,
 };
 
 /** Seeds are 32-bit: a larger one would alias a smaller one (2^32 + 5 runs as 5). */
@@ -22,7 +23,8 @@ export const MAX_SEED = 2 ** 32 - 1;
 /** Parses an integer flag in [min, max] (max defaults to the flag's `FLAG_LIMITS` entry) with an error that names the flag. */
 export function parseIntFlag(name: string, min = 0, max = FLAG_LIMITS[name] ?? Number.MAX_SAFE_INTEGER): (v: string) => number {
   return (v: string) => {
-    const n = Number(v);
+    // decimal notation only: Number() would also read "0x10" as 16, "0b11" as 3 and "" as 0
+    const n = /^\s*\d+(\.\d*)?(e\+?\d+)?\s*$/i.test(v) ? Number(v) : NaN;
     if (!Number.isInteger(n) || n < min) throw new UserError(`--${name} must be an integer >= ${min}, got "${v}"`);
     if (n > max) throw new UserError(`--${name} ${v} is over the limit of ${max.toLocaleString('en-US')}`, `pass at most ${max}`);
     return n;

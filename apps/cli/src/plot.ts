@@ -66,7 +66,13 @@ export function readCurves(runs: readonly string[], metric: string, x: PlotX): {
   const labels = runLabels(runs);
   const axes: { field: string; unit: string }[] = [];
   const curves = runs.map((run, i) => {
-    const all = readMetricsJsonl(metricsFile(run));
+    let all;
+    try {
+      all = readMetricsJsonl(metricsFile(run));
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError((e as Error).message);
+    }
     const rows = all.filter((r) => r.step >= 0);
     const axis = xAxisOf(run, rows, x);
     axes.push(axis);

@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import { Adam, Rng, assertFiniteLosses, assertFiniteTensors, decodeTensors, encodeTensors, firstNonFiniteTensor, tf, writeFileAtomic, type TensorData, type TensorRecord } from '@mgail/core-autodiff-graph';
+import { Adam, Rng, assertFiniteLosses, openCheckpointFile, assertFiniteTensors, readTensorFile, encodeTensors, firstNonFiniteTensor, tf, writeFileAtomic, type TensorData, type TensorRecord } from '@mgail/core-autodiff-graph';
 import type { Box, Space } from '@mgail/envs-classic';
 import { makePolicy, validateDemos, type Demonstrations, type Policy, type PolicyConfig } from '@mgail/policies';
 import { resolveConfig, type ConfigOverrides } from './config.js';
@@ -85,6 +84,14 @@ export interface BCCheckpointMeta {
   normalizer: ReturnType<Policy['normalizer']['toJSON']>;
   /** The last metrics step (epoch) this state includes: rows past it were logged by a killed sitting. */
   metricsStep: number;
+  /**
+   * A run stopped inside epoch `nextEpoch` (`shouldStop`): the first training row of the batch it
+   * continues with (the split is saved in its shuffled order), and the loss sum and batch count so
+   * far. Absent or 0: the epoch starts from its shuffle.
+   */
+  batchStart?: number;
+  epochLossSum?: number;
+  epochBatches?: number;
 }
 
 /** The policy with the lowest validation loss, the per-epoch history, and which epoch that was. */
@@ -95,28 +102,75 @@ export interface BCResult {
   bestValidationLoss: number;
   /** Expert (state, action) pairs cloned from (training and validation split together): every pair of the demonstrations given. */
   expertPairs: number;
+  /** False when `shouldStop` ended the run early: the checkpoint holds it and `policy` is its current (not best) weights. */
+  finished: boolean;
+}
+
+/** What `trainBC` and `trainBCAsync` take besides the demonstrations, spaces and config. */
+export interface BCOptions {
+  seed: number;
+  onEpoch?: (e: BCHistoryEntry) => void;
+  /**
+   * Write the whole training state to `file` after every epoch (atomically), so a killed run
+   * loses at most one epoch; with `resume`, continue from it (refused when it does not exist).
+   * An existing file is replaced only with `force`; the file's folder is locked while training.
+   * A resumed run ends exactly as an uninterrupted one: the shuffling generator's state is saved too.
+   */
+  checkpoint?: { file: string; resume?: boolean; force?: boolean };
+  /**
+   * Polled after every minibatch: true stops the run there, writes the checkpoint (mid-epoch,
+   * so a resume continues with the next minibatch and ends as an uninterrupted run) and returns
+   * with `finished` false. `trainBCAsync` yields to the event loop between minibatches, so a
+   * signal handler can set it.
+   */
+  shouldStop?: () => boolean;
 }
 
 /**
  * Trains a policy to maximize log π(a_expert | s_expert) on a seeded training split, keeps the
  * weights with the lowest validation loss (early stopping), and returns that policy.
  */
-export function trainBC(
+export function trainBC(demos: Demonstrations, spaces: { observationSpace: Box; actionSpace: Space }, config: BCConfig, opts: BCOptions): BCResult {
+  const steps = bcSteps(demos, spaces, config, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** `trainBC` that yields to the event loop after every minibatch (same result): signal handlers run while it trains. */
+export async function trainBCAsync(demos: Demonstrations, spaces: { observationSpace: Box; actionSpace: Space }, config: BCConfig, opts: BCOptions): Promise<BCResult> {
+  const steps = bcSteps(demos, spaces, config, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** BC's loop, suspended after every minibatch. */
+function* bcSteps(
   demos: Demonstrations,
   spaces: { observationSpace: Box; actionSpace: Space },
   config: BCConfig,
-  opts: {
-    seed: number;
-    onEpoch?: (e: BCHistoryEntry) => void;
-    /**
-     * Write the whole training state to `file` after every epoch (atomically), so a killed run
-     * loses at most one epoch; with `resume`, continue from it when it exists. A resumed run
-     * ends exactly as an uninterrupted one: the shuffling generator's state is saved too.
-     */
-    checkpoint?: { file: string; resume?: boolean };
-  },
-): BCResult {
+  opts: BCOptions,
+): Generator<void, BCResult> {
   validateDemos(demos, 'demonstrations', spaces);
+  const ckpt = opts.checkpoint;
+  const held = ckpt ? openCheckpointFile(ckpt.file, { resume: ckpt.resume, force: ckpt.force, verb: 'trainBC' }) : null;
+  try {
+    return yield* bcLoop(demos, spaces, config, opts);
+  } finally {
+    held?.release();
+  }
+}
+
+function* bcLoop(
+  demos: Demonstrations,
+  spaces: { observationSpace: Box; actionSpace: Space },
+  config: BCConfig,
+  opts: BCOptions,
+): Generator<void, BCResult> {
   const rng = new Rng(opts.seed);
   const policyConfig: Partial<PolicyConfig> = { hidden: config.hidden, activation: config.activation, logStdInit: config.logStdInit };
   const policy = makePolicy(spaces.observationSpace, spaces.actionSpace, policyConfig, rng.spawn());
@@ -150,6 +204,8 @@ export function trainBC(
   const opt = new Adam(new Map(policy.namedVariables), { lr: config.lr, weightDecay: config.weightDecay || undefined });
   let history: BCHistoryEntry[] = [];
   let best = Infinity, bestEpoch = -1, since = 0, startEpoch = 0, stopped = false;
+  // where an epoch stopped by shouldStop continues, and what it had summed
+  let batchStart = 0, epochLossSum = 0, epochBatches = 0;
   let bestWeights: Record<string, TensorData> | null = null;
   const ckpt = opts.checkpoint;
   const save = (nextEpoch: number, done: boolean) => {
@@ -164,11 +220,12 @@ export function trainBC(
     const meta: BCCheckpointMeta = {
       format: BC_CHECKPOINT_FORMAT, seed: opts.seed, pairs: n, config, nextEpoch, done, best: Number.isFinite(best) ? best : null, bestEpoch, since,
       history, rng: rng.getState(), adam: os.meta, normalizer: policy.normalizer.toJSON(), metricsStep: nextEpoch - 1,
+      ...(batchStart > 0 ? { batchStart, epochLossSum, epochBatches } : {}),
     };
     writeFileAtomic(ckpt.file, encodeTensors(tensors, meta as unknown as Record<string, unknown>));
   };
-  if (ckpt?.resume && fs.existsSync(ckpt.file)) {
-    const { tensors, metadata } = decodeTensors(fs.readFileSync(ckpt.file), ckpt.file);
+  if (ckpt?.resume) {
+    const { tensors, metadata } = readTensorFile(ckpt.file);
     const m = metadata as unknown as BCCheckpointMeta;
     if (m?.format !== BC_CHECKPOINT_FORMAT) throw new Error(`${ckpt.file} is not a BC training checkpoint (format ${JSON.stringify(m?.format)})`);
     if (m.seed !== opts.seed) throw new Error(`${ckpt.file} is a run with seed ${m.seed}, not ${opts.seed}`);
@@ -193,19 +250,40 @@ export function trainBC(
     history = m.history;
     startEpoch = m.nextEpoch;
     stopped = m.done;
+    batchStart = m.batchStart ?? 0;
+    epochLossSum = m.epochLossSum ?? 0;
+    epochBatches = m.epochBatches ?? 0;
+    if (!(Number.isInteger(batchStart) && batchStart >= 0 && batchStart < Math.max(1, trainIdx.length) && Number.isFinite(epochLossSum) && Number.isInteger(epochBatches) && epochBatches >= 0)) {
+      throw new Error(`${ckpt.file} is corrupt: its position inside epoch ${startEpoch} (batchStart ${m.batchStart}, epochBatches ${m.epochBatches}) is impossible`);
+    }
   }
+  let interrupted = false;
   try {
     for (let epoch = startEpoch; epoch < config.maxEpochs && !stopped; epoch++) {
-      rng.shuffle(trainIdx);
-      let sum = 0, batches = 0;
-      for (let s = 0; s < trainIdx.length; s += config.batchSize) {
+      // a resumed epoch keeps the order it was shuffled into before the stop
+      if (batchStart === 0) rng.shuffle(trainIdx);
+      let sum = epochLossSum, batches = epochBatches;
+      for (let s = batchStart; s < trainIdx.length; s += config.batchSize) {
         const b = toTensors(take(trainIdx.subarray(s, s + config.batchSize)));
         const { value, grads } = tf.variableGrads(() => nll(b.o, b.a), policy.variables);
         opt.applyGradients(grads);
         sum += value.dataSync()[0];
         batches++;
         tf.dispose([value, b.o, b.a, ...Object.values(grads)]);
+        if (s + config.batchSize < trainIdx.length && opts.shouldStop?.()) {
+          batchStart = s + config.batchSize;
+          epochLossSum = sum;
+          epochBatches = batches;
+          save(epoch, false);
+          interrupted = true;
+          break;
+        }
+        yield;
       }
+      if (interrupted) break;
+      batchStart = 0;
+      epochLossSum = 0;
+      epochBatches = 0;
       const trainLoss = sum / Math.max(1, batches);
       const validationLoss = val ? tf.tidy(() => nll(val.o, val.a).dataSync()[0]) : trainLoss;
       const entry = { epoch, trainLoss, validationLoss, gradientSteps: (epoch + 1) * Math.ceil(trainIdx.length / config.batchSize) };
@@ -220,8 +298,12 @@ export function trainBC(
         bestWeights = policy.weightTensors();
       } else if (++since >= config.patience) stopped = true;
       save(epoch + 1, stopped || epoch + 1 >= config.maxEpochs);
+      if (!stopped && epoch + 1 < config.maxEpochs && opts.shouldStop?.()) {
+        interrupted = true;
+        break;
+      }
     }
-    if (bestWeights) policy.setWeights(bestWeights);
+    if (bestWeights && !interrupted) policy.setWeights(bestWeights);
   } catch (e) {
     policy.dispose();
     throw e;
@@ -229,5 +311,5 @@ export function trainBC(
     opt.dispose();
     if (val) tf.dispose([val.o, val.a]);
   }
-  return { policy, history, bestEpoch, bestValidationLoss: best, expertPairs: n };
+  return { policy, history, bestEpoch, bestValidationLoss: best, expertPairs: n, finished: !interrupted };
 }

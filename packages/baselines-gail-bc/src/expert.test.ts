@@ -71,6 +71,14 @@ describe('trainExpert', () => {
     expect(readCheckpointMeta(path.join(runDir, 'checkpoint.ckpt')).iteration).toBe(2);
     expect(fs.existsSync(path.join(outDir, 'policy.ckpt'))).toBe(false);
     await expect(trainExpert(base(outDir, runDir))).rejects.toThrow(/already holds a training checkpoint/);
+    // the library gets the CLI's run-folder guard: nothing to resume is refused, force moves the earlier run aside
+    await expect(trainExpert({ ...base(path.join(root, 'none'), path.join(root, 'none')), resume: true })).rejects.toThrow(/does not exist, so there is nothing to resume/);
+    const moved = path.join(root, 'moved');
+    fs.mkdirSync(moved);
+    fs.writeFileSync(path.join(moved, 'config.json'), JSON.stringify({ env: 'CartPole-v1' }));
+    fs.writeFileSync(path.join(moved, 'metrics.jsonl'), '{"step":64,"wall_time":1}\n');
+    await expect(trainExpert(base(moved, moved))).rejects.toThrow(/holds files of an earlier run \(config.json, metrics.jsonl\); pass --force/);
+    expect(fs.readFileSync(path.join(moved, 'metrics.jsonl'), 'utf8')).toBe('{"step":64,"wall_time":1}\n');
     await expect(trainExpert({ ...base(outDir, runDir), resume: true, steps: 999 })).rejects.toThrow(/run of 320 steps/);
 
     const res = await trainExpert({ ...base(outDir, runDir), resume: true, steps: undefined, evaluation: { makeEnv: () => make('CartPole-v1'), episodes: 2, seed: 0 } });

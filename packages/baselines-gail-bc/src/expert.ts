@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DivergenceError, lockRunDir, MetricsWriter, Progress, readMetricsJsonl, removeStaleTempFiles, writeJsonAtomic } from '@mgail/core-autodiff-graph';
+import { DivergenceError, MetricsWriter, openRunDir, RUN_FILES, type RunDirHandle, Progress, readMetricsJsonl, removeStaleTempFiles, writeJsonAtomic } from '@mgail/core-autodiff-graph';
 import type { Env } from '@mgail/envs-classic';
 import { evaluatePolicy, savePolicy, type EvaluationResult, type Policy } from '@mgail/policies';
 import { readCheckpointMeta, type IterationStats, type OnPolicyConfig, type OnPolicyLearner, type RLCheckpointMeta } from './learner.js';
@@ -29,8 +29,13 @@ export interface TrainExpertOptions {
    * `metrics.csv` (default `outDir`). Shipped experts keep this under `runs/`.
    */
   runDir?: string;
-  /** Continue from `runDir/checkpoint.ckpt` (a fresh start when there is none yet). */
+  /**
+   * Continue from `runDir/checkpoint.ckpt` (or `lightCheckpoint`); refused when there is neither.
+   * Without it, folders holding an earlier run's files are refused unless `force`.
+   */
   resume?: boolean;
+  /** Start over: the earlier run's own files are moved into `previous-run/` of their folder first. */
+  force?: boolean;
   /** Builds the vector env (same-step auto-reset) with n copies. */
   makeVecEnv: (numEnvs: number) => VectorEnvLike | Promise<VectorEnvLike>;
   /**
@@ -108,15 +113,38 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
  * `time/sps`, ...), progress lines to stderr.
  */
 export async function trainExpert(o: TrainExpertOptions): Promise<TrainExpertResult> {
-  // one writer per folder: a second process training into it fails naming this one's pid
-  const dirs = [...new Set([path.resolve(o.runDir ?? o.outDir), path.resolve(o.outDir)])];
-  const locks: { release(): void }[] = [];
+  // nested inside the CLI's own guard of the same folders; a library caller gets the same checks
+  const guards = openExpertDirs(o);
   try {
-    for (const d of dirs) locks.push(lockRunDir(d, `trainExpert ${o.algo}`));
     return await trainExpertHeld(o);
   } finally {
-    for (const l of locks) l.release();
+    for (const g of guards) g.release();
   }
+}
+
+/**
+ * The run-folder guard (`openRunDir`) of an expert run's folders: `runDir` (checkpoint, config,
+ * metrics) and, when apart, `outDir` (policy, summary). `flags` names them in messages.
+ */
+export function openExpertDirs(
+  o: Pick<TrainExpertOptions, 'algo' | 'outDir' | 'runDir' | 'resume' | 'force' | 'lightCheckpoint'>,
+  flags: { runDir: string; outDir: string } = { runDir: 'runDir', outDir: 'outDir' },
+  verb = `trainExpert ${o.algo}`,
+): RunDirHandle[] {
+  if (o.resume && o.force) throw new Error(`resume continues the run and force replaces it: pass one of them`);
+  const runDir = path.resolve(o.runDir ?? o.outDir), outDir = path.resolve(o.outDir);
+  const apart = runDir !== outDir;
+  const runFiles = apart ? RUN_FILES.filter((f) => f !== 'policy.ckpt' && f !== 'summary.json') : RUN_FILES;
+  const resumeFrom = ['checkpoint.ckpt', ...(o.lightCheckpoint ? [path.resolve(o.lightCheckpoint.file)] : [])];
+  const guards: RunDirHandle[] = [];
+  try {
+    guards.push(openRunDir(runDir, { resume: o.resume, force: o.force, resumeFrom, flag: o.runDir ? flags.runDir : flags.outDir, verb, guarded: runFiles }));
+    if (apart) guards.push(openRunDir(outDir, { force: o.force, flag: flags.outDir, verb, guarded: o.resume ? [] : ['policy.ckpt', 'summary.json'] }));
+  } catch (e) {
+    for (const g of guards) g.release();
+    throw e;
+  }
+  return guards;
 }
 
 async function trainExpertHeld(o: TrainExpertOptions): Promise<TrainExpertResult> {

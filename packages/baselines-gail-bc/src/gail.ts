@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import { assignFromTensors, ConfigError, decodeTensors, DivergenceError, moduleToTensors, Rng, assertFiniteLosses, layerSetting, type ConfigLayer, type TensorRecord } from '@mgail/core-autodiff-graph';
+import { assignFromTensors, ConfigError, openCheckpointFile, readTensorFile, DivergenceError, moduleToTensors, Rng, assertFiniteLosses, layerSetting, type ConfigLayer, type TensorRecord } from '@mgail/core-autodiff-graph';
 import { make, makeVec, type Env, type Space } from '@mgail/envs-classic';
 import { Discriminator, pairs, type CostKind, type DiscriminatorStats } from '@mgail/discriminator';
 import { evaluatePolicy, validateDemos, type Demonstrations, type Policy } from '@mgail/policies';
@@ -223,9 +222,11 @@ export interface GAILOptions {
   /**
    * Write the training state (generator, critic, discriminator, optimizers, generators' random
    * state, history) to `file` every `every` rounds, when stopped and at the end; with `resume`,
-   * continue from it when it exists. The envs restart on resume: episodes in progress are dropped.
+   * continue from it (refused when it does not exist). An existing file is replaced only with
+   * `force`; the file's folder is locked while training. The envs restart on resume: episodes in
+   * progress are dropped.
    */
-  checkpoint?: { file: string; every: number; resume?: boolean };
+  checkpoint?: { file: string; every: number; resume?: boolean; force?: boolean };
 }
 
 /** The GAIL part of a GAIL training checkpoint (the learner's checkpoint `extra.gail`). */
@@ -237,6 +238,8 @@ export interface GAILCheckpointState {
   round: number;
   rng: ReturnType<Rng['getState']>;
   evalRng: ReturnType<Rng['getState']>;
+  /** The discriminator's own stream (dropout masks, input noise); absent in checkpoints written before it was saved. */
+  discRng?: ReturnType<Rng['getState']>;
   discAdam: unknown;
   history: GAILHistoryEntry[];
   evalHistory: GAILEvalEntry[];
@@ -366,6 +369,16 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
  * and logs a deterministic evaluation now and then (never used to choose a policy).
  */
 export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
+  const ck = o.checkpoint;
+  const held = ck ? openCheckpointFile(ck.file, { resume: ck.resume, force: ck.force, verb: 'trainGAIL' }) : null;
+  try {
+    return await trainGAILHeld(o);
+  } finally {
+    held?.release();
+  }
+}
+
+async function trainGAILHeld(o: GAILOptions): Promise<GAILResult> {
   const started = Date.now();
   const c = o.config;
   const rng = new Rng(o.seed);
@@ -384,8 +397,10 @@ export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
   let learner: OnPolicyLearner<OnPolicyConfig> | null = null;
   let evalEnv: Env | null = null;
   try {
+    // kept so a checkpoint saves where its dropout masks are: a resumed run draws the same ones
+    const discRng = rng.spawn();
     disc = new Discriminator({
-      obsDim: o.demos.obsDim, actDim: dActDim, expertInputs: expertPairs, rng: rng.spawn(),
+      obsDim: o.demos.obsDim, actDim: dActDim, expertInputs: expertPairs, rng: discRng,
       hidden: c.discHidden, activation: c.discActivation, lr: c.discLr, weightDecay: c.discWeightDecay, dropout: c.discDropout,
       expertWeight: c.discExpertWeight, labelSmoothing: c.discLabelSmoothing, gradientPenalty: c.discGradientPenalty,
     });
@@ -399,19 +414,19 @@ export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
 
     const ck = o.checkpoint;
     let resumed: GAILCheckpointState | null = null;
-    if (ck?.resume && fs.existsSync(ck.file)) {
+    if (ck?.resume) {
       const meta = L.load(ck.file);
       const g = (meta.extra as { gail?: GAILCheckpointState }).gail;
       if (g?.format !== GAIL_CHECKPOINT_FORMAT) throw new Error(`${ck.file} is not a GAIL training checkpoint`);
       if (g.seed !== o.seed) throw new Error(`${ck.file} is a run with seed ${g.seed}, not ${o.seed}`);
       if (g.pairs !== o.demos.rewards.length) throw new Error(`${ck.file} was trained on ${g.pairs} expert pairs, these demonstrations have ${o.demos.rewards.length}; resume with the same demonstrations`);
       if (JSON.stringify(g.config) !== JSON.stringify(c)) throw new Error(`${ck.file} is a run with another GAIL config; resume it with the same config`);
-      const { tensors } = decodeTensors(fs.readFileSync(ck.file), ck.file);
+      const { tensors } = readTensorFile(ck.file);
       const pick = (prefix: string): TensorRecord =>
         Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
       assignFromTensors(disc.net, pick('disc:'), { source: ck.file });
       disc.optimizer.setState({ tensors: pick('opt/disc:'), meta: g.discAdam as never });
-      rng.setState(g.rng);
+      if (g.discRng) discRng.setState(g.discRng);
       resumed = g;
     }
 
@@ -435,7 +450,11 @@ export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
     const history: GAILHistoryEntry[] = resumed ? resumed.history : [];
     const evalHistory: GAILEvalEntry[] = resumed ? resumed.evalHistory : [];
     const evalRng = rng.spawn();
-    if (resumed) evalRng.setState(resumed.evalRng);
+    if (resumed) {
+      evalRng.setState(resumed.evalRng);
+      // restored only now: the spawn above draws from `rng`, and a resumed run must not draw twice
+      rng.setState(resumed.rng);
+    }
     const evaluate = async (round: number) => {
       evalEnv ??= o.makeEvalEnv ? await o.makeEvalEnv() : make(o.envId);
       const ev = evaluatePolicy(evalEnv, L.policy, { episodes: c.evalEpisodes, seed: evalRng.nextUint32() >>> 1, deterministic: true });
@@ -454,7 +473,7 @@ export async function trainGAIL(o: GAILOptions): Promise<GAILResult> {
       for (const [k, v] of Object.entries(dopt.tensors)) more[`opt/disc:${k}`] = v;
       const gail: GAILCheckpointState = {
         format: GAIL_CHECKPOINT_FORMAT, seed: o.seed, pairs: o.demos.rewards.length, config: c, round,
-        rng: rng.getState(), evalRng: evalRng.getState(), discAdam: dopt.meta, history, evalHistory, metricsStep: L.globalStep,
+        rng: rng.getState(), evalRng: evalRng.getState(), discRng: discRng.getState(), discAdam: dopt.meta, history, evalHistory, metricsStep: L.globalStep,
       };
       L.save(ck.file, { gail }, o.envId, more);
     };

@@ -1,5 +1,5 @@
-export { trainBC, bcConfig, DEFAULT_BC_CONFIG, BC_CHECKPOINT_FORMAT } from './bc.js';
-export type { BCConfig, BCResult, BCHistoryEntry, BCCheckpointMeta } from './bc.js';
+export { trainBC, trainBCAsync, bcConfig, DEFAULT_BC_CONFIG, BC_CHECKPOINT_FORMAT } from './bc.js';
+export type { BCConfig, BCResult, BCHistoryEntry, BCCheckpointMeta, BCOptions } from './bc.js';
 export { PPO, ppoConfig, DEFAULT_PPO_CONFIG, explainedVariance } from './ppo.js';
 export type { PPOConfig } from './ppo.js';
 export { TRPO, trpoConfig, DEFAULT_TRPO_CONFIG } from './trpo.js';
@@ -15,7 +15,7 @@ export { FisherVectorProduct } from '@mgail/policies';
 export { RolloutCollector } from './rollout-buffer.js';
 export type { Rollout, RolloutOptions, CollectorState } from './rollout-buffer.js';
 export { ValueFunction } from './value.js';
-export { trainExpert, expertConfig, EXPERT_ALGOS } from './expert.js';
+export { trainExpert, openExpertDirs, expertConfig, EXPERT_ALGOS } from './expert.js';
 export type { TrainExpertOptions, TrainExpertResult, ExpertAlgo } from './expert.js';
 export type { VectorEnvLike, VectorStepLike } from './vec.js';
 export { resolveConfig, configDir, toLayers, envConfigLayers } from './config.js';

@@ -1,10 +1,9 @@
-import fs from 'node:fs';
 import {
   Adam,
   Rng,
   assertFiniteLosses,
   assertFiniteTensors,
-  decodeTensors,
+  readTensorFile,
   encodeTensors,
   firstNonFiniteTensor,
   moduleToTensors,
@@ -151,7 +150,7 @@ export function iterationSeed(seed: number, k: number): number {
 
 /** Reads the metadata of an RL checkpoint without building anything. */
 export function readCheckpointMeta(file: string): RLCheckpointMeta {
-  const { metadata, tensors } = decodeTensors(fs.readFileSync(file), file);
+  const { metadata, tensors } = readTensorFile(file);
   const meta = metadata as unknown as RLCheckpointMeta;
   // every resume (PPO, TRPO, SAC, GAIL's generator) reads this first: a NaN would resume into a run that diverges at once
   const bad = firstNonFiniteTensor(tensors);
@@ -273,7 +272,7 @@ export abstract class OnPolicyLearner<C extends OnPolicyConfig> {
    * from a reset seeded by (seed, iteration): episodes in progress at the checkpoint are dropped.
    */
   load(file: string): RLCheckpointMeta {
-    const { tensors } = decodeTensors(fs.readFileSync(file), file);
+    const { tensors } = readTensorFile(file);
     const meta = readCheckpointMeta(file);
     if (meta.algo !== this.algo) throw new Error(`${file} is a ${meta.algo} checkpoint, this learner is ${this.algo}`);
     const pick = (prefix: string): TensorRecord =>

@@ -1,11 +1,10 @@
-import fs from 'node:fs';
 import {
   Adam,
   MLP,
   Rng,
   assertFiniteLosses,
   assertFiniteTensors,
-  decodeTensors,
+  readTensorFile,
   encodeTensors,
   moduleToTensors,
   tf,
@@ -436,7 +435,7 @@ export class SAC {
    * policy for `learningStarts` steps before updating again; `refilled` says it did.
    */
   async load(file: string): Promise<RLCheckpointMeta & { refilled: number }> {
-    const { tensors } = decodeTensors(fs.readFileSync(file), file);
+    const { tensors } = readTensorFile(file);
     const meta = readCheckpointMeta(file);
     if (meta.algo !== this.algo) throw new Error(`${file} is a ${meta.algo} checkpoint, this learner is ${this.algo}`);
     const pick = (prefix: string): TensorRecord =>

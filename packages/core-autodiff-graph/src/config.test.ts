@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, readJsonConfig, resolveConfigLayers, type ConfigRules } from './config.js';
+import { ConfigError, COUNT_LIMITS, countLimitOf, readJsonConfig, resolveConfigLayers, type ConfigRules } from './config.js';
 
 interface Cfg {
   lr: number;
@@ -41,7 +41,7 @@ describe('resolveConfigLayers', () => {
       [{ gamma: 1.5 }, 'my.yaml: ppo config field "gamma" must be a number in (0, 1], got 1.5'],
       [{ numEnvs: 0 }, 'my.yaml: ppo config field "numEnvs" must be a positive integer, got 0'],
       [{ numEnvs: 2.5 }, 'my.yaml: ppo config field "numEnvs" must be a positive integer, got 2.5'],
-      [{ hidden: [64, -1] }, 'my.yaml: ppo config field "hidden" must be a list of positive integers, got [64,-1]'],
+      [{ hidden: [64, -1] }, 'my.yaml: ppo config field "hidden" must be a list of at most 64 positive integers up to 65,536, got [64,-1]'],
       [{ activation: 'gelu' }, 'my.yaml: ppo config field "activation" must be one of tanh, relu, got "gelu"'],
       [{ normAdv: 'yes' }, 'my.yaml: ppo config field "normAdv" must be true or false, got "yes"'],
       [{ extra: [1] }, 'my.yaml: ppo config field "extra" must be an object, got [1]'],
@@ -69,5 +69,15 @@ describe('resolveConfigLayers', () => {
     expect(() => readJsonConfig(bad)).toThrow(new RegExp(`^${bad}: not a readable JSON file`));
     fs.writeFileSync(bad, '[1, 2]');
     expect(() => readJsonConfig(bad)).toThrow(/must hold an object of fields, got \[1,2\]/);
+  });
+
+  it('bounds every count by the limit the command-line flag of its kind has, naming field, file and limit', () => {
+    expect(() => resolve(['my.yaml', { numEnvs: 5000 }])).toThrow(new ConfigError('my.yaml: ppo config field "numEnvs" is 5000, over the limit of 1,024; set at most 1024'));
+    expect(() => resolve(['my.yaml', { numEnvs: 1024 }])).not.toThrow();
+    expect(() => resolve(['my.json', { hidden: [64, 1e9] }])).toThrow(/my.json: ppo config field "hidden" must be a list of at most 64 positive integers up to 65,536, got \[64,1000000000\]/);
+    expect(() => resolve(['my.json', { hidden: Array(65).fill(8) }])).toThrow(/must be a list of at most 64/);
+    expect([countLimitOf('numEnvs'), countLimitOf('evalEpisodes'), countLimitOf('totalSteps'), countLimitOf('discBatchSize'), countLimitOf('bufferSize'), countLimitOf('numSteps'), countLimitOf('modelEncoderDim'), countLimitOf('iterations')])
+      .toEqual(['envs', 'episodes', 'steps', 'rows', 'rows', 'rows', 'width', 'count']);
+    expect(COUNT_LIMITS.envs).toBe(1024);
   });
 });

@@ -21,6 +21,37 @@ export type FieldRule =
 
 export type ConfigRules<T> = { [K in keyof T]?: FieldRule };
 
+/**
+ * Upper bounds of counts, shared by config fields and command-line flags: past them a run would
+ * go on for days without a line of output or exhaust memory before its first step, so they are
+ * refused up front with the limit named. An integer field without its own `max` gets the bound of
+ * its kind (`countLimitOf`).
+ */
+export const COUNT_LIMITS = {
+  /** Episodes of an evaluation or a recording (`evalEpisodes`, `--episodes`, `--trajectories`). */
+  episodes: 1_000_000,
+  /** Env steps of a whole run (`totalSteps`, `--steps`). */
+  steps: 10_000_000_000,
+  /** Envs stepped together (`numEnvs`, `--num-envs`). */
+  envs: 1024,
+  /** Rows held in memory at once: batch, rollout and buffer sizes. */
+  rows: 10_000_000,
+  /** Widths of a network layer (`hidden`, `modelEncoderDim`). */
+  width: 65_536,
+  /** Any other count: iterations, epochs, intervals (`checkpointEvery`, `--checkpoint-every`). */
+  count: 1_000_000_000,
+} as const;
+
+/** Which of `COUNT_LIMITS` bounds the integer config field `field`. */
+export function countLimitOf(field: string): keyof typeof COUNT_LIMITS {
+  if (field === 'numEnvs') return 'envs';
+  if (/Episodes$/.test(field)) return 'episodes';
+  if (field === 'totalSteps') return 'steps';
+  if (/[bB]atch|bufferSize|^numSteps$|modelHistory|Samples$|Subsample$|FisherStates$/.test(field)) return 'rows';
+  if (/Dim$/.test(field)) return 'width';
+  return 'count';
+}
+
 /** One source of field values, named in errors (`configs/ppo/CartPole-v1.json`, `my.yaml`, `--num-envs`). */
 export interface ConfigLayer {
   source: string;
@@ -41,6 +72,8 @@ function isComment(k: string): boolean {
 }
 
 function fmt(v: unknown): string {
+  // JSON writes NaN and ±Infinity (YAML's .nan, .inf) as null, which is not what the file says
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
   try {
     return JSON.stringify(v) ?? String(v);
   } catch {
@@ -92,9 +125,9 @@ export function checkField(rule: FieldRule, v: unknown): string | null {
     case 'choice':
       return typeof v === 'string' && rule.choices.includes(v) ? null : `one of ${rule.choices.join(', ')}`;
     case 'intList': {
-      const min = rule.min ?? 1;
-      const ok = Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= min);
-      return ok ? null : `a list of ${min === 1 ? 'positive integers' : `integers >= ${min}`}`;
+      const min = rule.min ?? 1, max = COUNT_LIMITS.width;
+      const ok = Array.isArray(v) && v.length <= 64 && v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max);
+      return ok ? null : `a list of at most 64 ${min === 1 ? 'positive integers' : `integers >= ${min}`} up to ${max.toLocaleString('en-US')}`;
     }
     case 'object':
       return v !== null && typeof v === 'object' && !Array.isArray(v) ? null : 'an object';
@@ -141,6 +174,10 @@ export function resolveConfigLayers<T extends object>(name: string, defaults: T,
       if (isComment(k) || v === undefined) continue;
       if (!Object.hasOwn(d, k)) throw new ConfigError(`${source}: unknown ${name} config field "${k}" (${unknownFieldHint(k, known)})`);
       const rule = (rules as Record<string, FieldRule | undefined>)[k] ?? inferRule(d[k]);
+      if (rule.kind === 'int' && rule.max === undefined && typeof v === 'number' && Number.isInteger(v)) {
+        const max = COUNT_LIMITS[countLimitOf(k)];
+        if (v > max) throw new ConfigError(`${source}: ${name} config field "${k}" is ${fmt(v)}, over the limit of ${max.toLocaleString('en-US')}; set at most ${max}`);
+      }
       const why = checkField(rule, v);
       if (why) throw new ConfigError(`${source}: ${name} config field "${k}" must be ${why}, got ${fmt(v)}`);
       out[k] = v;

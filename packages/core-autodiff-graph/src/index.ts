@@ -53,6 +53,7 @@ export { trainStep } from './train.js';
 export {
   encodeTensors,
   decodeTensors,
+  readTensorFile,
   saveTensors,
   loadTensors,
   TENSOR_FORMAT,
@@ -100,7 +101,9 @@ export {
   pidAlive,
   openRunDir,
   lockRunDir,
-  checkOutputFile,
+  openCheckpointFile,
+  openOutputFile,
+  outputLockFile,
   RUN_LOCK_FILE,
   RUN_FILES,
   PREVIOUS_RUN_DIR,
@@ -110,7 +113,7 @@ export type { RunDirOptions, MetricValues, RunDirGuardOptions, RunDirHandle } fr
 export { lineChartSvg, niceTicks } from './chart.js';
 export type { LineChartSpec, ChartSeries, ChartRefLine } from './chart.js';
 
-export { resolveConfigLayers, checkField, readJsonConfig, layerSetting, ConfigError } from './config.js';
+export { resolveConfigLayers, checkField, readJsonConfig, layerSetting, ConfigError, COUNT_LIMITS, countLimitOf } from './config.js';
 export type { FieldRule, ConfigRules, ConfigLayer } from './config.js';
 
 export { unroll } from './unroll.js';

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { checkOutputFile, describeFsError, lockRunDir, MetricsWriter, openRunDir, readMetricsJsonl, RUN_LOCK_FILE, writeFileAtomic, writeJsonAtomic } from './run.js';
+import { readTensorFile } from './tensor_io.js';
+import { describeFsError, lockRunDir, MetricsWriter, openOutputFile, openRunDir, outputLockFile, readMetricsJsonl, RUN_LOCK_FILE, writeFileAtomic, writeJsonAtomic } from './run.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-guard-'));
 
@@ -105,6 +106,32 @@ describe('openRunDir: the run-folder guard', () => {
     held.release();
   });
 
+  it('--force killed while moving the previous run aside: the next --force finishes the move and loses nothing', () => {
+    // killed between two moves: config.json and policy.ckpt reached the staging folder, metrics.jsonl did not
+    const dir = tmp();
+    fs.mkdirSync(path.join(dir, 'previous-run'));
+    fs.writeFileSync(path.join(dir, 'previous-run', 'policy.ckpt'), 'older');
+    fs.writeFileSync(path.join(dir, 'previous-run', 'summary.json'), '{"older": 1}');
+    fs.mkdirSync(path.join(dir, '.previous-run.partial'));
+    fs.writeFileSync(path.join(dir, '.previous-run.partial', 'config.json'), JSON.stringify({ env: 'CartPole-v1' }));
+    fs.writeFileSync(path.join(dir, '.previous-run.partial', 'policy.ckpt'), 'last');
+    fs.writeFileSync(path.join(dir, 'metrics.jsonl'), '{"step":1,"wall_time":1}\n');
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ env: 'CartPole-v1' }));
+    openRunDir(dir, { force: true }).release();
+    expect(fs.readdirSync(dir).sort()).toEqual(['previous-run']);
+    // the last run whole, nothing of the older one beside it
+    expect(fs.readdirSync(path.join(dir, 'previous-run')).sort()).toEqual(['config.json', 'metrics.jsonl', 'policy.ckpt']);
+    expect(fs.readFileSync(path.join(dir, 'previous-run', 'policy.ckpt'), 'utf8')).toBe('last');
+    // killed between the two renames: previous-run gone to .old, the staging folder whole
+    fs.renameSync(path.join(dir, 'previous-run'), path.join(dir, '.previous-run.old'));
+    fs.mkdirSync(path.join(dir, '.previous-run.partial'));
+    fs.writeFileSync(path.join(dir, '.previous-run.partial', 'policy.ckpt'), 'newest');
+    openRunDir(dir).release();
+    expect(fs.readdirSync(dir).sort()).toEqual(['previous-run']);
+    expect(fs.readdirSync(path.join(dir, 'previous-run'))).toEqual(['policy.ckpt']);
+    expect(fs.readFileSync(path.join(dir, 'previous-run', 'policy.ckpt'), 'utf8')).toBe('newest');
+  });
+
   it('never touches metrics in a folder that is not a run of ours, even with force', () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, 'metrics.jsonl'), '{"mine": 1}\n');
@@ -130,12 +157,54 @@ describe('openRunDir: the run-folder guard', () => {
 describe('only regular files are replaced; errors name the path', () => {
   it('refuses a device, a folder or a pipe as the target of an atomic write or an --out file', () => {
     expect(() => writeFileAtomic('/dev/null', 'x')).toThrow(/\/dev\/null is a device; only regular files are replaced/);
-    expect(() => checkOutputFile('/dev/null', { force: true })).toThrow(/--out \/dev\/null is a device/);
+    expect(() => openOutputFile('/dev/null', { force: true })).toThrow(/--out \/dev\/null is a device/);
     const dir = tmp();
     expect(() => writeFileAtomic(dir, 'x')).toThrow(new RegExp(`${dir} is a folder; only regular files`));
     fs.writeFileSync(path.join(dir, 'a.npz'), 'x');
-    expect(() => checkOutputFile(path.join(dir, 'a.npz'))).toThrow(/a.npz already exists; pass --force/);
-    checkOutputFile(path.join(dir, 'a.npz'), { force: true });
+    expect(() => openOutputFile(path.join(dir, 'a.npz'))).toThrow(/a.npz already exists; pass --force/);
+    openOutputFile(path.join(dir, 'a.npz'), { force: true }).release();
+  });
+
+  it('writes through a symbolic link into the file it names, keeping the link; refuses a broken link', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'target.npz'), 'old');
+    fs.symlinkSync('target.npz', path.join(dir, 'link.npz'));
+    writeFileAtomic(path.join(dir, 'link.npz'), 'new');
+    expect(fs.lstatSync(path.join(dir, 'link.npz')).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'target.npz'), 'utf8')).toBe('new');
+    fs.symlinkSync(path.join(dir, 'gone', 'x.npz'), path.join(dir, 'broken.npz'));
+    expect(() => openOutputFile(path.join(dir, 'broken.npz'))).toThrow(/--out .*broken.npz is a broken symbolic link \(to .*gone\/x.npz\); fix or remove the link/);
+    expect(() => writeFileAtomic(path.join(dir, 'broken.npz'), 'x')).toThrow(/is a broken symbolic link/);
+    expect(fs.existsSync(path.join(dir, 'gone'))).toBe(false);
+  });
+
+  it('openOutputFile holds a lock beside the file: a second writer fails naming the pid; a file that appeared meanwhile is not replaced', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'demos.npz');
+    const other = otherProcess();
+    try {
+      fs.writeFileSync(outputLockFile(file), JSON.stringify({ pid: other.pid, verb: 'collect' }));
+      expect(() => openOutputFile(file)).toThrow(new RegExp(`--out ${file} is in use by another run \\(pid ${other.pid}, collect\\)`));
+    } finally {
+      other.stop();
+    }
+    fs.writeFileSync(outputLockFile(file), JSON.stringify({ pid: await deadPid() }));
+    const held = openOutputFile(file);
+    fs.writeFileSync(file, 'written by hand meanwhile');
+    expect(() => held.check()).toThrow(/demos.npz already exists; pass --force/);
+    held.release();
+    expect(fs.readdirSync(dir)).toEqual(['demos.npz']);
+    // a folder it made for the file goes again when nothing was written
+    const nested = path.join(dir, 'new', 'x.npz');
+    openOutputFile(nested).release();
+    expect(fs.existsSync(path.dirname(nested))).toBe(false);
+  });
+
+  it('a folder on the way that is a file, or a tensor file that is a folder, is named in one line', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'afile'), 'x');
+    expect(() => openOutputFile(path.join(dir, 'afile', 'd.npz'))).toThrow(new RegExp(`cannot create ${dir}/afile: ${dir}/afile is a file, not a folder; choose another path`));
+    expect(() => readTensorFile(dir)).toThrow(new RegExp(`^cannot read ${dir}: it is a folder; pass a file path`));
   });
 
   it('maps raw system errors to one line naming the path and what to do', () => {

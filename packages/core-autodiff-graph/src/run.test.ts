@@ -50,6 +50,20 @@ describe('run bookkeeping', () => {
     expect(fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8').trim().split('\n')).toHaveLength(4);
     expect(fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8').endsWith('\n')).toBe(true);
     expect(readMetricsJsonl(path.join(dir, 'metrics.jsonl')).map((x) => x.step)).toEqual([10, 20]);
+    // a finished sitting's final row (step -1) goes on resume: the resumed run writes its own
+    new MetricsWriter(dir).log(-1, { 'eval/final_return_mean': 5 });
+    new MetricsWriter(dir, { resumeFromStep: 20 });
+    expect(readMetricsJsonl(path.join(dir, 'metrics.jsonl')).map((x) => x.step)).toEqual([10, 20]);
+    expect(fs.readFileSync(path.join(dir, 'metrics.csv'), 'utf8')).not.toMatch(/^-1,/m);
+  });
+
+  it('refuses a metrics.jsonl with a damaged line in the middle instead of skipping it', () => {
+    const dir = tmp();
+    const f = path.join(dir, 'metrics.jsonl');
+    fs.writeFileSync(f, '{"step":1,"wall_time":1}\n{"step":2,"wa\n{"step":3,"wall_time":3}\n');
+    expect(() => readMetricsJsonl(f)).toThrow(/metrics.jsonl: line 2 is not a metrics row/);
+    fs.writeFileSync(f, 'x\n');
+    expect(() => readMetricsJsonl(f)).toThrow(/line 1 is not a metrics row/);
   });
 
   it('prints progress lines with steps and fields', () => {

@@ -19,7 +19,15 @@ export function describeFsError(e: unknown, file: string, doing = 'write'): stri
   switch (err?.code) {
     case 'EISDIR': return `cannot ${doing} ${file}: it is a folder; pass a file path`;
     case 'ENOTDIR': return `cannot ${doing} ${file}: a part of the path is a file, not a folder; choose another path`;
-    case 'EEXIST': return `cannot ${doing} ${file}: it already exists; remove it or choose another path`;
+    case 'EEXIST': {
+      // mkdir -p over a file on the way: "exists" is true, but it is not the folder wanted
+      let onPath = '';
+      for (let p = path.resolve(file); p !== path.dirname(p); p = path.dirname(p)) {
+        if (fs.existsSync(p) && !fs.statSync(p).isDirectory()) onPath = p;
+      }
+      if (doing === 'create' && onPath) return `cannot create ${file}: ${onPath} is a file, not a folder; choose another path`;
+      return `cannot ${doing} ${file}: it already exists; remove it or choose another path`;
+    }
     case 'ENOSPC': return `cannot ${doing} ${file}: the disk is full; free space and retry (completed files were kept)`;
     case 'EDQUOT': return `cannot ${doing} ${file}: the disk quota is exhausted; free space and retry`;
     case 'EACCES':
@@ -47,11 +55,31 @@ function kindOf(st: fs.Stats): string {
 }
 
 /**
+ * The file a write to `file` lands in: `file` itself, or where its symbolic links lead (renaming
+ * over a link would replace the link and leave the file it names as it was). A broken link is refused.
+ */
+export function writeTarget(file: string, flag?: string): string {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch {
+    return file;
+  }
+  if (!st.isSymbolicLink()) return file;
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    throw new Error(`${flag ? `${flag} ` : ''}${file} is a broken symbolic link (to ${fs.readlinkSync(file)}); fix or remove the link, or choose another path`);
+  }
+}
+
+/**
  * Throws unless `file` is absent or a regular file (after following links): renaming over
  * `/dev/null` or a folder would replace it, or fail with a bare EISDIR.
  */
 export function assertReplaceable(file: string, flag?: string): void {
   let st: fs.Stats;
+  writeTarget(file, flag);
   try {
     st = fs.statSync(file);
   } catch {
@@ -60,10 +88,14 @@ export function assertReplaceable(file: string, flag?: string): void {
   if (!st.isFile()) throw new Error(`${flag ? `${flag} ` : ''}${file} is ${kindOf(st)}; only regular files are replaced, so pass a file path`);
 }
 
-/** Writes `data` to `file` so readers never see a partial file: temp file in the same folder, fsync, rename. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+/**
+ * Writes `data` to `file` so readers never see a partial file: temp file in the same folder,
+ * fsync, rename. Through a symbolic link it writes the file the link names, keeping the link.
+ */
+export function writeFileAtomic(fileIn: string, data: string | Uint8Array): void {
+  assertReplaceable(fileIn);
+  const file = writeTarget(fileIn);
   const dir = path.dirname(path.resolve(file));
-  assertReplaceable(file);
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (e) {
@@ -164,13 +196,15 @@ export class MetricsWriter {
   }
 
   private truncateAfter(step: number): void {
+    // a negative step is a finished sitting's final row (the CLI's final evaluation, step -1):
+    // the resumed run writes its own, so the old one goes too
     if (fs.existsSync(this.jsonlPath)) {
-      const keep = readMetricsJsonl(this.jsonlPath).filter((r) => r.step <= step);
+      const keep = readMetricsJsonl(this.jsonlPath).filter((r) => r.step >= 0 && r.step <= step);
       writeFileAtomic(this.jsonlPath, keep.map((r) => JSON.stringify(r)).join('\n') + (keep.length ? '\n' : ''));
     }
     if (fs.existsSync(this.csvPath)) {
       const lines = completeLines(fs.readFileSync(this.csvPath, 'utf8'));
-      const keep = lines.slice(1).filter((l) => l.split(',').length === 4 && Number(l.split(',')[0]) <= step);
+      const keep = lines.slice(1).filter((l) => l.split(',').length === 4 && Number(l.split(',')[0]) >= 0 && Number(l.split(',')[0]) <= step);
       writeFileAtomic(this.csvPath, [lines[0] ?? 'step,wall_time,metric,value', ...keep].join('\n') + '\n');
     }
   }
@@ -219,14 +253,26 @@ function completeLines(text: string): string[] {
 /** Parses a metrics.jsonl file, skipping a torn last line left by a killed process. */
 export function readMetricsJsonl(file: string): Array<{ step: number; wall_time: number } & MetricValues> {
   const out: Array<{ step: number; wall_time: number } & MetricValues> = [];
-  for (const line of completeLines(fs.readFileSync(file, 'utf8'))) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line));
-    } catch {
-      // a partial line at the end of a killed run
-    }
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(describeFsError(e, file, 'read'));
   }
+  // completeLines drops the partial last line a killed run leaves; any other line must be a row
+  completeLines(text).forEach((line, i) => {
+    if (!line.trim()) return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      row = undefined;
+    }
+    if (!row || typeof row !== 'object' || Array.isArray(row) || typeof (row as { step?: unknown }).step !== 'number') {
+      throw new Error(`${file}: line ${i + 1} is not a metrics row ({"step": N, ...}); the file is damaged or not a metrics.jsonl of mgail`);
+    }
+    out.push(row as { step: number; wall_time: number } & MetricValues);
+  });
   return out;
 }
 
@@ -416,13 +462,19 @@ function lockHolder(lock: string): { pid: number; verb?: string } | null {
   }
 }
 
-function acquireLock(dir: string, flag: string, verb?: string): void {
-  const lock = path.join(dir, RUN_LOCK_FILE);
+/**
+ * Takes `lock` (a file created exclusively, naming this pid) for `what` (the run folder or output
+ * file it guards); a live holder makes it fail naming its pid, a dead one's lock is taken over.
+ * The same process may hold it already: it nests.
+ */
+function acquireLock(lock: string, what: string, flag: string, verb?: string): void {
   const held = heldLocks.get(lock);
   if (held) {
     heldLocks.set(lock, held + 1);
     return;
   }
+  const inUse = (pid: number | undefined, v?: string) =>
+    new Error(`${flag ? `${flag} ` : ''}${what} is in use by another run (pid ${pid}${v ? `, ${v}` : ''}); wait for it to end or choose another ${flag || 'folder'}`);
   const body = JSON.stringify({ pid: process.pid, verb, started: new Date().toISOString() }) + '\n';
   for (let attempt = 0; ; attempt++) {
     try {
@@ -433,21 +485,29 @@ function acquireLock(dir: string, flag: string, verb?: string): void {
       if (code !== 'EEXIST' || attempt >= 3) throw new Error(describeFsError(e, lock, 'lock'));
     }
     const holder = lockHolder(lock);
-    if (holder && pidAlive(holder.pid) && holder.pid !== process.pid) {
-      throw new Error(`${flag ? `${flag} ` : ''}${dir} is in use by another run (pid ${holder.pid}${holder.verb ? `, ${holder.verb}` : ''}); wait for it to end or choose another ${flag || 'folder'}`);
-    }
+    if (holder && pidAlive(holder.pid) && holder.pid !== process.pid) throw inUse(holder.pid, holder.verb);
     // the holder died (kill -9, a crash): its lock is stale and taken over
     fs.rmSync(lock, { force: true });
   }
   // two processes taking over one stale lock: the later writer wins, the earlier must see it lost
   const now = lockHolder(lock);
-  if (now?.pid !== process.pid) throw new Error(`${flag ? `${flag} ` : ''}${dir} is in use by another run (pid ${now?.pid}); wait for it to end or choose another ${flag || 'folder'}`);
+  if (now?.pid !== process.pid) throw inUse(now?.pid);
   heldLocks.set(lock, 1);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', () => {
       for (const l of heldLocks.keys()) releaseLockFile(l);
     });
+  }
+}
+
+/** Gives back one hold of `lock` (the file goes with the last). */
+function releaseLock(lock: string): void {
+  const n = heldLocks.get(lock) ?? 0;
+  if (n > 1) heldLocks.set(lock, n - 1);
+  else if (n === 1) {
+    heldLocks.delete(lock);
+    releaseLockFile(lock);
   }
 }
 
@@ -469,11 +529,20 @@ function emptyMetrics(file: string): boolean {
  * moves exactly those files aside first (old metrics are never mixed with new ones, an old
  * policy.ckpt never sits beside an unfinished run), and metrics files in a folder that is not a
  * run of ours (no config.json) are never touched, even with `force`. Moved files go to
- * `previous-run/` inside the folder (replacing the one run kept there before).
+ * `previous-run/` inside the folder (replacing the one run kept there before). Library trainers
+ * given a run folder open it too; inside a verb that holds it already, theirs only nests.
  */
 export function openRunDir(dirIn: string, o: RunDirGuardOptions = {}): RunDirHandle {
   const dir = path.resolve(dirIn);
   const flag = o.flag ?? '--out';
+  const lock = path.join(dir, RUN_LOCK_FILE);
+  if (heldLocks.has(lock)) {
+    // this process guards the folder already (a CLI verb around the library trainer it calls):
+    // the outer open did the checks and the moving, so this one only nests the lock
+    acquireLock(lock, dir, flag, o.verb);
+    let released = false;
+    return { dir, removed: [], release: () => void (released || ((released = true), releaseLock(lock))) };
+  }
   const exists = fs.existsSync(dir);
   if (exists && !fs.statSync(dir).isDirectory()) throw new Error(`${flag} ${dir} is a file, not a folder; pass a folder for the run`);
   const resumeFrom = (o.resumeFrom ?? ['checkpoint.ckpt']).map((f) => path.resolve(dir, f));
@@ -490,20 +559,15 @@ export function openRunDir(dirIn: string, o: RunDirGuardOptions = {}): RunDirHan
   } catch (e) {
     throw new Error(describeFsError(e, dir, 'create'));
   }
-  acquireLock(dir, flag, o.verb);
-  const lock = path.join(dir, RUN_LOCK_FILE);
+  acquireLock(lock, dir, flag, o.verb);
   const handle: RunDirHandle & { removed: string[] } = {
     dir,
     removed: [],
     release() {
-      const n = heldLocks.get(lock) ?? 0;
-      if (n > 1) heldLocks.set(lock, n - 1);
-      else if (n === 1) {
-        heldLocks.delete(lock);
-        releaseLockFile(lock);
-        // a run that failed before writing anything (a bad env, too many envs) leaves no folder
-        if (!exists) removeIfEmpty(dir);
-      }
+      const last = heldLocks.get(lock) === 1;
+      releaseLock(lock);
+      // a run that failed before writing anything (a bad env, too many envs) leaves no folder
+      if (last && !exists) removeIfEmpty(dir);
     },
   };
   try {
@@ -522,23 +586,47 @@ export function openRunDir(dirIn: string, o: RunDirGuardOptions = {}): RunDirHan
         const real = present.filter((f) => !(f.startsWith('metrics.') && emptyMetrics(path.join(dir, f))));
         if (real.length) throw new Error(`${dir} holds files of an earlier run (${real.join(', ')}); pass --force to replace them or choose another ${flag}`);
       }
-      if (present.length) {
-        // moved aside, not deleted: a --force run that fails (diverges, is killed) leaves the last
-        // good result recoverable, yet never beside the new run's files. One previous run is kept.
-        const prev = path.join(dir, PREVIOUS_RUN_DIR);
-        if (fs.existsSync(prev)) for (const f of RUN_FILES) fs.rmSync(path.join(prev, f), { force: true });
-        fs.mkdirSync(prev, { recursive: true });
-        for (const f of present) {
-          fs.renameSync(path.join(dir, f), path.join(prev, f));
-          handle.removed.push(f);
-        }
-      }
+      // moved aside, not deleted: a --force run that fails (diverges, is killed) leaves the last
+      // good result recoverable, yet never beside the new run's files. One previous run is kept.
+      if (present.length || fs.existsSync(path.join(dir, STAGING_DIR))) moveAside(dir, present);
+      handle.removed.push(...present);
     }
   } catch (e) {
     handle.release();
     throw e;
   }
   return handle;
+}
+
+const STAGING_DIR = `.${PREVIOUS_RUN_DIR}.partial`;
+const OLD_DIR = `.${PREVIOUS_RUN_DIR}.old`;
+
+/**
+ * Moves `present` (run files in `dir`) into `previous-run/`, replacing the run kept there, so
+ * that a kill at any point loses nothing and mixes nothing: the files are gathered in a staging
+ * folder (a later call adds to it), the two folders are swapped by renames, and only then are the
+ * older run's files removed. A later call first finishes what a killed one left.
+ */
+function moveAside(dir: string, present: readonly string[]): void {
+  const prev = path.join(dir, PREVIOUS_RUN_DIR), staging = path.join(dir, STAGING_DIR), old = path.join(dir, OLD_DIR);
+  // killed between the two renames: the staging folder holds a whole run already
+  if (fs.existsSync(old) && !fs.existsSync(prev) && fs.existsSync(staging)) fs.renameSync(staging, prev);
+  if (fs.existsSync(old)) dropOld(old, prev);
+  if (!present.length && !fs.existsSync(staging)) return;
+  fs.mkdirSync(staging, { recursive: true });
+  for (const f of present) fs.renameSync(path.join(dir, f), path.join(staging, f));
+  if (fs.existsSync(prev)) fs.renameSync(prev, old);
+  fs.renameSync(staging, prev);
+  if (fs.existsSync(old)) dropOld(old, prev);
+}
+
+/** Removes the older previous run's own files; anything else kept there (a user's notes) moves to the new one. */
+function dropOld(old: string, prev: string): void {
+  for (const f of fs.readdirSync(old)) {
+    if ((RUN_FILES as readonly string[]).includes(f)) fs.rmSync(path.join(old, f), { force: true });
+    else if (!fs.existsSync(path.join(prev, f))) fs.renameSync(path.join(old, f), path.join(prev, f));
+  }
+  removeIfEmpty(old);
 }
 
 /**
@@ -553,21 +641,29 @@ export function lockRunDir(dirIn: string, verb?: string): { release(): void } {
   } catch (e) {
     throw new Error(describeFsError(e, dir, 'create'));
   }
-  acquireLock(dir, '', verb);
   const lock = path.join(dir, RUN_LOCK_FILE);
+  acquireLock(lock, dir, '', verb);
   let released = false;
   return {
     release() {
       if (released) return;
       released = true;
-      const n = heldLocks.get(lock) ?? 0;
-      if (n > 1) heldLocks.set(lock, n - 1);
-      else if (n === 1) {
-        heldLocks.delete(lock);
-        releaseLockFile(lock);
-      }
+      releaseLock(lock);
     },
   };
+}
+
+/**
+ * What a trainer that keeps one checkpoint file (`trainBC`, `trainGAIL`) holds while it trains:
+ * the lock of the file's folder (nesting inside a verb's run-folder guard), a refusal of
+ * `resume` with no file to resume, and of a fresh start over an existing file unless `force`.
+ */
+export function openCheckpointFile(file: string, o: { resume?: boolean; force?: boolean; verb?: string } = {}): { release(): void } {
+  if (o.resume && o.force) throw new Error(`resume continues the run in ${file} and force replaces it: pass one of them`);
+  if (o.resume && !fs.existsSync(file)) throw new Error(`resume: ${file} does not exist, so there is nothing to resume; start without resume`);
+  if (!o.resume && !o.force && fs.existsSync(file)) throw new Error(`${file} already holds a training checkpoint; pass resume to continue it, force to start over, or choose another file`);
+  assertReplaceable(file);
+  return lockRunDir(path.dirname(path.resolve(file)), o.verb);
 }
 
 function removeIfEmpty(dir: string): void {
@@ -588,14 +684,51 @@ function isOurRun(dir: string): boolean {
   }
 }
 
+/** The lock `openOutputFile` holds beside `file` while a verb writes it. */
+export function outputLockFile(file: string): string {
+  // beside the file a link leads to: two writers through different links still meet
+  const f = path.resolve(writeTarget(file));
+  return path.join(path.dirname(f), `.${path.basename(f)}.mgail.lock`);
+}
+
 /**
- * The guard of a verb that writes one file (`collect --out`, `plot --out`): it refuses an
- * existing file without `force`, anything but a regular file even with it, and removes the
- * temp files a killed writer of the same file left.
+ * The guard of a verb that writes one file (`collect --out`, `plot --out`), held until
+ * `release()`: a lock beside the file (`.NAME.mgail.lock`; a second writer of the same file fails
+ * naming the first one's pid, so two verbs never race to it), then it refuses an existing file
+ * without `force`, anything but a regular file even with it, and removes the temp files a killed
+ * writer of the same file left. `check()` repeats the refusal right before the write (a file that
+ * appeared meanwhile, outside any verb, is not replaced without `force`).
  */
-export function checkOutputFile(file: string, o: { force?: boolean; flag?: string } = {}): void {
+export function openOutputFile(file: string, o: { force?: boolean; flag?: string; verb?: string } = {}): { check(): void; release(): void } {
   const flag = o.flag ?? '--out';
-  assertReplaceable(file, flag);
-  if (fs.existsSync(file) && !o.force) throw new Error(`${file} already exists; pass --force to overwrite it or choose another ${flag}`);
-  removeStaleTempFiles(path.dirname(path.resolve(file)), path.basename(file));
+  const check = () => {
+    assertReplaceable(file, flag);
+    if (fs.existsSync(file) && !o.force) throw new Error(`${file} already exists; pass --force to overwrite it or choose another ${flag}`);
+  };
+  check();
+  const dir = path.dirname(path.resolve(writeTarget(file, flag)));
+  const made = !fs.existsSync(dir);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new Error(describeFsError(e, dir, 'create'));
+  }
+  const lock = outputLockFile(file);
+  acquireLock(lock, file, flag, o.verb);
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    releaseLock(lock);
+    // a verb that failed before writing leaves no folder it made
+    if (made) removeIfEmpty(dir);
+  };
+  try {
+    check();
+    removeStaleTempFiles(dir, path.basename(writeTarget(file, flag)));
+  } catch (e) {
+    release();
+    throw e;
+  }
+  return { check, release };
 }

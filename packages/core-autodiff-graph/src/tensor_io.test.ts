@@ -51,6 +51,37 @@ describe('safetensors encoding', () => {
   });
 });
 
+describe('checksums', () => {
+  /** `bytes` with its header JSON rewritten by `edit` (lengths and padding fixed up). */
+  const withHeader = (bytes: Uint8Array, edit: (h: Record<string, Record<string, unknown>>) => void): Uint8Array => {
+    const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    const h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    edit(h);
+    let json = JSON.stringify(h);
+    json += ' '.repeat((8 - (json.length % 8)) % 8);
+    const head = new TextEncoder().encode(json);
+    const out = new Uint8Array(8 + head.length + bytes.length - 8 - n);
+    new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
+    out.set(head, 8);
+    out.set(bytes.subarray(8 + n), 8 + head.length);
+    return out;
+  };
+
+  it('refuses a version-2 file whose checksum was removed; loads a version-1 file (written before checksums) unchecked', () => {
+    const bytes = encodeTensors({ w: new Float32Array([1, 2, 3]) }, { a: 1 });
+    const stripped = withHeader(bytes, (h) => delete h.__metadata__.checksum);
+    expect(() => decodeTensors(stripped, 'p.ckpt')).toThrow(/^p.ckpt: corrupt: a version-2 tensor file without its checksum/);
+    const old = withHeader(bytes, (h) => {
+      delete h.__metadata__.checksum;
+      h.__metadata__.format_version = '1';
+    });
+    expect(Array.from((decodeTensors(old, 'old.ckpt').tensors.w as { data: Float32Array }).data)).toEqual([1, 2, 3]);
+    const flipped = Uint8Array.from(bytes);
+    flipped[flipped.length - 1] ^= 1;
+    expect(() => decodeTensors(flipped, 'p.ckpt')).toThrow(/checksum mismatch/);
+  });
+});
+
 describe('saveTensors / loadTensors', () => {
   it('saves a module atomically and restores it by name', async () => {
     const a = new MLP({ inDim: 2, hidden: [4], outDim: 1, activation: 'relu', rng: new Rng(1), name: 'policy' });

@@ -3,30 +3,37 @@
  *
  *   bytes 0..8     N, the header length, unsigned 64-bit little-endian
  *   bytes 8..8+N   JSON header, UTF-8, padded with spaces to a multiple of 8:
- *                    { "__metadata__": { "format": "mgail-tensors", "format_version": "1",
- *                                        "mgail_metadata": "<JSON of the caller's metadata>" },
+ *                    { "__metadata__": { "format": "mgail-tensors", "format_version": "2",
+ *                                        "mgail_metadata": "<JSON of the caller's metadata>",
+ *                                        "checksum": "<CRC-32, 8 hex digits>" },
  *                      "<name>": { "dtype": "F32", "shape": [..], "data_offsets": [begin, end] }, ... }
  *   bytes 8+N..    raw little-endian tensor data; offsets are relative to this point
  *
  * Python reads it with `safetensors.numpy.load_file(path)`, and the metadata with
  * `json.loads(safe_open(path, 'np').metadata()['mgail_metadata'])`.
  */
-import { promises as fsp } from 'node:fs';
+import fs, { promises as fsp } from 'node:fs';
 import zlib from 'node:zlib';
 import * as path from 'node:path';
 import type { TensorData, TensorRecord, WeightArray } from './variables.js';
+import { describeFsError } from './run.js';
 
 /** The `format` written into a tensor file's metadata. */
 export const TENSOR_FORMAT = 'mgail-tensors';
-/** The version of the tensor file layout. */
-export const TENSOR_FORMAT_VERSION = '1';
+/**
+ * The version of the tensor file layout: "2" files always carry a checksum (one without it was
+ * edited or damaged and is refused); "1" files predate it and load unchecked, their contents
+ * left to the readers' own checks (finite weights, shapes, normalizer statistics).
+ */
+export const TENSOR_FORMAT_VERSION = '2';
 
 type DType = 'F32' | 'F64' | 'I32';
 
 /**
  * CRC-32 of the header (with the checksum field as CHECKSUM_BLANK) and the data: a bit flipped
  * on disk in a weight or in the metadata (a normalizer mean) would otherwise load as a
- * plausible, wrong value. Files without the field (other writers, older files) load unchecked.
+ * plausible, wrong value. Version-1 files and other writers' safetensors files have no such
+ * field and load unchecked; a version-2 file must have it.
  */
 const CHECKSUM_BLANK = '00000000';
 const nativeCrc32 = (zlib as unknown as { crc32?: (d: Uint8Array, v?: number) => number }).crc32;
@@ -209,7 +216,11 @@ export function decodeTensors(bytes: Uint8Array, source = '<memory>'): DecodedTe
     tensors[name] = { data: make(copy.buffer), shape: [...(shape as number[])] };
     ranges.push([begin, end, name]);
   }
-  const sum = (h.__metadata__ as Record<string, unknown> | undefined)?.checksum;
+  const hm = h.__metadata__ as Record<string, unknown> | undefined;
+  const sum = hm?.checksum;
+  if (sum === undefined && hm?.format === TENSOR_FORMAT && hm.format_version !== '1') {
+    fail(`corrupt: a version-${String(hm.format_version)} tensor file without its checksum (the header was edited or damaged); use another copy or re-create it`);
+  }
   if (sum !== undefined) {
     const text = new TextDecoder().decode(bytes.subarray(8, 8 + headerLen));
     const field = `"checksum":"${String(sum)}"`;
@@ -222,6 +233,17 @@ export function decodeTensors(bytes: Uint8Array, source = '<memory>'): DecodedTe
     if (ranges[i][0] < ranges[i - 1][1]) fail(`bad header: tensors ${ranges[i - 1][2]} and ${ranges[i][2]} overlap`);
   }
   return { tensors, metadata };
+}
+
+/** Reads and decodes a tensor file; a path that is a folder, missing or unreadable fails in one line naming it. */
+export function readTensorFile(file: string): DecodedTensors {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new Error(describeFsError(e, file, 'read'));
+  }
+  return decodeTensors(bytes, file);
 }
 
 let tmpCounter = 0;

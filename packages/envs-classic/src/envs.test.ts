@@ -99,6 +99,7 @@ describe('registry and make', () => {
     expect(make('Custom-v0').observationSpace.size).toBe(4);
     expect(() => make('Custom-v0', { foo: 1 })).toThrow(/Custom-v0: unknown option "foo"/);
     expect(() => register('Custom-v0', () => new CartPoleEnv(), { maxEpisodeSteps: 10 })).toThrow(/already registered/);
+    expect(() => register('NoSpec-v0', () => new CartPoleEnv(), undefined as never)).toThrow(/register\(NoSpec-v0\): spec must be an object such as \{ maxEpisodeSteps: 500 \}, got undefined/);
     register('Custom-v0', () => new PendulumEnv(), { maxEpisodeSteps: 200 }, { override: true });
     expect(make('Custom-v0').spec.id).toBe('Pendulum-v1');
   });

@@ -33,6 +33,7 @@ export const registry: ReadonlyMap<string, RegistryEntry> = entries;
 export function register(id: string, factory: EnvFactory, spec: Omit<EnvSpec, 'id'> & { id?: string }, opts: { override?: boolean } = {}): void {
   if (typeof id !== 'string' || id.length === 0) throw new Error(`register: id must be a non-empty string, got ${JSON.stringify(id)}`);
   if (typeof factory !== 'function') throw new Error(`register(${id}): factory must be a function returning an env`);
+  if (spec === null || typeof spec !== 'object') throw new Error(`register(${id}): spec must be an object such as { maxEpisodeSteps: 500 }, got ${String(spec)}`);
   if (spec.id !== undefined && spec.id !== id) throw new Error(`register(${id}): spec.id is "${spec.id}"; it must match the id`);
   if (!Number.isInteger(spec.maxEpisodeSteps) || spec.maxEpisodeSteps <= 0) {
     throw new Error(`register(${id}): spec.maxEpisodeSteps must be a positive integer, got ${spec.maxEpisodeSteps}`);

@@ -2,17 +2,17 @@
  * MGAIL's resumable training checkpoint: every network, optimizer, the agent buffer, the policy
  * average and the counters, in one file that a resumed run continues from exactly.
  */
-import fs from 'node:fs';
 import {
   assertFiniteTensors,
   assignFromTensors,
-  decodeTensors,
+  readTensorFile,
   encodeTensors,
   firstNonFiniteTensor,
   moduleToTensors,
   writeFileAtomic,
   type Adam,
   type AdamState,
+  type ConfigLayer,
   type TensorRecord,
 } from '@mgail/core-autodiff-graph';
 import type { Discriminator } from '@mgail/discriminator';
@@ -82,15 +82,18 @@ export interface SavedTraining {
 
 /** What a training checkpoint says about its run (iteration, config, seed, env). */
 export function readMGAILCheckpointMeta(file: string): { iteration: number; config: MGAILConfig; seed: number; envId: string } {
-  const { metadata } = decodeTensors(fs.readFileSync(file), file);
+  const { metadata } = readTensorFile(file);
   const m = metadata as unknown as CheckpointMeta;
   if (m?.format !== MGAIL_CHECKPOINT_FORMAT) throw new Error(`${file} is not an MGAIL training checkpoint (format ${JSON.stringify(m?.format)})`);
   return { iteration: m.iteration, config: m.config, seed: m.seed, envId: m.envId };
 }
 
 /** Reads `file` and refuses a checkpoint of another env, seed or demonstrations, or one holding NaN. */
-export function readTrainingCheckpoint(file: string, run: { envId: string; seed: number; expertTransitions: number }): SavedTraining {
-  const { tensors, metadata } = decodeTensors(fs.readFileSync(file), file);
+export function readTrainingCheckpoint(
+  file: string,
+  run: { envId: string; seed: number; expertTransitions: number; config?: MGAILConfig; configLayers?: readonly ConfigLayer[] },
+): SavedTraining {
+  const { tensors, metadata } = readTensorFile(file);
   const meta = metadata as unknown as CheckpointMeta;
   if (meta?.format !== MGAIL_CHECKPOINT_FORMAT) throw new Error(`${file} is not an MGAIL training checkpoint`);
   if (meta.envId !== run.envId) throw new Error(`${file} is a run on ${meta.envId}, not ${run.envId}`);
@@ -101,6 +104,17 @@ export function readTrainingCheckpoint(file: string, run: { envId: string; seed:
   // a checkpoint holding NaN would resume into a run that diverges at once, blamed on training
   const bad = firstNonFiniteTensor(tensors);
   if (bad !== undefined) throw new Error(`${file} is corrupt: ${bad} holds NaN or Inf; resume from another copy or start over with --force`);
+  // the checkpoint's config wins; a field the caller asked for explicitly and would not get is refused, not ignored
+  const asked = new Map<string, string>();
+  for (const { source, values } of run.configLayers ?? []) {
+    for (const [k, v] of Object.entries(values ?? {})) if (v !== undefined && !k.startsWith('$') && k !== 'comment') asked.set(k, source);
+  }
+  for (const [k, source] of asked) {
+    const want = (run.config as unknown as Record<string, unknown> | undefined)?.[k], have = (meta.config as unknown as Record<string, unknown>)[k];
+    if (JSON.stringify(want) !== JSON.stringify(have)) {
+      throw new Error(`${source} sets ${k} to ${JSON.stringify(want)}, but ${file} is a run with ${k} ${JSON.stringify(have)}; a resumed run keeps its config: drop the field, or start over with --force`);
+    }
+  }
   return { file, tensors, meta };
 }
 

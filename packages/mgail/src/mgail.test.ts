@@ -172,8 +172,13 @@ describe('MGAIL on CartPole-v1', () => {
     expect(first.iterations).toBe(25);
     first.policy.dispose();
     expect(readMGAILCheckpointMeta(path.join(dir, 'checkpoint.ckpt')).iteration).toBe(25);
-    // a second fresh start in the same directory is refused
-    await expect(trainMGAIL(common)).rejects.toThrow(/already holds an MGAIL training checkpoint/);
+    // a second fresh start in the same directory is refused, and so is a resume of an empty one
+    await expect(trainMGAIL(common)).rejects.toThrow(/already holds a training checkpoint/);
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'mgail-resume-'));
+    await expect(trainMGAIL({ ...common, runDir: empty, resume: true })).rejects.toThrow(/holds no checkpoint.ckpt, so there is nothing to resume/);
+    // the checkpoint's config wins: a field the caller set explicitly to another value is refused, not ignored
+    await expect(trainMGAIL({ ...common, resume: true, config: { ...config, iterations: 60 }, configLayers: [{ source: 'my.yaml', values: { iterations: 60 } }] }))
+      .rejects.toThrow(/my.yaml sets iterations to 60, but .*checkpoint.ckpt is a run with iterations 40; a resumed run keeps its config/);
     const second = await trainMGAIL({ ...common, resume: true });
     expect(second.finished).toBe(true);
     expect(second.iterations).toBe(40);
@@ -279,7 +284,7 @@ describe('MGAIL on CartPole-v1', () => {
     expect(() => mgailConfig('CartPole-v1', { horizon: '5' })).toThrow(/"horizon" must be a number/);
     expect(() => mgailConfig('CartPole-v1', { horizon: 0 })).toThrow(/"horizon" must be a positive integer/);
     expect(() => mgailConfig('CartPole-v1', { forwardModel: 'lstm' })).toThrow(/"forwardModel" must be one of basic, advanced/);
-    expect(() => mgailConfig(undefined, { policyHidden: [0] })).toThrow(/list of positive integers/);
+    expect(() => mgailConfig(undefined, { policyHidden: [0] })).toThrow(/list of at most 64 positive integers up to 65,536/);
   });
 });
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { assertFiniteLosses, lockRunDir, MetricsWriter, Progress, Rng, tf, writeJsonAtomic } from '@mgail/core-autodiff-graph';
+import { assertFiniteLosses, MetricsWriter, openRunDir, Progress, Rng, tf, writeJsonAtomic, type ConfigLayer } from '@mgail/core-autodiff-graph';
 import type { Env } from '@mgail/envs-classic';
 import { Discriminator, type DiscriminatorStats } from '@mgail/discriminator';
 import { makeForwardModel, type ForwardModel } from '@mgail/forward-model';
@@ -29,8 +29,19 @@ export interface MGAILOptions {
   seed: number;
   /** Where config.json, metrics.jsonl/.csv and checkpoint.ckpt go (omit to write nothing). */
   runDir?: string;
-  /** Continue from `runDir/checkpoint.ckpt` (its config wins); a fresh start when there is none. */
+  /**
+   * Continue from `runDir/checkpoint.ckpt` (its config wins); refused when there is none. Without
+   * it, a `runDir` holding an earlier run's files is refused unless `force`.
+   */
   resume?: boolean;
+  /** Start over in `runDir`: the earlier run's own files are moved into `previous-run/` first (the run-folder guard, `openRunDir`). */
+  force?: boolean;
+  /**
+   * The explicit layers `config` was resolved from (a config file, flags). On resume the
+   * checkpoint's config wins, and a field one of them sets to another value is refused, naming
+   * the field and the layer, instead of being silently ignored.
+   */
+  configLayers?: readonly ConfigLayer[];
   /** More fields for the run's config.json (the demonstrations' path, the command line). */
   runInfo?: Record<string, unknown>;
   /** Print a progress line to stderr. */
@@ -92,8 +103,9 @@ export class MissingWorkerEnvError extends Error {
  * and logs a deterministic evaluation now and then (never used to choose a policy).
  */
 export async function trainMGAIL(o: MGAILOptions): Promise<MGAILResult> {
-  // one writer per run folder: a second process training into it fails naming this one's pid
-  const lock = o.runDir ? lockRunDir(o.runDir, 'trainMGAIL') : null;
+  // the CLI's run-folder guard (it nests inside the verb's own): one writer, nothing to resume
+  // refused, an earlier run never mixed with this one
+  const lock = o.runDir ? openRunDir(o.runDir, { resume: o.resume, force: o.force, flag: 'runDir', verb: 'trainMGAIL' }) : null;
   try {
     return await trainMGAILHeld(o);
   } finally {
@@ -148,7 +160,7 @@ function resumableCheckpoint(o: MGAILOptions): SavedTraining | null {
   const file = o.runDir ? path.join(o.runDir, 'checkpoint.ckpt') : null;
   if (!file || !fs.existsSync(file)) return null;
   if (!o.resume) throw new Error(`${o.runDir} already holds an MGAIL training checkpoint; resume it or choose another directory`);
-  return readTrainingCheckpoint(file, { envId: o.envId, seed: o.seed, expertTransitions: o.demos.rewards.length });
+  return readTrainingCheckpoint(file, { envId: o.envId, seed: o.seed, expertTransitions: o.demos.rewards.length, config: o.config, configLayers: o.configLayers });
 }
 
 /** One MGAIL run: its envs, networks and agent buffer, and the steps of Algorithm 1 on them. */

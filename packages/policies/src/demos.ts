@@ -63,6 +63,11 @@ export interface Demonstrations {
   nq?: number;
   nv?: number;
   metadata: DemoMetadata;
+  /**
+   * Set by `readDemos`: how many Box action values of the file lay outside the action space and
+   * were clipped into it on load (the env executed them clipped, as Gymnasium's ClipAction does).
+   */
+  clippedActions?: number;
 }
 
 /** Number of whole episodes in the demonstrations. */
@@ -191,8 +196,9 @@ export function demosProvenance(d: Demonstrations): Record<string, unknown> {
   };
 }
 
-/** Writes a demonstrations file (atomically). */
+/** Writes a demonstrations file (atomically), after the check every reader makes: a file no reader would accept is never written. */
 export function writeDemos(file: string, d: Demonstrations): void {
+  validateDemos(d, file);
   const n = numTransitions(d);
   const e = numEpisodes(d);
   const arrays: Record<string, NpyArray> = {
@@ -295,6 +301,9 @@ export function readDemos(file: string, opts: ReadDemosOptions = {}): Demonstrat
     nv: qvelA?.shape[1],
     metadata,
   };
+  // a Box action outside the space is what a Gaussian sample recorded unclipped (files written
+  // before collect clipped them, or by other tools): the env executed it clipped, so it loads clipped
+  const clippedActions = discrete ? 0 : clipBoxActions(raw as unknown as Demonstrations);
   // the raw values are checked before conversion: Int32Array.from would turn 1.5 into 1 and 2^40 into 0
   validateDemos(raw as unknown as Demonstrations, file, opts);
   let d: Demonstrations = {
@@ -307,9 +316,35 @@ export function readDemos(file: string, opts: ReadDemosOptions = {}): Demonstrat
     truncated: Uint8Array.from(raw.truncated),
     qpos: raw.qpos ? Float64Array.from(raw.qpos) : undefined,
     qvel: raw.qvel ? Float64Array.from(raw.qvel) : undefined,
+    ...(clippedActions ? { clippedActions } : {}),
   };
   if (opts.maxEpisodes !== undefined) d = selectEpisodes(d, Math.min(opts.maxEpisodes, numEpisodes(d)));
   return d;
+}
+
+/**
+ * Clips the Box actions of `d` into its metadata's action space in place (Gymnasium's
+ * ClipAction: what the env executed) and returns how many values moved; 0 when the metadata
+ * names no Box space (`validateDemos` then says what is wrong). NaN stays NaN, for it to refuse.
+ */
+export function clipBoxActions(d: Pick<Demonstrations, 'actions' | 'actDim' | 'metadata'>): number {
+  let space: Space;
+  try {
+    space = spaceFromJSON((d.metadata as DemoMetadata).actionSpace);
+  } catch {
+    return 0;
+  }
+  if (space.kind !== 'box' || space.low.length !== d.actDim) return 0;
+  const { low, high } = space;
+  let moved = 0;
+  const a = d.actions as unknown as { length: number; [i: number]: number };
+  if (ArrayBuffer.isView(a) && !(a instanceof Float32Array || a instanceof Float64Array)) return 0;
+  for (let i = 0; i < a.length; i++) {
+    const j = i % d.actDim, v = a[i];
+    if (v < low[j]) (a[i] = low[j]), moved++;
+    else if (v > high[j]) (a[i] = high[j]), moved++;
+  }
+  return moved;
 }
 
 /** What the demonstrations must agree with, beyond their own consistency. */
@@ -393,6 +428,16 @@ export function validateDemos(d: Demonstrations, where = 'demonstrations', opts:
   };
   finite('observations', d.observations, obsDim);
   finite('next_observations', d.nextObservations, obsDim);
+  /** Every value inside the Box's bounds, give or take `tol` (relative: float32 rounding of a bound). */
+  const inside = (name: string, a: ArrayLike<number>, box: Extract<Space, { kind: 'box' }>, tol: number, what = 'were they recorded on this env?') => {
+    const w = box.low.length;
+    for (let i = 0; i < a.length; i++) {
+      const j = i % w, lo = box.low[j], hi = box.high[j];
+      if (a[i] < lo - tol * Math.max(1, Math.abs(lo)) || a[i] > hi + tol * Math.max(1, Math.abs(hi))) {
+        throw new Error(`${where}: ${name} row ${Math.floor(i / w)} column ${j} is ${a[i]}, outside [${lo}, ${hi}] of ${describeSpace(box)}; ${what}`);
+      }
+    }
+  };
   finite('rewards', d.rewards, 1);
   if (d.discrete) {
     const k = (metaAct as Discrete).n;
@@ -400,7 +445,17 @@ export function validateDemos(d: Demonstrations, where = 'demonstrations', opts:
       const v = d.actions[i];
       if (!Number.isInteger(v) || v < 0 || v >= k) fail(`action ${i} is ${v}, not an integer in [0, ${k}) of ${describeSpace(metaAct)}`);
     }
-  } else finite('actions', d.actions, actDim);
+  } else {
+    finite('actions', d.actions, actDim);
+    // the env executes a Box action clipped: one outside the space is not what it did (readDemos clips a file's)
+    if (metaAct.kind === 'box') inside('actions', d.actions, metaAct, 0, 'clip them into the space as the env executed them (clipBoxActions; readDemos does so)');
+  }
+  // an env's observations lie inside its declared space (Gymnasium's checker asserts it): values
+  // outside it were not recorded on this env, or were corrupted since
+  if (metaObs.kind === 'box') {
+    inside('observations', d.observations, metaObs, 1e-5);
+    inside('next_observations', d.nextObservations, metaObs, 1e-5);
+  }
   for (const [name, a] of [['terminated', d.terminated], ['truncated', d.truncated]] as const) {
     for (let i = 0; i < n; i++) if (a[i] !== 0 && a[i] !== 1) fail(`${name}[${i}] is ${a[i]}, expected 0 or 1`);
   }

@@ -10,6 +10,7 @@ export {
   writeDemos,
   readDemos,
   validateDemos,
+  clipBoxActions,
   collectDemos,
   selectEpisodes,
   actionSelection,

@@ -59,7 +59,13 @@ describe('demonstration contents', () => {
     writeDemos(file, { ...d, metadata: { ...d.metadata, actionSpace: new Discrete(3).toJSON() } });
     // the file is self-consistent (3 actions, all of them 0 or 1) but CartPole has 2
     expect(() => readDemos(file, { actionSpace: new Discrete(2) })).toThrow(/act in Discrete\(3\), the env in Discrete\(2\)/);
-    writeDemos(file, { ...d, metadata: { ...d.metadata, actionSpace: new Box(-1, 1, [1]).toJSON() } });
+    const boxMeta = { ...d.metadata, actionSpace: new Box(-1, 1, [1]).toJSON() };
+    // the writer refuses what no reader would accept; a file another tool wrote so is refused on read
+    expect(() => writeDemos(file, { ...d, metadata: boxMeta })).toThrow(/the actions are discrete but the metadata's action space is Box\(1,\)/);
+    const arrays = decodeNpz(fs.readFileSync(file), file);
+    const json = JSON.stringify(boxMeta);
+    arrays.metadata = { dtype: `<U${Array.from(json).length}`, shape: [], data: json };
+    fs.writeFileSync(file, encodeNpz(arrays));
     expect(() => readDemos(file)).toThrow(/the actions are discrete but the metadata's action space is Box\(1,\)/);
     writeDemos(file, d);
     expect(() => readDemos(file, { actionSpace: new Box(-1, 1, [1]) })).toThrow(/act in Discrete\(2\), the env in Box\(1,\)/);
@@ -133,5 +139,27 @@ describe('policy library surface', () => {
   });
   it('makePolicy refuses unknown option names', () => {
     expect(() => makePolicy(env.observationSpace, env.actionSpace, { hiden: [4] } as never, new Rng(2))).toThrow(/unknown option "hiden"; known: hidden, /);
+  });
+
+  it('loads Box actions outside the action space clipped (as the env executed them) and says how many; refuses them in memory', () => {
+    const pend = demosOf('Pendulum-v1', 1);
+    const file = writeEdited(pend, 'actions', (a) => {
+      a[0] = 7;
+      a[3] = -2.5;
+    }, '<f4');
+    const d = readDemos(file);
+    expect(d.clippedActions).toBe(2);
+    expect([d.actions[0], d.actions[3]]).toEqual([2, -2]);
+    expect(readDemos(writeEdited(pend, 'actions', () => {}, '<f4')).clippedActions).toBeUndefined();
+    const wide = { ...pend, actions: Float32Array.from(pend.actions) };
+    wide.actions[2] = 2.5;
+    expect(() => validateDemos(wide)).toThrow(/actions row 2 column 0 is 2.5, outside \[-2, 2\] of Box\(1,\); clip them into the space as the env executed them/);
+  });
+
+  it('refuses observations outside a bounded observation space', () => {
+    const cart = demosOf('CartPole-v1');
+    // CartPole declares |x| <= 4.8: a cart at 10 was not recorded on CartPole
+    expect(() => readDemos(writeEdited(cart, 'observations', (a) => (a[4] = 10)))).toThrow(/observations row 1 column 0 is 10, outside \[-4.8\d*, 4.8\d*\] of Box\(4,\); were they recorded on this env\?/);
+    expect(() => readDemos(writeEdited(demosOf('Pendulum-v1', 1), 'next_observations', (a) => (a[2] = -9)))).toThrow(/next_observations row 0 column 2 is -9, outside \[-8, 8\]/);
   });
 });

@@ -270,7 +270,8 @@ async function trainCell(job: CellJob, demos: Demonstrations, o: CellOptions, io
   const histFile = path.join(runDir, 'bench-history.json');
   type Point = EvalPoint & { iteration: number };
   let earlier: Point[] = [];
-  if (fs.existsSync(ckpt)) {
+  const resume = fs.existsSync(ckpt);
+  if (resume) {
     const at = readMGAILCheckpointMeta(ckpt).iteration;
     earlier = (readJson<Point[]>(histFile) ?? []).filter((p) => p.iteration <= at);
     io.err(`[table1]   ${tag}: resuming MGAIL at iteration ${at}`);
@@ -278,7 +279,9 @@ async function trainCell(job: CellJob, demos: Demonstrations, o: CellOptions, io
   const fresh: Point[] = [];
   let steps = 0;
   const res = await trainMGAIL({
-    envId: job.env, makeEnv: () => makeEnv(job.env), demos, config: config as never, seed: job.seed, runDir, resume: true,
+    envId: job.env, makeEnv: () => makeEnv(job.env), demos, config: config as never, seed: job.seed, runDir,
+    // a cell with no checkpoint starts over: files of an attempt that died before its first one are moved aside
+    resume, force: !resume,
     runInfo: { bench: 'table1', trajectories: job.trajectories },
     onLog: (it, m) => {
       steps = m.global_step ?? steps;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { checkOutputFile, initBackend } from '@mgail/core-autodiff-graph';
+import { initBackend, openOutputFile } from '@mgail/core-autodiff-graph';
 import { collectDemos, writeDemos } from '@mgail/policies';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
@@ -30,21 +30,36 @@ export function registerCollect(program: Command, io: Io): void {
     .option('--force', 'overwrite --out if it exists')
     .option('--xml <file>', 'MuJoCo envs: load this MJCF model instead of the bundled one (same joints and actuators; other masses, sizes, gains)')
     .action(async (opts: CollectOpts) => {
+      let out;
       try {
-        checkOutputFile(opts.out, { force: opts.force });
+        // held until the file is written: two collects into one --out fail fast instead of racing
+        out = openOutputFile(opts.out, { force: opts.force, verb: 'collect' });
       } catch (e) {
         throw new UserError((e as Error).message);
       }
-      await initBackend();
-      const { env, policy } = await loadPolicyFor(opts.env, opts.policy, opts.xml);
+      let loaded;
+      try {
+        await initBackend();
+        loaded = await loadPolicyFor(opts.env, opts.policy, opts.xml);
+      } catch (e) {
+        out.release();
+        throw e;
+      }
+      const { env, policy } = loaded;
       try {
         const command = `mgail collect --env ${opts.env} --policy ${opts.policy} --episodes ${opts.episodes} --seed ${opts.seed}${opts.stochastic ? ' --stochastic' : ''}${opts.xml ? ` --xml ${opts.xml}` : ''} --out ${opts.out}`;
         const d = collectDemos(env, policy, { episodes: opts.episodes, seed: opts.seed, deterministic: !opts.stochastic, source: opts.policy, command });
+        try {
+          out.check();
+        } catch (e) {
+          throw new UserError((e as Error).message);
+        }
         writeDemos(opts.out, d);
         io.out(`wrote ${opts.out}: ${d.metadata.numEpisodes} episodes, ${d.metadata.numTransitions} transitions, return ${d.metadata.meanReturn.toFixed(2)} ± ${d.metadata.stdReturn.toFixed(2)}`);
       } finally {
         policy.dispose();
         env.close();
+        out.release();
       }
     });
 }

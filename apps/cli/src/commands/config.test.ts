@@ -75,6 +75,9 @@ describe('--config FILE', () => {
       [tmp.write('list.yaml', '- maxEpochs\n- 3\n'), /--config .*list\.yaml: must hold a mapping of config fields \(name: value\), got a list/],
       [tmp.write('cfg.toml', 'maxEpochs = 3'), /--config .*cfg\.toml: unknown config format "\.toml" \(use a \.yaml, \.yml, \.json file\)/],
       [tmp.join('missing.yaml'), /--config .*missing\.yaml: file not found/],
+      [(fs.mkdirSync(tmp.join('dir.yaml')), tmp.join('dir.yaml')), /--config cannot read .*dir\.yaml: it is a folder; pass a file path/],
+      // JSON would print YAML's .nan as null
+      [tmp.write('nan.yaml', 'lr: .nan\n'), /nan\.yaml: bc config field "lr" must be a number > 0, got NaN/],
     ];
     for (const [cfg, re] of cases) {
       const r = await cli(...args(cfg));

@@ -10,7 +10,7 @@ import { checkRunDir, recordDemos, useTempDir } from '../test-helpers.js';
 /**
  * Fault injection for every training verb: a sitting killed with SIGKILL at a seeded random
  * moment after its first checkpoint, a resumed sitting stopped by SIGTERM (it must checkpoint and
- * exit non-zero; BC, whose loop is synchronous, dies of it and keeps its per-epoch checkpoint),
+ * exit non-zero; BC does so within a minibatch),
  * then a resume to the end. The run must reach the same final step count as its config says,
  * every file must parse, and no temp or lock file may be left.
  */
@@ -60,7 +60,7 @@ const stepsOf = (d: string) => fs.readFileSync(path.join(d, 'metrics.jsonl'), 'u
 interface Verb {
   name: string;
   argv: (out: string) => string[];
-  /** SIGTERM makes the verb checkpoint and exit with 143 (BC instead dies of the signal). */
+  /** SIGTERM makes the verb checkpoint and exit with 143. */
   checkpointsOnSigterm: boolean;
   /** The final step count the finished run must report, read from summary.json. */
   finalSteps: (summary: Record<string, unknown>) => number;
@@ -75,7 +75,7 @@ describe('fault injection: kill -9 and SIGTERM at seeded random points, then --r
     {
       name: 'bc',
       argv: (out) => ['train', '--algo', 'bc', '--env', 'CartPole-v1', '--demos', demos, '--seed', '1', '--out', out, '--eval-episodes', '1', '--config', tmp.write('bc.json', JSON.stringify({ maxEpochs: 60, patience: 1000, hidden: [8], batchSize: 16 }))],
-      checkpointsOnSigterm: false,
+      checkpointsOnSigterm: true,
       finalSteps: (s) => s.epochs as number,
       expectedSteps: 60,
       // one row per epoch, then the final evaluation's (BC evaluates nothing during training)

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { checkOutputFile, writeFileAtomic } from '@mgail/core-autodiff-graph';
+import { openOutputFile, writeFileAtomic } from '@mgail/core-autodiff-graph';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
 import { curvesSvg, readCurves, type PlotX } from '../plot.js';
@@ -24,13 +24,18 @@ export function registerPlot(program: Command, io: Io): void {
     .action((runs: string[], opts: PlotOpts) => {
       if (opts.x !== 'global_step' && opts.x !== 'time') throw new UserError(`--x must be global_step or time, got "${opts.x}"`);
       if (path.extname(opts.out).toLowerCase() !== '.svg') throw new UserError(`--out ${opts.out}: the plot is an SVG`, 'name it FILE.svg');
+      let out;
       try {
-        checkOutputFile(opts.out, { force: opts.force });
+        out = openOutputFile(opts.out, { force: opts.force, verb: 'plot' });
       } catch (e) {
         throw new UserError((e as Error).message);
       }
-      const { curves, xLabel } = readCurves(runs, opts.metric, opts.x as PlotX);
-      writeFileAtomic(opts.out, curvesSvg(curves, { metric: opts.metric, xLabel }));
-      io.out(`wrote ${opts.out}: ${opts.metric} against ${opts.x} for ${curves.map((c) => `${c.label} (${c.points.length} points)`).join(', ')}`);
+      try {
+        const { curves, xLabel } = readCurves(runs, opts.metric, opts.x as PlotX);
+        writeFileAtomic(opts.out, curvesSvg(curves, { metric: opts.metric, xLabel }));
+        io.out(`wrote ${opts.out}: ${opts.metric} against ${opts.x} for ${curves.map((c) => `${c.label} (${c.points.length} points)`).join(', ')}`);
+      } finally {
+        out.release();
+      }
     });
 }

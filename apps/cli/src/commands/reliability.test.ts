@@ -100,5 +100,7 @@ describe('bounds', () => {
     expect((await cli('rollout', '--env', 'CartPole-v1', '--seed', '4294967295', '--episodes', '1')).code).toBe(0);
     expectOneLineError(await cli('rollout', '--env', 'CartPole-v1', '--episodes', '1e12'), /--episodes 1e12 is over the limit of 1,000,000 \(pass at most 1000000\)/);
     expectOneLineError(await cli('train-expert', '--env', 'CartPole-v1', '--num-envs', '100000'), /--num-envs 100000 is over the limit of 1,024/);
+    // Number() reads these as 16, 3 and 0: a count flag takes decimal notation only
+    for (const v of ['0x10', '0b11', '', ' ']) expectOneLineError(await cli('rollout', '--env', 'CartPole-v1', '--episodes', v), /--episodes must be an integer >= 1, got/);
   });
 });

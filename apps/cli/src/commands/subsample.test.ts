@@ -12,8 +12,9 @@ const K = 10, SEED = 3, N = 3;
 let file: string;
 let kept: number;
 
-// Every pair a run must not read carries observations of 1000: a reader that saw any of them
-// would show it in the pair counts and in the observation normalizer's mean.
+// Every pair a run must not read carries velocities of 1000 (inside CartPole's observation space,
+// whose velocities are unbounded): a reader that saw any of them would show it in the pair counts
+// and in the observation normalizer's mean.
 beforeAll(async () => {
   await initBackend({ quiet: true });
   const d = collectDemos(make('CartPole-v1'), cartPoleLinearExpert, { episodes: 4, seed: 0 });
@@ -22,7 +23,7 @@ beforeAll(async () => {
   const keep = new Set<number>();
   for (let i = 0; i < N; i++) for (let t = sel.offsets[i]; t < d.episodeLengths[i]; t += K) keep.add(d.episodeStarts[i] + t);
   expect(keep.size).toBe(kept);
-  for (let r = 0; r < d.rewards.length; r++) if (!keep.has(r)) d.observations.fill(1000, r * d.obsDim, (r + 1) * d.obsDim);
+  for (let r = 0; r < d.rewards.length; r++) if (!keep.has(r)) for (const c of [1, 3]) d.observations[r * d.obsDim + c] = 1000;
   file = tmp.join('poisoned.npz');
   writeDemos(file, d);
 });

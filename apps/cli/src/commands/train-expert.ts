@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { initBackend, openRunDir, PREVIOUS_RUN_DIR, RUN_FILES, runDirPath, type RunDirHandle } from '@mgail/core-autodiff-graph';
-import { EXPERT_ALGOS, expertConfig, trainExpert, type ExpertAlgo } from '@mgail/baselines-gail-bc';
+import { initBackend, PREVIOUS_RUN_DIR, runDirPath, type RunDirHandle } from '@mgail/core-autodiff-graph';
+import { EXPERT_ALGOS, expertConfig, openExpertDirs, trainExpert, type ExpertAlgo } from '@mgail/baselines-gail-bc';
 import { describeSpace } from '@mgail/envs-classic';
 import { cliConfigLayers } from '../config-file.js';
 import { makeEnv, makeVecEnv, xmlEnvOptions } from '../envs.js';
@@ -87,16 +87,12 @@ export function registerTrainExpert(program: Command, io: Io): void {
       ].filter(Boolean).join(' ');
       if (opts.resume && opts.force) throw new UserError('--resume continues the run and --force replaces it: pass one of them');
       // one guard per folder: the run folder (checkpoint, config, metrics) and, when apart, --out (policy, summary)
-      const guards: RunDirHandle[] = [];
+      let guards: RunDirHandle[];
       const signals = stopOnSignals(io);
       try {
-        const apart = runDir !== outDir;
-        const runFiles = apart ? RUN_FILES.filter((f) => f !== 'policy.ckpt' && f !== 'summary.json') : RUN_FILES;
-        const resumeFrom = ['checkpoint.ckpt', ...(opts.lightCheckpoint ? [path.resolve(opts.lightCheckpoint)] : [])];
-        guards.push(openRunDir(runDir, { resume: opts.resume, force: opts.force, resumeFrom, flag: opts.runDir ? '--run-dir' : '--out', verb: `train-expert --algo ${opts.algo}`, guarded: runFiles }));
-        if (apart) guards.push(openRunDir(outDir, { force: opts.force, verb: `train-expert --algo ${opts.algo}`, guarded: opts.resume ? [] : ['policy.ckpt', 'summary.json'] }));
+        const lightCheckpoint = opts.lightCheckpoint ? { file: opts.lightCheckpoint, every: opts.lightEvery } : undefined;
+        guards = openExpertDirs({ algo: opts.algo as ExpertAlgo, outDir, runDir, resume: opts.resume, force: opts.force, lightCheckpoint }, { runDir: opts.runDir ? '--run-dir' : '--out', outDir: '--out' }, `train-expert --algo ${opts.algo}`);
       } catch (e) {
-        for (const g of guards) g.release();
         signals.dispose();
         throw new UserError((e as Error).message);
       }

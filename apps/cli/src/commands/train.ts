@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { decodeTensors, DivergenceError, initBackend, MetricsWriter, openRunDir, PREVIOUS_RUN_DIR, Progress, runDirPath, writeJsonAtomic, type ConfigLayer } from '@mgail/core-autodiff-graph';
-import type { Env } from '@mgail/envs-classic';
+import { readTensorFile, DivergenceError, initBackend, MetricsWriter, openRunDir, PREVIOUS_RUN_DIR, Progress, runDirPath, writeJsonAtomic, type ConfigLayer } from '@mgail/core-autodiff-graph';
+import { describeSpace, type Env } from '@mgail/envs-classic';
 import { demosProvenance, evaluatePolicy, savePolicy, type Demonstrations, type Policy } from '@mgail/policies';
-import { bcConfig, gailBCConfig, gailConfig, trainBC, trainGAIL, type BCConfig, type GAILConfig } from '@mgail/baselines-gail-bc';
+import { bcConfig, gailBCConfig, gailConfig, trainBCAsync, trainGAIL, type BCConfig, type GAILConfig } from '@mgail/baselines-gail-bc';
 import { effectiveMGAILConfig, mgailBCConfig, mgailConfig, MissingWorkerEnvError, readMGAILCheckpointMeta, trainMGAIL, type MGAILConfig } from '@mgail/mgail';
 import { cliConfigLayers } from '../config-file.js';
 import { loadDemosArg } from '../demos.js';
@@ -125,7 +125,8 @@ const mgailAlgo = (name: 'mgail' | 'mgail+bc') => ({
     try {
       res = await trainMGAIL({
         envId: ctx.envId, makeEnv: () => makeEnv(ctx.envId, ctx.envOptions), workerEnv,
-        demos: ctx.demos, config, seed: ctx.seed, runDir: ctx.runDir, resume: ctx.opts.resume, progress: true, shouldStop: () => ctx.stopped() !== null, runInfo: { demos: ctx.demosFile, ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}), ...(ctx.envOptions ? { xml: ctx.envOptions.xmlFile } : {}) },
+        demos: ctx.demos, config, seed: ctx.seed, runDir: ctx.runDir, resume: ctx.opts.resume, progress: true,
+        configLayers: cliConfigLayers(ctx.opts.config, { '--forward-model': { forwardModel: ctx.opts.forwardModel } }), shouldStop: () => ctx.stopped() !== null, runInfo: { demos: ctx.demosFile, ...(ctx.opts.config ? { configFile: path.resolve(ctx.opts.config) } : {}), ...(ctx.envOptions ? { xml: ctx.envOptions.xmlFile } : {}) },
       });
     } catch (e) {
       if (e instanceof DivergenceError) {
@@ -136,7 +137,7 @@ const mgailAlgo = (name: 'mgail' | 'mgail+bc') => ({
         throw new UserError(`${ckpt} is a run with policyWorkers ${e.policyWorkers}: worker threads cannot make ${ctx.envId}, an env from --env-module`, 'a resumed run keeps its config; rerun with --force instead of --resume to start over with policyWorkers 0');
       }
       const msg = (e as Error).message;
-      if (/is a run on|is a run with seed|expert transitions|not an MGAIL training checkpoint|is corrupt|checksum mismatch/.test(msg)) throw new UserError(msg);
+      if (/is a run on|is a run with|expert transitions|not an MGAIL training checkpoint|is corrupt|checksum mismatch/.test(msg)) throw new UserError(msg);
       throw e;
     }
     const sig = ctx.stopped();
@@ -165,10 +166,11 @@ export const TRAIN_ALGOS: Record<string, {
       const started = Date.now();
       let res;
       try {
-        res = trainBC(ctx.demos, ctx.env, config, {
+        res = await trainBCAsync(ctx.demos, ctx.env, config, {
           seed: ctx.seed,
-          // every epoch: a signal cannot interrupt BC's synchronous loop, so a kill loses at most one
+          // every epoch, and at the minibatch a signal stops it at
           checkpoint: { file: checkpointFile(ctx), resume: ctx.opts.resume },
+          shouldStop: () => ctx.stopped() !== null,
           onEpoch: (e) => {
             // BC steps no env: its rows sit at global_step 0, its progress is in gradient steps
             ctx.metrics.log(e.epoch, {
@@ -180,6 +182,11 @@ export const TRAIN_ALGOS: Record<string, {
         });
       } catch (e) {
         return trainerError(ctx)(e);
+      }
+      const sig = ctx.stopped();
+      if (!res.finished && sig) {
+        res.policy.dispose();
+        throw new InterruptedError(`bc stopped by ${sig} after ${res.history.length} of at most ${config.maxEpochs} epochs (inside the next one); ${checkpointFile(ctx)} holds it: continue with --resume`, sig);
       }
       progress.done(res.history.length, { best_epoch: res.bestEpoch, val_nll: res.bestValidationLoss });
       const last = res.history.at(-1);
@@ -228,6 +235,7 @@ export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: st
   const env = await makeEnv(opts.env, envOptions);
   try {
     const { demos, file } = loadDemosArg(opts.demos, opts.env, { trajectories: opts.trajectories, subsample: opts.subsample, seed: opts.seed, observationSpace: env.observationSpace, actionSpace: env.actionSpace });
+    if (demos.clippedActions) io.err(`[mgail] ${file}: ${demos.clippedActions} action values lay outside ${describeSpace(env.actionSpace)} and were clipped into it, as the env executed them`);
     await initBackend();
     let guard;
     try {
@@ -237,8 +245,7 @@ export async function runTrain(opts: TrainOptions, io: Io): Promise<{ runDir: st
     }
     const runDir = guard.dir;
     if (guard.removed.length) io.err(`[mgail] --force: moved the previous run's ${guard.removed.join(', ')} to ${path.join(runDir, PREVIOUS_RUN_DIR)}`);
-    // BC trains synchronously (a signal could not be heard before it ends): Ctrl-C stops it as usual
-    const signals = opts.algo === 'bc' ? { stopped: () => null, dispose() {} } : stopOnSignals(io);
+    const signals = stopOnSignals(io);
     try {
       return await trainInto(runDir, algo, config, env, demos, file, envOptions, opts, io, signals);
     } finally {
@@ -289,7 +296,7 @@ async function trainInto(
 function checkpointMetricsStep(file: string): number | undefined {
   let m: Record<string, unknown>;
   try {
-    m = decodeTensors(fs.readFileSync(file), file).metadata;
+    m = readTensorFile(file).metadata;
   } catch (e) {
     throw new UserError(`--resume: ${(e as Error).message}`);
   }
