@@ -52,7 +52,7 @@ describe('MGAIL on CartPole-v1', () => {
     const ev = evaluatePolicy(make('CartPole-v1'), res.policy, { episodes: 5, seed: 124 });
     expect(ev.mean).toBeGreaterThan(6 * RANDOM_RETURN);
     res.policy.dispose();
-  });
+  }, 300_000); // ~40 s alone; a timed-out run would keep training beside the next test and skew its tensor count
 
   it('keeps tf.memory().numTensors flat over 200 iterations (every code path: recurrent model, alternating D/policy, collection, entropy, BC term, eval)', async () => {
     const config = mgailBCConfig('CartPole-v1', {
