@@ -112,13 +112,13 @@ describe('README shell blocks', () => {
     const r = await bash(script, dir);
     expect(r.status, `${file}: ${r.stderr.split('\n').filter((l) => l.startsWith('+ ') || /error/i.test(l)).slice(-4).join('\n')}`).toBe(0);
     expect(lines.length).toBeGreaterThan(0);
-  });
+  }, 600_000); // tens of seconds on 2 quiet cores; the shared default (2 min) is too tight under load
 
   it('the pnpm prefix itself runs the mgail script (one command verbatim)', async () => {
     const r = await bash(`${MGAIL} envs`, fresh());
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('CartPole-v1');
-  });
+  }, 300_000);
 
   it('the quick commands cover what the root README teaches first', () => {
     const root = blocks.filter((b) => b.file === 'README.md').flatMap(quickLines);
