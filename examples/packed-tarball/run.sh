@@ -45,6 +45,12 @@ for n in "${names[@]}"; do
 done
 echo "installed from tarballs: ${names[*]}"
 
+# A TypeScript user's compile: strict, skipLibCheck false, the common path with no casts (check-types.ts).
+cp "$here/check-types.ts" "$here/tsconfig.json" "$work/"
+(cd "$work" && "$root/node_modules/.bin/tsc" -p tsconfig.json) || { echo "packed-tarball: check-types.ts does not compile against the packed type files (skipLibCheck: false)" >&2; exit 1; }
+t_types=$(date +%s)
+echo "typed: check-types.ts compiles with strict and skipLibCheck false ($((t_types - t_install))s)"
+
 (cd "$work" && node train-bc.mjs "$root/experts/CartPole-v1/demos.npz" "$min_return")
 t_end=$(date +%s)
 echo "packed-tarball: pack $((t_pack - t0))s, npm install $((t_install - t_pack))s, train+eval $((t_end - t_install))s, total $((t_end - t0))s"

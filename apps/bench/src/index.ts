@@ -10,7 +10,7 @@ export type { Timing } from './perf/timing.js';
 export { benchWorkloadBUnroll } from './perf/workload_bu.js';
 export { buildWorkloadB } from './perf/workload_b.js';
 export type { WorkloadBNets } from './perf/workload_b.js';
-export { runTable1, registerTable1, planCells, runCell, cellOptions, protocolDemos, writeTable1Report, sampleEfficiency, firstReach, mgailBelowGail, randomReturns, TABLE1_ENVS } from './suites/table1.js';
+export { runTable1, registerTable1, planCells, runCell, cellOptions, protocolDemos, writeTable1Report, renderTable1Report, staleReportFiles, defaultTable1Out, sampleEfficiency, firstReach, mgailBelowGail, randomReturns, TABLE1_ENVS } from './suites/table1.js';
 export type { Table1Options, Table1Summary, EfficiencyRow, CellJob, CellOptions, FailedCell } from './suites/table1.js';
 export { cellKey, table1Markdown, rowCharts, pooled, TABLE1_ALGOS } from './table1/report.js';
 export type { CellResult, EvalPoint, Table1Data, EnvRefs } from './table1/report.js';

@@ -30,6 +30,14 @@ describe('mgail CLI', () => {
     }
   });
 
+  it('explains the columns of the progress lines in train and train-expert --help', async () => {
+    const t = await cli('train', '--help');
+    expect(t.code).toBe(0);
+    for (const col of ['D acc:', 'J:', 'ETA', 'd_agent:', 'val_nll']) expect(t.out).toContain(col);
+    const e = await cli('train-expert', '--help');
+    expect(e.out).toMatch(/ETA: time left/);
+  });
+
   it('rejects an unknown env with the list of ids and no stack trace', async () => {
     const r = await cli('rollout', '--env', 'NoSuchEnv-v0');
     expect(r.code).toBe(1);

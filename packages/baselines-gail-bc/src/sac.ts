@@ -256,7 +256,7 @@ export class SAC {
   }
 
   private q(net: MLP, obs: tf.Tensor2D, act: tf.Tensor2D): tf.Tensor1D {
-    return tf.tidy(() => net.apply(tf.concat([obs, act], 1) as tf.Tensor2D).squeeze([1]) as tf.Tensor1D);
+    return tf.tidy(() => tf.squeeze(net.apply(tf.concat([obs, act], 1) as tf.Tensor2D), [1]) as tf.Tensor1D);
   }
 
   private noise(rng: Rng, n: number): tf.Tensor2D {

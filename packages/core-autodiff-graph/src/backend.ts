@@ -2,13 +2,17 @@
  * One tfjs instance and one backend choice for the whole library.
  *
  * Every package imports `tf` from here rather than from `@tensorflow/tfjs`, so kernels,
- * gradients and variables all live in the same engine. `@tensorflow/tfjs` (not tfjs-core) is
- * imported because under CommonJS only the full bundle registers the gradient functions.
+ * gradients and variables all live in the same engine. `@tensorflow/tfjs` (not tfjs-core alone)
+ * is loaded because under CommonJS only the full bundle registers the gradient functions.
  */
-import * as tf from '@tensorflow/tfjs';
-// Registers the 'wasm' backend with the engine above (same tfjs-core instance).
-import '@tensorflow/tfjs-backend-wasm';
+import * as tf from './tf.js';
 import { installWasmKernels } from './wasm_kernels.js';
+
+// Loaded for their side effects (the full bundle's gradients and cpu backend, and the 'wasm'
+// backend, registered with the engine above: the same tfjs-core instance). Dynamic imports keep
+// them out of the published .d.ts files, which name only tfjs-core (see tf.ts).
+await import('@tensorflow/tfjs');
+await import('@tensorflow/tfjs-backend-wasm');
 
 export { tf };
 

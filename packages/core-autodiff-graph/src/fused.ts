@@ -19,7 +19,7 @@
  * not themselves differentiable, so the layers fall back to plain tfjs ops there. Everything
  * else (cpu, tfjs-node) uses the plain ops too. `MGAIL_FUSED=0` turns the fused ops off.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 
 type TensorInfo = tf.TensorInfo;
 

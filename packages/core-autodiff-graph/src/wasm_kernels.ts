@@ -17,7 +17,7 @@
  * kernels of fused.ts. `MGAIL_WASM_KERNELS=0` leaves tfjs' kernels alone (for A/B timing or to
  * rule this out); `MGAIL_FUSED=0` turns off only the fused ops.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { registerFusedKernels } from './fused.js';
 
 type TensorInfo = tf.TensorInfo;

@@ -1,5 +1,5 @@
 import { Rng } from './rng.js';
-import { checkAction, type Box, type Space } from './spaces.js';
+import { checkAction, INSPECT, type Box, type Space } from './spaces.js';
 import type { Action, EnvSpec, Info, ResetOptions, ResetResult, StatefulEnv, StepResult } from './types.js';
 
 /** What one transition of the unwrapped dynamics produces (Gymnasium's `env.unwrapped.step`). */
@@ -26,6 +26,15 @@ export abstract class ClassicControlEnv implements StatefulEnv {
   protected state: Float64Array;
   private elapsedSteps = 0;
   private needsReset = true;
+
+  /** As Gymnasium prints an env: `CartPoleEnv<CartPole-v1>`. */
+  toString(): string {
+    return `${this.constructor.name}<${this.spec.id}>`;
+  }
+
+  [INSPECT](): string {
+    return this.toString();
+  }
 
   protected constructor(spec: EnvSpec, stateSize: number) {
     if (!Number.isInteger(spec.maxEpisodeSteps) || spec.maxEpisodeSteps <= 0) {

@@ -1,6 +1,6 @@
 export { Rng } from './rng.js';
 export type { RngState } from './rng.js';
-export { Box, Discrete, spaceFromJSON, flatDim, spacesEqual, describeSpace, checkAction } from './spaces.js';
+export { Box, Discrete, spaceFromJSON, flatDim, spacesEqual, describeSpace, checkAction, INSPECT } from './spaces.js';
 export type { Space, SpaceJSON, BoxJSON, DiscreteJSON } from './spaces.js';
 export type { Action, Observation, Info, ResetOptions, ResetResult, StepResult, EnvSpec, Env, StatefulEnv } from './types.js';
 
@@ -22,7 +22,7 @@ export { checkEnv, assertEnv } from './checker.js';
 export type { CheckEnvOptions, CheckEnvReport } from './checker.js';
 export type { EnvFactory, RegistryEntry } from './registry.js';
 
-export { Wrapper, TimeLimit, RecordEpisodeStatistics, EpisodeStatistics } from './wrappers.js';
+export { Wrapper, TimeLimit, RecordEpisodeStatistics, EpisodeStatistics, envString } from './wrappers.js';
 export type { EpisodeRecord } from './wrappers.js';
 
 export { SyncVectorEnv, makeVec } from './vector.js';

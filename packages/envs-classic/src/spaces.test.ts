@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Box, Discrete, checkAction, describeSpace, flatDim, spaceFromJSON, spacesEqual } from './index.js';
+import { inspect } from 'node:util';
+import { Box, Discrete, RecordEpisodeStatistics, SyncVectorEnv, TimeLimit, checkAction, describeSpace, flatDim, make, spaceFromJSON, spacesEqual } from './index.js';
 
 describe('Box', () => {
   const box = new Box([-1, -2], [1, 2]);
@@ -96,5 +97,30 @@ describe('helpers', () => {
     expect(() => checkAction('X-v0', new Box(0, 1, [1]), [0, 0])).toThrow('X-v0: action has length 2, expected 1 (Box(1,))');
     expect(() => checkAction('X-v0', new Box(0, 1, [1]), [NaN])).toThrow(/action\[0\] is NaN/);
     expect(Array.from(checkAction('X-v0', new Box(0, 1, [1]), 5) as Float64Array)).toEqual([5]);
+  });
+});
+
+describe('printing', () => {
+  it('spaces print as Gymnasium prints them, in String() and console.log (no RNG state)', () => {
+    expect(String(new Box(-1, 1, [2]))).toBe('Box(-1.0, 1.0, (2,), float32)');
+    expect(String(new Box([-1, -1, -2, -2], [1, 1, 2, 2]))).toBe('Box([-1.0, -1.0, -2.0, -2.0], [1.0, 1.0, 2.0, 2.0], (4,), float32)');
+    expect(`${new Box([-Infinity, 0.07], [Infinity, 0.07])}`).toBe('Box([-inf, 0.07], [inf, 0.07], (2,), float32)');
+    expect(String(new Discrete(3))).toBe('Discrete(3)');
+    expect(inspect(new Discrete(3))).toBe('Discrete(3)');
+    expect(inspect({ space: new Box(0, 1, [3]) })).toBe('{ space: Box(0.0, 1.0, (3,), float32) }');
+  });
+
+  it('envs, wrappers and vector envs print their class and id', () => {
+    const env = make('CartPole-v1');
+    expect(String(env)).toBe('CartPoleEnv<CartPole-v1>');
+    expect(inspect(env)).toBe('CartPoleEnv<CartPole-v1>');
+    expect(String(new RecordEpisodeStatistics(new TimeLimit(env, 10)))).toBe('RecordEpisodeStatistics<TimeLimit<CartPoleEnv<CartPole-v1>>>');
+    // a user env without toString prints as ClassName<id>, not [object Object]
+    class MyEnv { spec = { id: 'My-v0', maxEpisodeSteps: 5 }; }
+    expect(String(new TimeLimit(new MyEnv() as never, 5))).toBe('TimeLimit<MyEnv<My-v0>>');
+    const venv = new SyncVectorEnv(2, () => make('Pendulum-v1'));
+    expect(inspect(venv)).toBe('SyncVectorEnv(Pendulum-v1, num_envs=2)');
+    venv.close();
+    env.close();
   });
 });

@@ -1,5 +1,23 @@
 import { Rng } from './rng.js';
 
+/**
+ * Node's `util.inspect` hook, by its registered name (no `node:util` import: this package runs in
+ * browsers too). A class with this method prints as its `toString()` in `console.log` and the REPL,
+ * rather than as its fields (an RNG state, WASM handles).
+ */
+export const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
+
+/** A bound as Gymnasium prints it: `-1.0`, `0.07`, `inf`. */
+function fmtBound(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+  return Number.isInteger(v) ? v.toFixed(1) : String(Number(v.toPrecision(7)));
+}
+
+/** A shape as a Python tuple: `(4,)`, `(2, 3)`, `()`. */
+function fmtShape(shape: readonly number[]): string {
+  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+}
+
 /** A box in R^n with per-dimension bounds (Gymnasium's `spaces.Box`, float32). */
 export class Box {
   readonly kind = 'box' as const;
@@ -63,6 +81,17 @@ export class Box {
   toJSON(): BoxJSON {
     return { kind: 'box', shape: [...this.shape], low: Array.from(this.low, finiteOrString), high: Array.from(this.high, finiteOrString) };
   }
+
+  /** As Gymnasium prints it: `Box(-1.0, 1.0, (2,), float32)`, or every bound when they differ. */
+  toString(): string {
+    const same = (a: Float32Array) => a.every((v) => Object.is(v, a[0]));
+    const bounds = (a: Float32Array) => (same(a) ? fmtBound(a[0]) : `[${Array.from(a, fmtBound).join(', ')}]`);
+    return `Box(${bounds(this.low)}, ${bounds(this.high)}, ${fmtShape(this.shape)}, float32)`;
+  }
+
+  [INSPECT](): string {
+    return this.toString();
+  }
 }
 
 /** `{0, 1, ..., n-1}` (Gymnasium's `spaces.Discrete` with start 0). */
@@ -92,6 +121,15 @@ export class Discrete {
 
   toJSON(): DiscreteJSON {
     return { kind: 'discrete', n: this.n };
+  }
+
+  /** As Gymnasium prints it: `Discrete(2)`. */
+  toString(): string {
+    return describeSpace(this);
+  }
+
+  [INSPECT](): string {
+    return this.toString();
   }
 }
 
@@ -147,6 +185,7 @@ export function spacesEqual(a: Space, b: Space): boolean {
 }
 
 /** Describes a space for error messages: `Box(4,)` / `Discrete(2)`. */
+/** The short form errors use: `Discrete(2)`, `Box(4,)` (`String(space)` adds the bounds). */
 export function describeSpace(s: Space): string {
   return s.kind === 'discrete' ? `Discrete(${s.n})` : `Box(${s.shape.join(',')}${s.shape.length === 1 ? ',' : ''})`;
 }

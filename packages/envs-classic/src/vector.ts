@@ -1,5 +1,5 @@
 import { make } from './registry.js';
-import { describeSpace, flatDim, spacesEqual, type Box, type Space } from './spaces.js';
+import { describeSpace, flatDim, INSPECT, spacesEqual, type Box, type Space } from './spaces.js';
 import type { Env, Info, Observation } from './types.js';
 import { EpisodeStatistics, type EpisodeRecord } from './wrappers.js';
 
@@ -74,6 +74,15 @@ export class SyncVectorEnv {
   private started = false;
   private seeded = false;
   private closed = false;
+
+  /** As Gymnasium prints it: `SyncVectorEnv(CartPole-v1, num_envs=4)`. */
+  toString(): string {
+    return `SyncVectorEnv(${this.envs[0]?.spec?.id ?? '?'}, num_envs=${this.numEnvs})`;
+  }
+
+  [INSPECT](): string {
+    return this.toString();
+  }
 
   constructor(numEnvs: number, factory: (index: number) => Env, options: VectorEnvOptions = {}) {
     if (!Number.isInteger(numEnvs) || numEnvs <= 0) throw new Error(`SyncVectorEnv: numEnvs must be a positive integer, got ${numEnvs}`);

@@ -1,4 +1,4 @@
-import type { Space, Box } from './spaces.js';
+import { INSPECT, type Space, type Box } from './spaces.js';
 import type { Action, Env, EnvSpec, ResetOptions, ResetResult, StepResult } from './types.js';
 
 /** One finished episode: its undiscounted return and its length in steps. */
@@ -87,6 +87,19 @@ export class Wrapper implements Env {
   get terminatesAt(): ((observation: ArrayLike<number>) => boolean) | undefined {
     return this.env.terminatesAt?.bind(this.env);
   }
+  /** As Gymnasium prints a wrapper: `RecordEpisodeStatistics<CartPoleEnv<CartPole-v1>>`. */
+  toString(): string {
+    return `${this.constructor.name}<${envString(this.env)}>`;
+  }
+  [INSPECT](): string {
+    return this.toString();
+  }
+}
+
+/** An env's `toString()` when it has its own, else `ClassName<id>` (a user env printing as `[object Object]`). */
+export function envString(env: Env): string {
+  const own = env.toString === Object.prototype.toString ? null : String(env);
+  return own ?? `${env.constructor?.name && env.constructor.name !== 'Object' ? env.constructor.name : 'Env'}<${env.spec?.id ?? '?'}>`;
 }
 
 /**

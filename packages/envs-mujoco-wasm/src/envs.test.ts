@@ -1,7 +1,9 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@mgail/envs-classic';
 import { listEnvs, make, MUJOCO_ENV_IDS, mujocoRegistry } from './registry.js';
 import type { MujocoEnv } from './mujoco-env.js';
+import { makeVec } from './vector.js';
 
 const DIMS: Record<string, { obs: number; act: number; nq: number; nv: number; reset: string[]; step: string[] }> = {
   'Hopper-v5': {
@@ -313,5 +315,18 @@ describe('state access', () => {
     expect(env.isClosed).toBe(true);
     expect(() => env.step([0, 0, 0])).toThrow(/closed/);
     expect(() => env.reset()).toThrow(/closed/);
+  });
+});
+
+describe('printing', () => {
+  it('envs and vector envs print their class and id, not their WASM handles', async () => {
+    const env = await make('Hopper-v5');
+    expect(String(env)).toBe('HopperEnv<Hopper-v5>');
+    expect(inspect(env)).toBe('HopperEnv<Hopper-v5>');
+    expect(String(env.actionSpace)).toBe('Box(-1.0, 1.0, (3,), float32)');
+    env.close();
+    const venv = await makeVec('Hopper-v5', 2);
+    expect(inspect(venv)).toBe('MujocoVectorEnv(Hopper-v5, num_envs=2)');
+    venv.close();
   });
 });

@@ -1,4 +1,4 @@
-import { Box, Rng, checkAction } from '@mgail/envs-classic';
+import { Box, INSPECT, Rng, checkAction } from '@mgail/envs-classic';
 import type { EnvSpec, Info, ResetOptions } from '@mgail/envs-classic';
 import path from 'node:path';
 import { ASSETS_DIR, readXmlFile } from './assets.js';
@@ -223,6 +223,15 @@ export abstract class MujocoEnv {
   private warnings: Int32Array | null = null;
   private warningsBefore: Int32Array | null = null;
   private viewsFetched = false;
+
+  /** As Gymnasium prints an env: `HopperEnv<Hopper-v5>` (not the WASM handles). */
+  toString(): string {
+    return `${this.constructor.name}<${this.spec.id}>`;
+  }
+
+  [INSPECT](): string {
+    return this.toString();
+  }
 
   private readonly maxEpisodeSteps: number;
   private elapsedSteps = 0;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { Box, EpisodeStatistics, type EnvSpec } from '@mgail/envs-classic';
+import { Box, EpisodeStatistics, INSPECT, type EnvSpec } from '@mgail/envs-classic';
 import {
   CMD_CLOSE,
   CMD_RESET,
@@ -78,6 +78,15 @@ export class ParallelVectorEnv {
   private readonly ctl: Int32Array;
   private readonly err: Uint8Array;
   private readonly workers: Worker[];
+
+  /** `ParallelVectorEnv(Hopper-v5, num_envs=8, workers=2)`. */
+  toString(): string {
+    return `ParallelVectorEnv(${this.spec.id}, num_envs=${this.numEnvs}, workers=${this.numWorkers})`;
+  }
+
+  [INSPECT](): string {
+    return this.toString();
+  }
   private readonly mainCore: VectorCore | null;
   private readonly spin: boolean;
   private readonly crashed: Promise<never>;

@@ -1,4 +1,4 @@
-import { EpisodeStatistics, type Box } from '@mgail/envs-classic';
+import { EpisodeStatistics, INSPECT, type Box } from '@mgail/envs-classic';
 import { SharedModel, type MujocoEnv } from './mujoco-env.js';
 import { construct, resolveDefinition } from './registry.js';
 import { allocateBuffers, checkAutoresetMode, layoutOf, VectorCore, VectorSession, type AutoresetMode, type MujocoVectorResetResult, type MujocoVectorStepResult } from './vector-core.js';
@@ -31,6 +31,15 @@ export class MujocoVectorEnv {
   private readonly session: VectorSession;
   private readonly core: VectorCore;
   private closed = false;
+
+  /** `MujocoVectorEnv(Hopper-v5, num_envs=8)`. */
+  toString(): string {
+    return `MujocoVectorEnv(${this.envs[0]?.spec.id}, num_envs=${this.numEnvs})`;
+  }
+
+  [INSPECT](): string {
+    return this.toString();
+  }
 
   /** Wraps envs that are already built (same id and spaces); the vector env owns them from now on. */
   constructor(envs: readonly MujocoEnv[], options: MujocoVectorEnvOptions = {}) {

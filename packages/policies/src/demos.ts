@@ -45,7 +45,22 @@ export interface DemoMetadata {
  * episode_starts i8[E], episode_lengths i8[E], optional qpos f8[N,nq] / qvel f8[N,nv]
  * (MuJoCo state before each action), metadata <U (JSON).
  */
-export interface Demonstrations {
+export type Demonstrations = BoxDemonstrations | DiscreteDemonstrations;
+
+/** Demonstrations of a `Box` action space: `actions` holds N × actDim floats. */
+export interface BoxDemonstrations extends DemonstrationsBase {
+  discrete: false;
+  actions: Float32Array;
+}
+
+/** Demonstrations of a `Discrete` action space: `actions` holds N integers (`actDim` is 1). */
+export interface DiscreteDemonstrations extends DemonstrationsBase {
+  discrete: true;
+  actions: Int32Array;
+}
+
+/** What both kinds share; `discrete` tells them apart (`if (d.discrete) d.actions` is an Int32Array). */
+export interface DemonstrationsBase {
   obsDim: number;
   /** Action size (Box) or 1 (Discrete: actions are integers). */
   actDim: number;
@@ -173,7 +188,7 @@ export function selectEpisodes(d: Demonstrations, sel: number | SelectOptions): 
       ...d.metadata, numEpisodes: k, numTransitions: rows.length, returns, lengths: d.metadata.lengths.slice(0, k), meanReturn: ms.mean, stdReturn: ms.std,
       selection,
     },
-  };
+  } as Demonstrations; // actions keep d's kind
 }
 
 /** How the expert chose its actions: the metadata's `actionSelection` (older files: their `deterministic` flag). */
@@ -317,7 +332,7 @@ export function readDemos(file: string, opts: ReadDemosOptions = {}): Demonstrat
     qpos: raw.qpos ? Float64Array.from(raw.qpos) : undefined,
     qvel: raw.qvel ? Float64Array.from(raw.qvel) : undefined,
     ...(clippedActions ? { clippedActions } : {}),
-  };
+  } as Demonstrations; // Int32Array exactly when discrete
   if (opts.maxEpisodes !== undefined) d = selectEpisodes(d, Math.min(opts.maxEpisodes, numEpisodes(d)));
   return d;
 }
@@ -581,5 +596,5 @@ export function collectDemos(env: Env, policy: Policy | Controller, opts: Collec
       command: opts.command,
       created: new Date().toISOString(),
     },
-  };
+  } as Demonstrations; // Int32Array exactly when discrete
 }

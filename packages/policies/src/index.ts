@@ -20,7 +20,7 @@ export {
   numTransitions,
   DEMOS_FORMAT,
 } from './demos.js';
-export type { Demonstrations, DemoMetadata, ReadDemosOptions, ValidateDemosOptions, CollectOptions, Controller, SelectOptions, Selection } from './demos.js';
+export type { Demonstrations, BoxDemonstrations, DiscreteDemonstrations, DemonstrationsBase, DemoMetadata, ReadDemosOptions, ValidateDemosOptions, CollectOptions, Controller, SelectOptions, Selection } from './demos.js';
 export { HO_ERMON_SUBSAMPLE, HO_ERMON_EVAL_EPISODES, hoErmonSubsample } from './protocol.js';
 export { encodeNpy, decodeNpy, encodeNpz, decodeNpz } from './npz.js';
 export type { NpyArray, NpyDtype } from './npz.js';

@@ -353,7 +353,7 @@ export class CategoricalPolicy extends Policy {
 
   logProb(obs: tf.Tensor2D, actions: tf.Tensor): tf.Tensor1D {
     return tf.tidy(() => {
-      const a = actions.rank === 2 ? (actions as tf.Tensor2D).squeeze([1]) : actions;
+      const a = actions.rank === 2 ? tf.squeeze(actions, [1]) : actions;
       const oneHot = tf.oneHot(tf.cast(a, 'int32') as tf.Tensor1D, this.actDim);
       return tf.sum(tf.mul(oneHot, tf.logSoftmax(this.logits(obs))), 1) as tf.Tensor1D;
     });
@@ -386,7 +386,7 @@ export class CategoricalPolicy extends Policy {
     return tf.tidy(() => {
       const soft = tf.softmax(tf.div(tf.add(this.logits(obs), gumbelNoise), tau)) as tf.Tensor2D;
       if (!opts.hard) return soft;
-      const hard = tf.oneHot(tf.argMax(soft, 1) as tf.Tensor1D, this.actDim).toFloat();
+      const hard = tf.cast(tf.oneHot(tf.argMax(soft, 1) as tf.Tensor1D, this.actDim), 'float32');
       return tf.add(tf.sub(hard, stopGradient(soft)), soft) as tf.Tensor2D;
     });
   }

@@ -79,7 +79,7 @@ describe('demonstration contents', () => {
     const bad = { ...d, observations: Float32Array.from(d.observations) };
     bad.observations[7] = NaN;
     expect(() => validateDemos(bad)).toThrow(/^demonstrations: observations row 1 holds NaN; re-record them/);
-    const cut = { ...d, actions: d.actions.subarray(1) };
+    const cut = { ...d, actions: d.actions.subarray(1) } as Demonstrations;
     expect(() => validateDemos(cut)).toThrow(/actions holds \d+ values, expected/);
   });
 });

@@ -94,14 +94,18 @@ describe('bench table1 end to end', () => {
       expect(fs.readFileSync(path.join(out, 'svg', f), 'utf8')).toMatch(/^<svg[\s\S]*<polyline[\s\S]*<\/svg>\n$/);
     }
 
-    // a second invocation finds every cell done and leaves it untouched
+    // a second invocation finds every cell done and leaves it, and every report file, untouched
     const stamps = keys.map((k) => fs.readFileSync(path.join(out, 'cells', `${k}.json`), 'utf8'));
+    const reportFiles = ['table1.md', 'results.json', 'refs.json', 'runs.json', 'svg/CartPole-v1__1traj__steps.svg'].map((f) => path.join(out, f));
+    const mtimes = reportFiles.map((f) => fs.statSync(f).mtimeMs);
     err.length = 0;
     const started = Date.now();
     expect(await runBench(args, io)).toBe(0);
     expect(err.filter((l) => l.includes('done earlier, skipped'))).toHaveLength(3);
     expect(err.some((l) => l.includes(': training'))).toBe(false);
     expect(keys.map((k) => fs.readFileSync(path.join(out, 'cells', `${k}.json`), 'utf8'))).toEqual(stamps);
+    expect(reportFiles.map((f) => fs.statSync(f).mtimeMs)).toEqual(mtimes);
+    expect(err.at(-1)).toContain('(unchanged;');
     expect(Date.now() - started).toBeLessThan(15_000);
     fs.rmSync(out, { recursive: true, force: true });
   });

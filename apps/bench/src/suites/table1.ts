@@ -40,6 +40,14 @@ export function protocolDemosPath(experts: string, env: string, protocol: Table1
   return fs.existsSync(det) ? det : path.join(dir, 'demos.npz');
 }
 
+/**
+ * Where `bench table1` writes without `--out`: an untracked folder, so that a try never rewrites
+ * the committed reports (apps/bench/results/table1-<protocol>, which change only by naming them).
+ */
+export function defaultTable1Out(protocol: Table1Protocol): string {
+  return path.join(REPO_ROOT, 'runs', `table1-${protocol}`);
+}
+
 /** Seeds the committed reports use; configs are tuned on seeds 0-9 only. */
 export const REPORT_SEEDS = [100, 101, 102];
 
@@ -353,14 +361,19 @@ export function cellLine(c: CellResult): string {
   return `${fmt(c.eval.mean)} ± ${fmt(c.eval.std)} over ${c.eval.episodes} episodes, ${c.envSteps} env steps, ${c.wallClockSeconds.toFixed(0)} s`;
 }
 
-/** Expert (the demonstrations' returns) and random-policy references, cached in refs.json. */
-async function envRefs(env: string, o: Table1Options, demos: Demonstrations | null, withRandom: boolean): Promise<EnvRefs> {
+/**
+ * Expert (the demonstrations' returns) and random-policy references, cached in refs.json. With
+ * `cachedOnly` nothing is computed or written: what refs.json holds is what the report gets.
+ */
+async function envRefs(env: string, o: Table1Options, demos: () => Demonstrations | null, withRandom: boolean, cachedOnly = false): Promise<EnvRefs> {
   const file = path.join(o.out, 'refs.json');
   const all = readJson<Record<string, EnvRefs & { randomEpisodes?: number }>>(file) ?? {};
   const r = all[env] ?? {};
+  if (cachedOnly) return r;
   let changed = false;
-  if (!r.expert && demos) {
-    r.expert = { mean: demos.metadata.meanReturn, std: demos.metadata.stdReturn };
+  const d = r.expert ? null : demos();
+  if (!r.expert && d) {
+    r.expert = { mean: d.metadata.meanReturn, std: d.metadata.stdReturn };
     changed = true;
   }
   if (!r.random && withRandom) {
@@ -460,8 +473,14 @@ export function mgailBelowGail(cells: CellResult[]): { env: string; trajectories
   return mgailBelow(cells, 'gail').map(({ baseline, ...r }) => ({ ...r, gail: baseline }));
 }
 
-/** Rewrites results.json, table1.md and the SVGs from every cell in `out`. */
-export async function writeTable1Report(o: Table1Options, runs: RunRecord[]): Promise<void> {
+/**
+ * The report of every cell in `out`: table1.md, results.json and the SVGs, keyed by their path
+ * inside `out`. A pure function of the folder's cells, refs.json, runs.json, failed.json and
+ * NOTES.md (plus the experts' demonstrations and random rollouts for references refs.json lacks,
+ * unless `cachedRefsOnly`), so a committed report can be checked against its cells.
+ */
+export async function renderTable1Report(o: Table1Options, runs: RunRecord[], cachedRefsOnly = false): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
   const cells = loadCells(o.out);
   const envsSeen = new Set(cells.map((c) => c.env));
   const rows = TABLE1_ENVS.map((r) => ({ env: r.env, trajectories: [...new Set([...r.trajectories, ...cells.filter((c) => c.env === r.env).map((c) => c.trajectories)])].sort((a, b) => a - b) }));
@@ -469,8 +488,8 @@ export async function writeTable1Report(o: Table1Options, runs: RunRecord[]): Pr
   const refs: Record<string, EnvRefs> = {};
   for (const r of rows) {
     const demosFile = protocolDemosPath(o.experts, r.env, o.protocol);
-    const demos = fs.existsSync(demosFile) ? readDemos(demosFile, { envId: r.env }) : null;
-    refs[r.env] = await envRefs(r.env, o, demos, envsSeen.has(r.env));
+    const demos = () => (fs.existsSync(demosFile) ? readDemos(demosFile, { envId: r.env }) : null);
+    refs[r.env] = await envRefs(r.env, o, demos, envsSeen.has(r.env), cachedRefsOnly);
   }
   const eff = sampleEfficiency(cells, refs);
   const below = mgailBelowGail(cells);
@@ -493,16 +512,14 @@ export async function writeTable1Report(o: Table1Options, runs: RunRecord[]): Pr
   let md = table1Markdown(data);
   md += efficiencyMarkdown(eff).join('\n') + (eff.length ? '\n' : '');
   // SVGs: one pair per (env, trajectories) row with any cell
-  const svgDir = path.join(o.out, 'svg');
   const plots: string[] = [];
   for (const r of rows) {
     for (const n of r.trajectories) {
       if (!cells.some((c) => c.env === r.env && c.trajectories === n)) continue;
       const ch = rowCharts(data, r.env, n);
       const base = `${r.env}__${n}traj`;
-      fs.mkdirSync(svgDir, { recursive: true });
-      writeFileAtomic(path.join(svgDir, `${base}__steps.svg`), ch.steps);
-      writeFileAtomic(path.join(svgDir, `${base}__wallclock.svg`), ch.wallClock);
+      files.set(`svg/${base}__steps.svg`, ch.steps);
+      files.set(`svg/${base}__wallclock.svg`, ch.wallClock);
       plots.push(`- ${r.env}, ${n} trajectories: [return vs env steps](svg/${base}__steps.svg), [return vs wall-clock](svg/${base}__wallclock.svg)`);
     }
   }
@@ -520,9 +537,10 @@ export async function writeTable1Report(o: Table1Options, runs: RunRecord[]): Pr
   }
   const notesFile = path.join(o.out, 'NOTES.md');
   if (fs.existsSync(notesFile)) md += '\n' + fs.readFileSync(notesFile, 'utf8');
-  writeFileAtomic(path.join(o.out, 'table1.md'), md);
-  writeJsonAtomic(path.join(o.out, 'results.json'), {
-    generated: new Date().toISOString(), runs, refs, budgets: TABLE1_BUDGETS, sampleEfficiency: eff, mgailBelowGail: below, mgailBelowBC: mgailBelow(cells, 'bc'),
+  files.set('table1.md', md);
+  // no generation time: the same cells give the same bytes, so a rewrite without news changes nothing
+  files.set('results.json', JSON.stringify({
+    runs, refs, budgets: TABLE1_BUDGETS, sampleEfficiency: eff, mgailBelowGail: below, mgailBelowBC: mgailBelow(cells, 'bc'),
     table: rows.flatMap((r) => r.trajectories.map((n) => ({
       env: r.env, trajectories: n,
       ...Object.fromEntries([...TABLE1_ALGOS, ...TABLE1_VARIANTS.filter((a) => cells.some((c) => c.algo === a))].map((a) => {
@@ -533,7 +551,39 @@ export async function writeTable1Report(o: Table1Options, runs: RunRecord[]): Pr
     }))),
     cells: cells.map((c) => cellKey(c)),
     ...(failed.length ? { failed } : {}),
-  });
+  }, null, 2) + '\n');
+  return files;
+}
+
+/** Writes the report of every cell in `out` (see renderTable1Report), touching only files whose bytes change. */
+export async function writeTable1Report(o: Table1Options, runs: RunRecord[]): Promise<string[]> {
+  const changed: string[] = [];
+  for (const [rel, text] of await renderTable1Report(o, runs)) {
+    const file = path.join(o.out, rel);
+    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) continue;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeFileAtomic(file, text);
+    changed.push(rel);
+  }
+  return changed;
+}
+
+/**
+ * Differences between the committed report in `out` and what its cells generate: the files that
+ * differ, are missing, or are SVGs no row draws any more (empty when the report is current).
+ */
+export async function staleReportFiles(o: Table1Options): Promise<string[]> {
+  const runs = readJson<RunRecord[]>(path.join(o.out, 'runs.json')) ?? [];
+  const files = await renderTable1Report(o, runs, true);
+  const stale: string[] = [];
+  for (const [rel, text] of files) {
+    const file = path.join(o.out, rel);
+    if (!fs.existsSync(file)) stale.push(`${rel} (missing)`);
+    else if (fs.readFileSync(file, 'utf8') !== text) stale.push(`${rel} (differs)`);
+  }
+  const svgDir = path.join(o.out, 'svg');
+  if (fs.existsSync(svgDir)) for (const f of fs.readdirSync(svgDir)) if (!files.has(`svg/${f}`)) stale.push(`svg/${f} (no row draws it)`);
+  return stale;
 }
 
 /** Trains every missing cell of the plan (one at a time), then rewrites the report. */
@@ -594,8 +644,8 @@ export async function runTable1(o: Table1Options, io: Io): Promise<Table1Summary
     run.finished = new Date().toISOString();
     if (run.cellsRun.length) saveRun(run);
   }
-  await writeTable1Report(o, runs);
-  io.err(`[table1] report: ${path.join(o.out, 'table1.md')} (${summary.ran.length} trained, ${summary.skipped.length} done earlier, ${summary.notRun.length} not run${o.queue ? `, ${summary.failed.length} failed` : ''})`);
+  const changed = await writeTable1Report(o, runs);
+  io.err(`[table1] report: ${path.join(o.out, 'table1.md')} (${changed.length ? `${changed.length} files rewritten` : 'unchanged'}; ${summary.ran.length} trained, ${summary.skipped.length} done earlier, ${summary.notRun.length} not run${o.queue ? `, ${summary.failed.length} failed` : ''})`);
   if (summary.failed.length) {
     const f = summary.failed[0];
     throw new Error(`table1: ${summary.failed.length} of the queued cells failed (listed in table1.md), first ${f.key}: ${f.error}`);
@@ -628,7 +678,7 @@ export function registerTable1(program: Command, io: Io): void {
     .option('--eval-episodes <n>', 'episodes of the final deterministic evaluation', parsePositiveInt('--eval-episodes'), HO_ERMON_EVAL_EPISODES)
     .option('--config <file>', 'JSON object of config fields per algorithm, over the budgets: {"gail": {...}, "mgail": {...}}')
     .option('--experts <dir>', 'folder of <env-id>/demos.npz (and demos-deterministic.npz)', path.join(REPO_ROOT, 'experts'))
-    .option('--out <dir>', 'report folder; cells already there are not trained again (default apps/bench/results/table1-<protocol>)')
+    .option('--out <dir>', 'report folder; cells already there are not trained again (default runs/table1-<protocol>, untracked; the committed reports change only when --out names apps/bench/results/table1-<protocol>)')
     .option('--report-only', 'only rewrite the report from the cells already in --out')
     .option('--queue <url>', 'queue the missing cells as BullMQ jobs on this Redis (redis://HOST:PORT) for `bench worker` processes on any machine; this process writes the cells and the report', (v) => parseRedisUrl(v, '--queue'))
     .option('--queue-name <name>', 'the BullMQ queue (one Table 1 run per queue; workers take --queue-name too)', 'table1')
@@ -650,7 +700,7 @@ export function registerTable1(program: Command, io: Io): void {
         evalEpisodes: x.evalEpisodes as number,
         overrides: readOverrides(x.config as string | undefined),
         experts,
-        out: path.resolve(typeof x.out === 'string' ? x.out : path.join(REPO_ROOT, 'apps/bench/results', `table1-${protocol}`)),
+        out: path.resolve(typeof x.out === 'string' ? x.out : defaultTable1Out(protocol)),
         reportOnly: Boolean(x.reportOnly),
         queue: x.queue as string | undefined,
         queueName: String(x.queueName),

@@ -36,6 +36,10 @@ export function registerTrainExpert(program: Command, io: Io): void {
   program
     .command('train-expert')
     .description('train an RL expert (PPO, TRPO or SAC) with periodic checkpoints; --resume continues a stopped run')
+    .addHelpText('after', `
+Progress lines (stderr): [algo env] steps/total (percent) | return | sps | elapsed | ETA
+  return: mean return of the last training episodes (stochastic actions); sps: env steps per second;
+  ETA: time left at the rate so far`)
     .requiredOption('--env <id>', 'environment id')
     .option('--algo <name>', `RL algorithm: ${EXPERT_ALGOS.join(' | ')}`, 'ppo')
     .option('--steps <n>', `total env steps (default ${DEFAULT_STEPS}; on --resume, the run's own)`, parseIntFlag('steps', 1))

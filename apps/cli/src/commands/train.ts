@@ -305,6 +305,19 @@ function checkpointMetricsStep(file: string): number | undefined {
   return step;
 }
 
+/** What the columns of the progress lines mean (stderr, every 5 s in a log, redrawn on a terminal). */
+export const TRAIN_PROGRESS_HELP = `
+Progress lines (stderr): [label] done/total (percent) | columns | elapsed | ETA (time left at the rate so far)
+  bc:    done/total in epochs; train_nll, val_nll: negative log-likelihood of the expert's actions on
+         the training and held-out pairs (lower is better); best_epoch: the epoch whose policy is kept
+  gail:  done/total in env steps; return: mean return of the training episodes that ended in the round;
+         d_agent: D's mean output on the agent's pairs (0.5: D cannot tell them from the expert's)
+  mgail: done/total in iterations; eval: the last logged deterministic evaluation (plots only, never
+         selects a policy); D acc: the discriminator's accuracy on expert/agent pairs (0.5/0.5: it cannot
+         tell them apart; 1.00/1.00: it always can); model: the forward model's loss; J: the policy's
+         objective, the discounted discriminator cost along its unrolls (lower is better); steps: env
+         steps so far; sps: env steps per second`;
+
 export function registerTrain(program: Command, io: Io): void {
   program
     .command('train')
@@ -322,6 +335,7 @@ export function registerTrain(program: Command, io: Io): void {
     .option('--xml <file>', 'MuJoCo envs: load this MJCF model instead of the bundled one (same joints and actuators; other masses, sizes, gains)')
     .option('--resume', 'continue the run in --out from its last checkpoint (checkpoint.ckpt)')
     .option('--force', 'replace the previous run in --out (its metrics, checkpoint, policy and summary) instead of refusing')
+    .addHelpText('after', TRAIN_PROGRESS_HELP)
     .action(async (opts: TrainOptions) => {
       await runTrain(opts, io);
     });
