@@ -44,12 +44,13 @@ export const TABLE1_BUDGETS: Record<string, Table1Budget> = {
  * control and 25M on MuJoCo; here MuJoCo gets at least 1M.
  */
 export const HO_ERMON_BUDGETS: Record<string, Table1Budget & { envSteps: number }> = {
-  // CartPole: GAIL evaluates after every round (1k env steps), MGAIL every 25 iterations (250 env
-  // steps with its imagined-unroll config), so "first reaches 90%" is read finer than either
-  // method's learning moves (evaluations never touch training's random streams). Acrobot and
-  // MountainCar, whose MGAIL configs still unroll the real envs: both about every 10k env steps.
+  // CartPole and Acrobot: GAIL evaluates after every round (CartPole, 1k env steps) or every 5th
+  // (Acrobot, 10k), MGAIL every 25 iterations (250 env steps with their imagined-unroll configs),
+  // so "first reaches 90%" is read finer than either method's learning moves (evaluations never
+  // touch training's random streams). MountainCar, whose MGAIL config still unrolls the real
+  // envs: both about every 10k env steps.
   'CartPole-v1': { envSteps: 200_000, gail: { evalEvery: 1 }, mgail: { evalEvery: 25 } },
-  'Acrobot-v1': { envSteps: 300_000, gail: { evalEvery: 5 }, mgail: { evalEvery: 125 } },
+  'Acrobot-v1': { envSteps: 300_000, gail: { evalEvery: 5 }, mgail: { evalEvery: 25 } },
   'MountainCar-v0': { envSteps: 600_000, gail: { evalEvery: 5 }, mgail: { evalEvery: 60 } },
   'Hopper-v5': { envSteps: 1_000_000, gail: { ...MUJOCO_GAIL_PLAIN, evalEvery: 20 }, mgail: { evalEvery: 1000 } },
   'Walker2d-v5': { envSteps: 1_000_000, gail: { ...MUJOCO_GAIL_PLAIN, evalEvery: 20 }, mgail: { evalEvery: 1000 } },
