@@ -22,7 +22,8 @@ describe('memory soak', () => {
     const warm = rss();
     for (let i = 400; i < 2000; i++) await once(i);
     const grown = rss() - warm;
-    // unbounded, the 800 refusals after warm-up alone leaked ~80 MiB (100 kB each) in the envs' module
-    expect(grown, `RSS grew ${grown.toFixed(0)} MiB over 1600 makes`).toBeLessThan(40);
+    // unbounded, the 800 refusals after warm-up alone leaked ~80 MiB (100 kB each) in the envs' module;
+    // without a leak V8's own heap still moves RSS by up to ~40 MiB on a loaded machine
+    expect(grown, `RSS grew ${grown.toFixed(0)} MiB over 1600 makes`).toBeLessThan(55);
   }, 120_000);
 });
