@@ -177,5 +177,5 @@ describe.skipIf(!REDIS && !process.env.CI)('bench table1 --queue with bench work
     const survivorExit = workers[1 - victim].exited;
     expect(await survivorExit).toBe(1); // its Redis is gone too: it says so and ends
     expect(workers[1 - victim].text()).toContain(`bench: error: --queue ${url}: lost the connection to Redis`);
-  });
+  }, 600_000); // four trainings on two cores: ~50 s on a quiet machine, minutes on a loaded one
 });
