@@ -371,8 +371,9 @@ async function envRefs(env: string, o: Table1Options, demos: () => Demonstration
   const r = all[env] ?? {};
   if (cachedOnly) return r;
   let changed = false;
-  const d = r.expert ? null : demos();
-  if (!r.expert && d) {
+  // the demonstrations file can be replaced (a stronger expert): the cached reference follows it
+  const d = demos();
+  if (d && (r.expert?.mean !== d.metadata.meanReturn || r.expert?.std !== d.metadata.stdReturn)) {
     r.expert = { mean: d.metadata.meanReturn, std: d.metadata.stdReturn };
     changed = true;
   }
