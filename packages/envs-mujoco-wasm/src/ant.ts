@@ -98,17 +98,20 @@ export class AntEnv extends LocomotionEnv<Parsed> {
     const q = this.qpos, v = this.qvel;
     for (let i = 0; i < this.nq; i++) if (!Number.isFinite(q[i])) return false;
     for (let i = 0; i < this.nv; i++) if (!Number.isFinite(v[i])) return false;
+    return this.inHealthyZ(q[2]);
+  }
+
+  /** The z range, inclusive (ant_v5.py), for the state and for the observation. */
+  private inHealthyZ(z: number): boolean {
     const [lo, hi] = this.o.healthyZRange;
-    return lo <= q[2] && q[2] <= hi;
+    return lo <= z && z <= hi;
   }
 
   /** `Env.terminatesAt`: `healthy` read from the observation (qpos[2] is entry 2 − posStart). */
   terminatesAt(observation: ArrayLike<number>): boolean {
     if (!this.o.terminateWhenUnhealthy) return false;
     for (let i = 0, n = this.nq - this.posStart + this.nv; i < n; i++) if (!Number.isFinite(observation[i])) return true;
-    const z = observation[2 - this.posStart];
-    const [lo, hi] = this.o.healthyZRange;
-    return !(lo <= z && z <= hi);
+    return !this.inHealthyZ(observation[2 - this.posStart]);
   }
 
   protected writeObs(out: Float64Array, off: number): void {

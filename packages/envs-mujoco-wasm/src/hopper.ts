@@ -35,10 +35,9 @@ export class HopperEnv extends PlanarWalkerEnv<Parsed> {
 
   protected override healthy(): boolean {
     const q = this.qpos, v = this.qvel;
-    const [sLo, sHi] = this.o.healthyStateRange;
     // state_vector()[2:] = qpos[2:], qvel
-    for (let i = 2; i < this.nq; i++) if (!(sLo < q[i] && q[i] < sHi)) return false;
-    for (let i = 0; i < this.nv; i++) if (!(sLo < v[i] && v[i] < sHi)) return false;
+    for (let i = 2; i < this.nq; i++) if (!this.inStateRange(q[i])) return false;
+    for (let i = 0; i < this.nv; i++) if (!this.inStateRange(v[i])) return false;
     return super.healthy();
   }
 
@@ -48,9 +47,13 @@ export class HopperEnv extends PlanarWalkerEnv<Parsed> {
    * only through a velocity over 100 is not seen (the position checks are exact).
    */
   protected override healthyObservation(o: ArrayLike<number>): boolean {
-    const [sLo, sHi] = this.o.healthyStateRange;
-    for (let i = 2 - this.posStart, n = this.nq - this.posStart + this.nv; i < n; i++) if (!(sLo < o[i] && o[i] < sHi)) return false;
+    for (let i = 2 - this.posStart, n = this.nq - this.posStart + this.nv; i < n; i++) if (!this.inStateRange(o[i])) return false;
     return super.healthyObservation(o);
+  }
+
+  private inStateRange(x: number): boolean {
+    const [lo, hi] = this.o.healthyStateRange;
+    return lo < x && x < hi;
   }
 }
 

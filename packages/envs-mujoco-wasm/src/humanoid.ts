@@ -110,16 +110,18 @@ export class HumanoidEnv extends LocomotionEnv<Parsed> {
   }
 
   private healthy(): boolean {
-    const z = this.qpos[2];
+    return this.inHealthyZ(this.qpos[2]);
+  }
+
+  /** The z range, strict (humanoid_v5.py), for the state and for the observation. */
+  private inHealthyZ(z: number): boolean {
     const [lo, hi] = this.o.healthyZRange;
     return lo < z && z < hi;
   }
 
   /** `Env.terminatesAt`: `healthy` read from the observation (qpos[2] is entry 2 − posStart). */
   terminatesAt(observation: ArrayLike<number>): boolean {
-    const z = observation[2 - this.posStart];
-    const [lo, hi] = this.o.healthyZRange;
-    return this.o.terminateWhenUnhealthy && !(lo < z && z < hi);
+    return this.o.terminateWhenUnhealthy && !this.inHealthyZ(observation[2 - this.posStart]);
   }
 
   protected writeObs(out: Float64Array, off: number): void {

@@ -36,7 +36,11 @@ export abstract class PlanarWalkerEnv<O extends ParsedPlanar = ParsedPlanar> ext
   }
 
   protected healthy(): boolean {
-    const z = this.qpos[1], angle = this.qpos[2];
+    return this.inHealthyRanges(this.qpos[1], this.qpos[2]);
+  }
+
+  /** The z and torso-angle ranges (strict), one rule for the state and for the observation. */
+  private inHealthyRanges(z: number, angle: number): boolean {
     const [zLo, zHi] = this.o.healthyZRange;
     const [aLo, aHi] = this.o.healthyAngleRange;
     return zLo < z && z < zHi && aLo < angle && angle < aHi;
@@ -52,10 +56,7 @@ export abstract class PlanarWalkerEnv<O extends ParsedPlanar = ParsedPlanar> ext
   }
 
   protected healthyObservation(o: ArrayLike<number>): boolean {
-    const z = o[1 - this.posStart], angle = o[2 - this.posStart];
-    const [zLo, zHi] = this.o.healthyZRange;
-    const [aLo, aHi] = this.o.healthyAngleRange;
-    return zLo < z && z < zHi && aLo < angle && angle < aHi;
+    return this.inHealthyRanges(o[1 - this.posStart], o[2 - this.posStart]);
   }
 
   protected writeObs(out: Float64Array, off: number): void {
