@@ -10,51 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type Block, hasControlFlow, notVerbatim, readmeBlocks } from './readme-blocks.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const PNPM = 'npx -y pnpm@10.34.9';
 const MGAIL = `${PNPM} mgail`;
-
-/** Every README a reader is sent to: the root's, each package's and app's, and the examples'. */
-const READMES = [
-  'README.md', 'CONTRIBUTING.md', 'experts/README.md',
-  ...['packages', 'apps', 'examples'].flatMap((d) =>
-    fs.readdirSync(path.join(ROOT, d)).map((p) => `${d}/${p}/README.md`).filter((f) => fs.existsSync(path.join(ROOT, f)))),
-];
-
-interface Block { file: string; line: number; lines: string[] }
-
-/** The ```bash / ```sh blocks of a markdown file, backslash continuations joined, comments and blanks dropped. */
-export function shellBlocks(file: string, text: string): Block[] {
-  const out: Block[] = [];
-  const re = /^```(bash|sh)\n([\s\S]*?)^```/gm;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const joined = m[2].replace(/\\\n\s*/g, ' ');
-    const lines = joined.split('\n').map(stripComment).map((l) => l.trim()).filter((l) => l !== '');
-    out.push({ file, line: text.slice(0, m.index).split('\n').length, lines });
-  }
-  return out;
-}
-
-/** Drops a trailing `# comment` (a `#` after whitespace, outside quotes). */
-function stripComment(l: string): string {
-  let q: string | null = null;
-  for (let i = 0; i < l.length; i++) {
-    const ch = l[i];
-    if (q) { if (ch === q) q = null; continue; }
-    if (ch === '"' || ch === "'") q = ch;
-    else if (ch === '#' && (i === 0 || /\s/.test(l[i - 1]))) return l.slice(0, i);
-  }
-  return l;
-}
-
-/** What a shell block may not hold: text a reader has to replace before it runs. */
-function notVerbatim(l: string): string | null {
-  if (/<[A-Za-z][\w-]*>/.test(l)) return 'a <placeholder>';
-  if (/\[--?[a-z]/.test(l)) return 'an optional [--flag] (a synopsis: put it in a ```text block)';
-  if (/\.\.\.(\s|$)/.test(l)) return 'an ellipsis';
-  return null;
-}
 
 /** The commands this test runs: each takes seconds. */
 const QUICK: RegExp[] = [
@@ -65,8 +25,6 @@ const QUICK: RegExp[] = [
   /^node examples\/custom-env\/make-demos\.mjs$/,
 ];
 const isQuick = (l: string) => QUICK.some((r) => r.test(l));
-/** A block with a loop runs as a whole or not at all: its lines alone mean nothing. */
-const hasControlFlow = (b: Block) => b.lines.some((l) => /^(for|while|if) /.test(l));
 const quickLines = (b: Block) => (hasControlFlow(b) ? [] : b.lines.filter(isQuick));
 
 /** Runs a bash script without blocking the test worker (a synchronous spawn starves vitest's RPC). */
@@ -81,7 +39,7 @@ function bash(script: string, cwd: string): Promise<{ status: number | null; std
   });
 }
 
-const blocks = READMES.flatMap((f) => shellBlocks(f, fs.readFileSync(path.join(ROOT, f), 'utf8')));
+const blocks = readmeBlocks(ROOT);
 
 describe('README shell blocks', () => {
   it('hold only commands that run as written (no placeholders or synopses)', () => {
