@@ -60,4 +60,13 @@ describe('policy checkpoints', () => {
     fs.writeFileSync(path.join(dir, 'policy.ckpt'), '');
     expect(resolvePolicyPath(dir)).toBe(path.join(dir, 'policy.ckpt'));
   });
+
+  it('says a run folder without policy.ckpt has not finished (not that its training checkpoint is a bad policy)', () => {
+    const run = tmp();
+    fs.writeFileSync(path.join(run, 'config.json'), '{}');
+    fs.writeFileSync(path.join(run, 'checkpoint.ckpt'), '');
+    expect(() => resolvePolicyPath(run)).toThrow(/has not finished: it has no policy\.ckpt yet/);
+    fs.writeFileSync(path.join(run, 'policy.ckpt'), '');
+    expect(resolvePolicyPath(run)).toBe(path.join(run, 'policy.ckpt'));
+  });
 });

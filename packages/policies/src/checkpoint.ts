@@ -86,6 +86,10 @@ export function resolvePolicyPath(p: string): string {
   const preferred = path.join(p, 'policy.ckpt');
   if (fs.existsSync(preferred)) return preferred;
   const ckpts = fs.readdirSync(p).filter((f) => f.endsWith('.ckpt'));
+  // a run folder without policy.ckpt is a run still going (or stopped): checkpoint.ckpt is its training state, not a policy
+  if (ckpts.length === 1 && ckpts[0] === 'checkpoint.ckpt' && fs.existsSync(path.join(p, 'config.json'))) {
+    throw new Error(`${p} is a run that has not finished: it has no policy.ckpt yet (checkpoint.ckpt is its training state); let it finish, or continue it with --resume`);
+  }
   if (ckpts.length === 1) return path.join(p, ckpts[0]);
   if (ckpts.length === 0) throw new Error(`${p} is a folder without a policy checkpoint (*.ckpt); pass the checkpoint file`);
   throw new Error(`${p} holds several checkpoints (${ckpts.join(', ')}); pass one of them`);
