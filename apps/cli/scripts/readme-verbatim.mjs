@@ -7,7 +7,8 @@
 // An --only pass replaces those READMEs' sections of the record and keeps the others.
 //
 // The clone is `git clone` of this repository's HEAD (committed files only, as CI sees them) into
-// a temporary folder, or --clone DIR (kept, reused: install once, run several --only passes). The
+// a temporary folder, or --clone DIR (kept, reused: install once, run several --only passes; what
+// an earlier pass wrote there, but node_modules and dist, is cleaned away first). The
 // blocks run in README order, each line in bash at the clone's root, with the block's earlier
 // variable assignments (M="...") in scope. A line still running after --max-seconds is stopped
 // and recorded as such (it started and ran that long without an error; the long training and
@@ -48,6 +49,8 @@ let clone = flag('clone', '');
 if (clone) {
   clone = path.resolve(clone);
   if (!fs.existsSync(path.join(clone, '.git'))) execFileSync('git', ['clone', '--quiet', repo, clone], { stdio: 'inherit' });
+  // a reused clone: what an earlier pass wrote (runs/, my-expert/, ...) would meet the same commands again; installs and builds stay
+  else execFileSync('git', ['clean', '-fdxq', '-e', 'node_modules', '-e', 'dist'], { cwd: clone, stdio: 'inherit' });
 } else {
   clone = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'readme-verbatim-')), 'mgail');
   execFileSync('git', ['clone', '--quiet', repo, clone], { stdio: 'inherit' });

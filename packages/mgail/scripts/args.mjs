@@ -1,5 +1,14 @@
 // Command-line reading shared by the scripts: `--name value` options and repeated `--set key=value`
 // config overrides (values parsed as JSON).
+import path from 'node:path';
+
+// A script stopped by bad input (a policy that is not there, a run that has not finished) says so
+// in one line, not a stack trace; MGAIL_DEBUG=1 shows the stack.
+process.on('uncaughtException', (e) => {
+  if (process.env.MGAIL_DEBUG) console.error(e);
+  else console.error(`${path.basename(process.argv[1] ?? 'script')}: error: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
 export function parseArgs(args) {
   const opt = (name, dflt) => {
     const i = args.indexOf(`--${name}`);

@@ -43,9 +43,9 @@ describe('examples/custom-env: what its README says each command gives', () => {
   }, 900_000);
 
   // Not near BC yet (the README says so, with every tuning seed): this holds the command to what
-  // the README states for it, far above random, so a regression shows.
-  it('MGAIL with examples/custom-env/mgail.json ends far above random (−9.1; BC −4.8)', async () => {
+  // the README states for it (−8.29 on seed 0), so a regression shows.
+  it('MGAIL with examples/custom-env/mgail.json ends far above random (−8.3; BC −4.8)', async () => {
     const mgail = await train('mgail', '--config', path.join(example, 'mgail.json'));
-    expect(mgail).toBeGreaterThan(-12);
+    expect(mgail).toBeGreaterThan(-9);
   }, 900_000);
 });
