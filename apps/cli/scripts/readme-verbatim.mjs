@@ -138,6 +138,7 @@ for (const b of blocks) {
     continue;
   }
   const assigns = [];
+  let stoppedBefore = false;
   const numbered = b.raw.some((l) => /#\s*1\.\s/.test(l));
   const running = [];
   if (numbered) {
@@ -161,7 +162,11 @@ for (const b of blocks) {
       record(b, b.raw[i], res);
     } else {
       const mustFinish = /\b(install|build)\b/.test(l) && !/\btest\b/.test(l);
-      record(b, b.raw[i], await runLine(script, /# in your project$/.test(b.raw[i]) ? project : clone, mustFinish ? 3600 : maxSeconds));
+      const res = await runLine(script, /# in your project$/.test(b.raw[i]) ? project : clone, mustFinish ? 3600 : maxSeconds);
+      // a line that reads what a stopped line of its block would have written fails for that reason: say so
+      if (!res.ok && stoppedBefore) res.what = res.what.replace(/^FAILED/, 'FAILED after a line above was stopped at the limit (it reads that line\'s output?)');
+      if (res.ok && res.what.startsWith('ran ')) stoppedBefore = true;
+      record(b, b.raw[i], res);
     }
   }
   for (const r of running) { r.stop(); await r.done; }
