@@ -97,7 +97,7 @@ async function runLine(script, cwd, seconds) {
   const { code, signal } = await r.done;
   clearTimeout(timer);
   const s = (Date.now() - t0) / 1000;
-  if (limited) return { ok: true, s, what: `ran ${Math.round(s)} s without an error, stopped at the limit (last: ${lastLines(r.text(), 1)})` };
+  if (limited) return { ok: true, stopped: true, s, what: `ran ${Math.round(s)} s without an error, stopped at the limit (last: ${lastLines(r.text(), 1)})` };
   if (code === 0) return { ok: true, s, what: 'exit 0' };
   return { ok: false, s, what: `FAILED: exit ${code ?? signal}: ${lastLines(r.text())}` };
 }
@@ -123,17 +123,17 @@ const record = (b, line, res) => {
   console.log(`${res.ok ? 'ok  ' : 'FAIL'} ${b.file}:${b.line} ${line.slice(0, 100)}  [${res.s.toFixed(0)} s] ${res.what.slice(0, 160)}`);
 };
 
-const blocks = readmeBlocks(clone).filter((b) => !only || only.includes(b.file));
+const allBlocks = readmeBlocks(clone);
+const blocks = allBlocks.filter((b) => !only || only.includes(b.file));
 if (!blocks.length) { console.error(`readme-verbatim: no shell blocks in ${only?.join(', ') ?? 'the READMEs'}`); process.exit(2); }
 const t0 = Date.now();
 for (const b of blocks) {
   const project = newProject();
   if (b.raw.some((l) => l.includes('--pack-destination /tmp/mgail-tarballs'))) fs.rmSync('/tmp/mgail-tarballs', { recursive: true, force: true });
   if (hasControlFlow(b)) {
-    const text = b.raw.join('\n');
     const inProject = b.raw.filter((l) => /# in your project$/.test(l));
-    const here2 = b.raw.filter((l) => !/# in your project$/.test(l)).join('\n');
-    record(b, text.split('\n')[0] + ' …', await runLine(`set -euo pipefail\n${here2}`, clone, maxSeconds));
+    const inClone = b.raw.filter((l) => !/# in your project$/.test(l)).join('\n');
+    record(b, `${b.raw[0]} …`, await runLine(`set -euo pipefail\n${inClone}`, clone, maxSeconds));
     for (const l of inProject) record(b, l, await runLine(l, project, maxSeconds));
     continue;
   }
@@ -165,7 +165,7 @@ for (const b of blocks) {
       const res = await runLine(script, /# in your project$/.test(b.raw[i]) ? project : clone, mustFinish ? 3600 : maxSeconds);
       // a line that reads what a stopped line of its block would have written fails for that reason: say so
       if (!res.ok && stoppedBefore) res.what = res.what.replace(/^FAILED/, 'FAILED after a line above was stopped at the limit (it reads that line\'s output?)');
-      if (res.ok && res.what.startsWith('ran ')) stoppedBefore = true;
+      if (res.stopped) stoppedBefore = true;
       record(b, b.raw[i], res);
     }
   }
@@ -173,7 +173,7 @@ for (const b of blocks) {
 }
 
 const failed = rows.filter((r) => !r.ok).length;
-const stopped = rows.filter((r) => r.ok && r.what.startsWith('ran ')).length;
+const stopped = rows.filter((r) => r.stopped).length;
 const cell = (t) => t.replace(/\|/g, '\\|');
 const minutes = Math.round((Date.now() - t0) / 60000);
 // One section per README, so that an --only pass replaces its READMEs' sections and keeps the rest.
@@ -186,14 +186,14 @@ for (const file of [...new Set(rows.map((r) => r.where.replace(/:\d+$/, '')))]) 
   sections.set(file, [
     `## \`${file}\``,
     '',
-    `${new Date().toISOString().slice(0, 10)}, commit ${commit}, \`--max-seconds ${maxSeconds}\`: ${mine.length} commands, ${mine.filter((r) => !r.ok).length} failed, ${mine.filter((r) => r.ok && r.what.startsWith('ran ')).length} stopped at the limit.`,
+    `${new Date().toISOString().slice(0, 10)}, commit ${commit}, \`--max-seconds ${maxSeconds}\`: ${mine.length} commands, ${mine.filter((r) => !r.ok).length} failed, ${mine.filter((r) => r.stopped).length} stopped at the limit.`,
     '',
     '| line | command | result | seconds |',
     '|---|---|---|---:|',
     ...mine.map((r) => `| ${r.where.slice(file.length + 1)} | \`${cell(r.line.length > 140 ? `${r.line.slice(0, 140)}…` : r.line)}\` | ${cell(r.what)} | ${r.s.toFixed(0)} |`),
   ].join('\n'));
 }
-const order = readmeBlocks(clone).map((b) => b.file);
+const order = allBlocks.map((b) => b.file);
 const md = [
   '# README commands, run verbatim on a fresh clone',
   '',

@@ -3,10 +3,10 @@
 import path from 'node:path';
 
 // A script stopped by bad input (a policy that is not there, a run that has not finished) says so
-// in one line, not a stack trace; MGAIL_DEBUG=1 shows the stack.
+// in one line, not a stack trace, as the mgail CLI does; --verbose adds the stack, as there.
 process.on('uncaughtException', (e) => {
-  if (process.env.MGAIL_DEBUG) console.error(e);
-  else console.error(`${path.basename(process.argv[1] ?? 'script')}: error: ${e instanceof Error ? e.message : String(e)}`);
+  console.error(`${path.basename(process.argv[1] ?? 'script')}: error: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  if (process.argv.includes('--verbose') && e instanceof Error && e.stack) console.error(e.stack);
   process.exit(1);
 });
 export function parseArgs(args) {
