@@ -107,6 +107,13 @@ export interface MGAILConfig {
   temperature: number;
   /** Straight-through Gumbel-softmax: one-hot actions forward, the soft sample's gradient backward. */
   hardGumbel: boolean;
+  /**
+   * Scale of the reparameterization noise in the unrolls (Gumbel noise of a categorical, ε of a
+   * Gaussian): 1 = the paper's sampled actions; 0 = the deterministic action (argmax with the
+   * straight-through softmax gradient, or the mean), the policy that is evaluated and shipped.
+   * Collection still samples from π.
+   */
+  unrollNoiseScale: number;
   /** Weight of an entropy bonus (discrete policies): each unrolled step's cost gets −coef·H(π(·|s_t)). */
   entropyCoef: number;
 
@@ -242,6 +249,7 @@ export const DEFAULT_MGAIL_CONFIG: MGAILConfig = {
   noiseIntensity: 6,
   temperature: 1,
   hardGumbel: true,
+  unrollNoiseScale: 1,
   entropyCoef: 0,
   horizon: 10,
   gamma: 0.99,
@@ -311,6 +319,7 @@ const RULES: ConfigRules<MGAILConfig> = {
   discLabelSmoothing: { kind: 'number', min: 0, max: 0.5, maxExclusive: true },
   expertRestartProb: { kind: 'number', min: 0, max: 1 },
   collectDeterministicProb: { kind: 'number', min: 0, max: 1 },
+  unrollNoiseScale: { kind: 'number', min: 0, max: 1 },
   idleCollectSteps: { kind: 'int', min: -1 },
 };
 

@@ -47,8 +47,9 @@ function setup(actionSpace: Space, modelKind: ForwardModelKind, seed: number) {
   return { policy, disc, model, live, vars, discrete, rng, dispose: () => { policy.dispose(); disc.dispose(); model.dispose(); } };
 }
 
-const config = (cut: boolean): UnrollConfig => ({
-  horizon: H, gamma: 0.95, temperature: 1, hardGumbel: false, costKind: 'neg-log-d', entropyCoef: 0, cutModelGradient: cut, imagination: true,
+const config = (cut: boolean, over: Partial<UnrollConfig> = {}): UnrollConfig => ({
+  horizon: H, gamma: 0.95, temperature: 1, hardGumbel: false, unrollNoiseScale: 1, costKind: 'neg-log-d', entropyCoef: 0, cutModelGradient: cut, imagination: true,
+  ...over,
 });
 
 /** J and ∇J with the same noise every call (the noise stream restarts from `noiseSeed`). */
@@ -114,4 +115,27 @@ describe('the MGAIL policy gradient', () => {
       }
     });
   }
+
+  it('unrollNoiseScale 0 unrolls the deterministic policy: J no longer depends on the noise stream, and still has a gradient', () => {
+    for (const space of [new Discrete(3), new Box(-1, 1, [2])]) {
+      const s = setup(space, 'basic', 7);
+      const before = tf.memory().numTensors;
+      try {
+        const run = (scale: number, noiseSeed: number) => {
+          const c = config(false, { unrollNoiseScale: scale, hardGumbel: true });
+          const { sum, jSum } = sumUnrollGradients({ policy: s.policy, vars: s.vars, model: s.model, disc: s.disc }, s.live, c, new Rng(noiseSeed), 1);
+          const norm = Math.sqrt(sum!.reduce((a, g) => a + Array.from(g.dataSync()).reduce((b, x) => b + x * x, 0), 0));
+          tf.dispose(sum!);
+          return { j: jSum, norm };
+        };
+        const a = run(0, 1), b = run(0, 2);
+        expect(b.j).toBeCloseTo(a.j, 5);
+        expect(a.norm).toBeGreaterThan(0);
+        expect(Math.abs(run(1, 1).j - run(1, 2).j)).toBeGreaterThan(1e-4);
+      } finally {
+        expect(tf.memory().numTensors).toBe(before);
+        s.dispose();
+      }
+    }
+  });
 });

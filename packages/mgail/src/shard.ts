@@ -12,7 +12,7 @@ import type { MGAILConfig } from './config.js';
 /** The config fields an unroll reads. */
 export type UnrollConfig = Pick<
   MGAILConfig,
-  'horizon' | 'gamma' | 'temperature' | 'hardGumbel' | 'costKind' | 'entropyCoef' | 'cutModelGradient' | 'imagination'
+  'horizon' | 'gamma' | 'temperature' | 'hardGumbel' | 'unrollNoiseScale' | 'costKind' | 'entropyCoef' | 'cutModelGradient' | 'imagination'
 >;
 
 export interface UnrollNets {
@@ -50,6 +50,12 @@ export function sumUnrollGradients(nets: UnrollNets, live: LiveView, c: UnrollCo
   const { size: B, obsDim, actDim, discrete } = live;
   let sum: tf.Tensor[] | null = null;
   let jSum = 0;
+  // older checkpoints' configs have no unrollNoiseScale
+  const noiseScale = c.unrollNoiseScale ?? 1;
+  const scaled = (x: Float32Array): Float32Array => {
+    if (noiseScale !== 1) for (let i = 0; i < x.length; i++) x[i] *= noiseScale;
+    return x;
+  };
   for (let u = 0; u < unrolls; u++) {
     const obs = live.obs();
     const start = tf.tensor2d(concatRows(obs), [B, obsDim]);
@@ -62,8 +68,8 @@ export function sumUnrollGradients(nets: UnrollNets, live: LiveView, c: UnrollCo
       startStates: start,
       initialModelState: h0,
       noise: () => discrete
-        ? tf.tensor2d(gumbelNoise(rng, B * actDim), [B, actDim])
-        : tf.tensor2d(rng.fillNormal(new Float32Array(B * actDim)) as Float32Array, [B, actDim]),
+        ? tf.tensor2d(scaled(gumbelNoise(rng, B * actDim)), [B, actDim])
+        : tf.tensor2d(scaled(rng.fillNormal(new Float32Array(B * actDim)) as Float32Array), [B, actDim]),
       sampleAction: (s, xi) => discrete
         ? (policy as CategoricalPolicy).gumbelSoftmax(s, xi, { temperature: c.temperature, hard: c.hardGumbel })
         : (policy as GaussianPolicy).rsample(s, xi),
