@@ -51,7 +51,7 @@ export const HO_ERMON_BUDGETS: Record<string, Table1Budget & { envSteps: number 
   // envs: both about every 10k env steps.
   'CartPole-v1': { envSteps: 200_000, gail: { evalEvery: 1 }, mgail: { evalEvery: 25 } },
   'Acrobot-v1': { envSteps: 300_000, gail: { evalEvery: 5 }, mgail: { evalEvery: 25 } },
-  'MountainCar-v0': { envSteps: 600_000, gail: { evalEvery: 5 }, mgail: { evalEvery: 60 } },
+  'MountainCar-v0': { envSteps: 600_000, gail: { evalEvery: 5 }, mgail: { evalEvery: 25 } },
   'Hopper-v5': { envSteps: 1_000_000, gail: { ...MUJOCO_GAIL_PLAIN, evalEvery: 20 }, mgail: { evalEvery: 1000 } },
   'Walker2d-v5': { envSteps: 1_000_000, gail: { ...MUJOCO_GAIL_PLAIN, evalEvery: 20 }, mgail: { evalEvery: 1000 } },
   'HalfCheetah-v5': { envSteps: 1_000_000, gail: { ...MUJOCO_GAIL_PLAIN, evalEvery: 20 }, mgail: { evalEvery: 1000 } },
